@@ -1,0 +1,83 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class Category(models.Model):
+    organization = models.ForeignKey("users.Organization", on_delete=models.CASCADE, related_name="categories")
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name_plural = "categories"
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "name"], name="category_name_unique_per_org"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Product(models.Model):
+    organization = models.ForeignKey("users.Organization", on_delete=models.CASCADE, related_name="products")
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="products", null=True, blank=True)
+    supplier = models.ForeignKey(
+        "suppliers.Supplier", on_delete=models.SET_NULL, related_name="products", null=True, blank=True
+    )
+    expiration_date = models.DateField(null=True, blank=True)
+    is_active = models.BooleanField(default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, related_name="+", null=True, blank=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        indexes = [
+            models.Index(fields=["organization", "name"]),
+            models.Index(fields=["organization", "created_at"]),
+            models.Index(fields=["organization", "expiration_date"]),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Variant(models.Model):
+    """A sellable SKU of a product. Stock is kept per variant and warehouse (see `stock`)."""
+
+    organization = models.ForeignKey("users.Organization", on_delete=models.CASCADE, related_name="variants")
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="variants")
+    sku = models.CharField(max_length=64)
+    barcode = models.CharField(max_length=64, null=True, blank=True)
+    attributes = models.JSONField(default=dict, blank=True)
+    price = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
+    # Weighted average purchase cost, maintained by receipts (may be set by hand before any receipt).
+    cost = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
+    reorder_level = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["product_id", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "sku"], name="variant_sku_unique_per_org"),
+            models.UniqueConstraint(
+                fields=["organization", "barcode"],
+                condition=Q(barcode__isnull=False),
+                name="variant_barcode_unique_per_org",
+            ),
+            models.CheckConstraint(condition=Q(price__gte=0), name="variant_price_non_negative"),
+            models.CheckConstraint(condition=Q(cost__gte=0), name="variant_cost_non_negative"),
+            models.CheckConstraint(condition=Q(reorder_level__gte=0), name="variant_reorder_level_non_negative"),
+        ]
+
+    def __str__(self):
+        return self.sku

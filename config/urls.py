@@ -1,0 +1,35 @@
+"""URL configuration: each app owns its routes under /api/."""
+
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from core.views import health
+
+api_patterns = [
+    path("health/", health, name="health"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("", include("users.urls")),
+    path("", include("warehouses.urls")),
+    path("", include("catalog.urls")),
+    path("", include("suppliers.urls")),
+    path("", include("stock.urls")),
+    path("", include("purchases.urls")),
+    path("", include("sales.urls")),
+    path("", include("dashboard.urls")),
+    path("", include("reports.urls")),
+]
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/", include(api_patterns)),
+]
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+handler404 = "core.exceptions.handler404"
+handler500 = "core.exceptions.handler500"

@@ -1,0 +1,182 @@
+"""The contract's error shape: every error body has `status`, `code` and `detail`.
+
+Domain code raises the exceptions below (or DRF's own); `exception_handler` turns all of them, plus Django's
+`Http404`, `PermissionDenied` and `ProtectedError`, into one JSON body. Anything unexpected becomes a 500 with the
+same shape and no traceback (the traceback goes to the log).
+"""
+
+import logging
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db.models import ProtectedError, RestrictedError
+from django.http import Http404, JsonResponse
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import set_rollback
+from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
+
+logger = logging.getLogger("stockroom.errors")
+
+
+class DomainError(exceptions.APIException):
+    """A business rule said no. Subclasses set the status and code; keyword arguments become extra body keys."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
+    default_detail = "The request conflicts with the current state."
+
+    def __init__(self, detail: str | None = None, **extra):
+        super().__init__(detail or self.default_detail, self.default_code)
+        self.extra = extra
+
+
+class Conflict(DomainError):
+    default_code = "conflict"
+
+
+class InvalidTransition(DomainError):
+    default_code = "invalid_transition"
+    default_detail = "This status change is not allowed."
+
+
+class Protected(DomainError):
+    default_code = "protected"
+    default_detail = "This object is still referred to and cannot be deleted."
+
+
+class AccountPending(DomainError):
+    status_code = status.HTTP_403_FORBIDDEN
+    default_code = "account_pending"
+    default_detail = "Your account is waiting for approval by an administrator of your organization."
+
+
+class IdempotencyKeyReused(DomainError):
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_code = "idempotency_key_reused"
+    default_detail = "This Idempotency-Key was already used with a different request."
+
+
+class IdempotencyKeyInUse(DomainError):
+    default_code = "idempotency_key_in_use"
+    default_detail = "A request with this Idempotency-Key is still being processed."
+
+
+_CODES = {
+    exceptions.ValidationError: "validation_error",
+    exceptions.ParseError: "parse_error",
+    exceptions.NotAuthenticated: "not_authenticated",
+    exceptions.AuthenticationFailed: "authentication_failed",
+    InvalidToken: "authentication_failed",
+    exceptions.PermissionDenied: "permission_denied",
+    exceptions.NotFound: "not_found",
+    exceptions.MethodNotAllowed: "method_not_allowed",
+    exceptions.NotAcceptable: "not_acceptable",
+    exceptions.UnsupportedMediaType: "unsupported_media_type",
+    exceptions.Throttled: "throttled",
+}
+
+
+def flatten_errors(data, prefix: str = "") -> dict[str, list[str]]:
+    """Turn DRF's nested error structure into `{"items.0.quantity": ["..."]}`."""
+    flat: dict[str, list[str]] = {}
+    if isinstance(data, dict):
+        for key, value in data.items():
+            flat.update(flatten_errors(value, f"{prefix}.{key}" if prefix else str(key)))
+    elif isinstance(data, list):
+        if all(not isinstance(item, dict | list) for item in data):
+            if data:
+                flat[prefix or "non_field_errors"] = [str(item) for item in data]
+        else:
+            for index, item in enumerate(data):
+                flat.update(flatten_errors(item, f"{prefix}.{index}" if prefix else str(index)))
+    else:
+        flat[prefix or "non_field_errors"] = [str(data)]
+    return flat
+
+
+def _first_message(errors: dict[str, list[str]]) -> str:
+    for field, messages in errors.items():
+        if messages:
+            return messages[0] if field == "non_field_errors" else f"{field}: {messages[0]}"
+    return "Invalid input."
+
+
+def error_body(status_code: int, code: str, detail: str, **extra) -> dict:
+    return {"status": status_code, "code": code, "detail": detail, **extra}
+
+
+def _code_for(exc: exceptions.APIException) -> str:
+    for klass in type(exc).__mro__:
+        if klass in _CODES:
+            return _CODES[klass]
+    return getattr(exc, "default_code", "error")
+
+
+def exception_handler(exc, context):
+    """DRF's EXCEPTION_HANDLER: every exception becomes the contract's error body."""
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    elif isinstance(exc, ProtectedError | RestrictedError):
+        exc = Protected(_protected_detail(exc))
+    elif isinstance(exc, TokenError):
+        exc = InvalidToken(str(exc))
+
+    if not isinstance(exc, exceptions.APIException):
+        request = context.get("request")
+        logger.exception("Unhandled error on %s", getattr(request, "path", "?"), exc_info=exc)
+        set_rollback()
+        body = error_body(500, "server_error", "A server error occurred. It has been logged.")
+        return Response(body, status=status.HTTP_500_INTERNAL_SERVER_ERROR)
+
+    headers = {}
+    if getattr(exc, "auth_header", None):
+        headers["WWW-Authenticate"] = exc.auth_header
+    if getattr(exc, "wait", None) is not None:
+        headers["Retry-After"] = str(int(exc.wait) + 1)
+
+    code = _code_for(exc)
+    if isinstance(exc, exceptions.ValidationError):
+        errors = flatten_errors(exc.detail)
+        body = error_body(exc.status_code, code, _first_message(errors), errors=errors)
+    else:
+        detail = exc.detail
+        if isinstance(detail, dict):  # SimpleJWT puts {"detail", "code", "messages"} here
+            detail = detail.get("detail", "Authentication failed.")
+        elif isinstance(detail, list):
+            detail = " ".join(str(item) for item in detail)
+        body = error_body(exc.status_code, code, str(detail), **getattr(exc, "extra", {}))
+        if isinstance(exc, exceptions.Throttled):
+            body["retry_after"] = int(exc.wait or 0) + 1 if exc.wait is not None else None
+    set_rollback()
+    response = Response(body, status=exc.status_code, headers=headers)
+    return response
+
+
+def _protected_detail(exc: ProtectedError | RestrictedError) -> str:
+    objects = exc.protected_objects if isinstance(exc, ProtectedError) else exc.restricted_objects
+    counts: dict[str, int] = {}
+    for obj in objects:
+        name = str(obj._meta.verbose_name_plural)
+        counts[name] = counts.get(name, 0) + 1
+    parts = ", ".join(f"{count} {name}" for name, count in sorted(counts.items()))
+    return f"It cannot be deleted because it is still referred to by: {parts}."
+
+
+# Django's own 404/500 handlers (URLs that match no route, errors outside DRF views): JSON under /api/.
+def handler404(request, exception=None):
+    if request.path.startswith("/api/"):
+        return JsonResponse(error_body(404, "not_found", "Not found."), status=404)
+    from django.views.defaults import page_not_found
+
+    return page_not_found(request, exception)
+
+
+def handler500(request):
+    if request.path.startswith("/api/"):
+        body = error_body(500, "server_error", "A server error occurred. It has been logged.")
+        return JsonResponse(body, status=500)
+    from django.views.defaults import server_error
+
+    return server_error(request)

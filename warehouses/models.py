@@ -1,0 +1,19 @@
+from django.db import models
+
+
+class Warehouse(models.Model):
+    organization = models.ForeignKey("users.Organization", on_delete=models.CASCADE, related_name="warehouses")
+    name = models.CharField(max_length=200)
+    code = models.CharField(max_length=32)
+    address = models.TextField(blank=True)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "code"], name="warehouse_code_unique_per_org"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.code})"
