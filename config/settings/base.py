@@ -148,6 +148,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "stock.tasks.check_stock_integrity",
         "schedule": crontab(minute=30, hour=1),
     },
+    "purge-idempotency-keys": {
+        "task": "core.tasks.purge_expired_idempotency_keys",
+        "schedule": crontab(minute=15, hour="*"),
+    },
     "flush-expired-tokens": {
         "task": "users.tasks.flush_expired_tokens",
         "schedule": crontab(minute=0, hour=3),
@@ -195,7 +199,7 @@ REST_FRAMEWORK = {
         "login": env("THROTTLE_LOGIN_RATE", default="10/min"),
     },
     "EXCEPTION_HANDLER": "core.exceptions.exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "core.schema.AutoSchema",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "COERCE_DECIMAL_TO_STRING": True,
     "DATETIME_FORMAT": "iso-8601",
