@@ -1,0 +1,109 @@
+"""Purchase order payloads: plain read serializers (fed by `selectors`, no queries of their own) and input
+serializers whose validated data goes to `services`.
+"""
+
+from rest_framework import serializers
+
+from catalog.models import Variant
+from core.tenancy import OrganizationPrimaryKeyRelatedField, UserRefSerializer
+from purchases.models import CREATABLE_STATUS_CHOICES, PurchaseOrderStatus
+from purchases.services import ItemInput, ReceiptLine
+from suppliers.models import Supplier
+from warehouses.models import Warehouse
+
+MAX_LINE_QUANTITY = 1_000_000
+
+
+# --- Reads --------------------------------------------------------------------------------------------------------
+
+
+class PurchaseOrderItemSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    variant = serializers.IntegerField(source="variant_id", read_only=True)
+    sku = serializers.CharField(source="variant.sku", read_only=True)
+    quantity_ordered = serializers.IntegerField(read_only=True)
+    quantity_received = serializers.IntegerField(read_only=True)
+    quantity_open = serializers.IntegerField(read_only=True)
+    unit_cost = serializers.DecimalField(max_digits=12, decimal_places=2, read_only=True)
+    line_total = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
+
+
+class PurchaseOrderSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    number = serializers.CharField(read_only=True)
+    supplier = serializers.IntegerField(source="supplier_id", read_only=True)
+    supplier_name = serializers.CharField(source="supplier.name", read_only=True)
+    warehouse = serializers.IntegerField(source="warehouse_id", read_only=True)
+    status = serializers.ChoiceField(choices=PurchaseOrderStatus.choices, read_only=True)
+    items = PurchaseOrderItemSerializer(many=True, read_only=True)
+    total_amount = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
+    notes = serializers.CharField(read_only=True)
+    created_by = UserRefSerializer(read_only=True, allow_null=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    updated_at = serializers.DateTimeField(read_only=True)
+    submitted_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    received_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    cancelled_at = serializers.DateTimeField(read_only=True, allow_null=True)
+
+
+# --- Writes -------------------------------------------------------------------------------------------------------
+
+
+class PurchaseOrderItemInputSerializer(serializers.Serializer):
+    variant = OrganizationPrimaryKeyRelatedField(queryset=Variant.objects.all())
+    quantity_ordered = serializers.IntegerField(min_value=1, max_value=MAX_LINE_QUANTITY)
+    unit_cost = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        min_value=0,
+        required=False,
+        help_text="Defaults to the variant's current average cost.",
+    )
+
+
+def item_inputs(items: list[dict]) -> list[ItemInput]:
+    return [ItemInput(item["variant"], item["quantity_ordered"], item.get("unit_cost")) for item in items]
+
+
+class PurchaseOrderCreateSerializer(serializers.Serializer):
+    supplier = OrganizationPrimaryKeyRelatedField(queryset=Supplier.objects.all())
+    warehouse = OrganizationPrimaryKeyRelatedField(queryset=Warehouse.objects.all())
+    status = serializers.ChoiceField(
+        choices=CREATABLE_STATUS_CHOICES,
+        default=PurchaseOrderStatus.DRAFT,
+        help_text='"received" is a direct purchase: the stock comes in at once.',
+    )
+    notes = serializers.CharField(allow_blank=True, required=False, default="")
+    items = PurchaseOrderItemInputSerializer(many=True, allow_empty=False)
+
+
+class PurchaseOrderUpdateSerializer(serializers.Serializer):
+    """Every field optional. Supplier, warehouse and items only in draft; `items` replaces all lines."""
+
+    supplier = OrganizationPrimaryKeyRelatedField(queryset=Supplier.objects.all(), required=False)
+    warehouse = OrganizationPrimaryKeyRelatedField(queryset=Warehouse.objects.all(), required=False)
+    notes = serializers.CharField(allow_blank=True, required=False)
+    items = PurchaseOrderItemInputSerializer(many=True, allow_empty=False, required=False)
+    status = serializers.ChoiceField(
+        choices=PurchaseOrderStatus.choices,
+        required=False,
+        help_text='A move as the actions make it ("received" receives everything still open); '
+        "anything else is 409 invalid_transition.",
+    )
+
+
+class ReceiptLineSerializer(serializers.Serializer):
+    item = serializers.IntegerField(help_text="The id of a line of this order.")
+    quantity = serializers.IntegerField(min_value=1, max_value=MAX_LINE_QUANTITY)
+
+
+class PurchaseOrderReceiveSerializer(serializers.Serializer):
+    items = ReceiptLineSerializer(
+        many=True, required=False, allow_empty=False, help_text="Omit to receive everything still open."
+    )
+
+    def receipt_lines(self) -> list[ReceiptLine] | None:
+        items = self.validated_data.get("items")
+        if items is None:
+            return None
+        return [ReceiptLine(line["item"], line["quantity"]) for line in items]
