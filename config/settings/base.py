@@ -226,7 +226,12 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/",
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "PurchaseOrderStatusEnum": "purchases.models.PurchaseOrderStatus",
+        "PurchaseOrderCreateStatusEnum": "purchases.models.CREATABLE_STATUS_CHOICES",
+        "SalesOrderStatusEnum": "sales.models.SalesOrderStatus",
+        "SalesOrderCreateStatusEnum": "sales.models.CREATABLE_STATUS_CHOICES",
+    },
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums"],
 }
 
