@@ -1,0 +1,27 @@
+# Stockroom API image: gunicorn for the web process; the same image runs the Celery worker and beat.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    DJANGO_SETTINGS_MODULE=config.settings.base
+
+WORKDIR /app
+
+COPY requirements.txt .
+RUN pip install -r requirements.txt
+
+COPY . .
+
+# Static files (admin, Swagger UI and ReDoc assets) are collected into the image and served by WhiteNoise.
+# The development key is allowed for this build step only; the running container needs a real SECRET_KEY.
+RUN STOCKROOM_ALLOW_DEV_KEY=true python manage.py collectstatic --noinput \
+    && useradd --create-home --uid 1000 stockroom \
+    && mkdir -p /app/media \
+    && chown -R stockroom:stockroom /app/media
+
+USER stockroom
+EXPOSE 8000
+
+CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
