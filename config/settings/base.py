@@ -231,6 +231,9 @@ SPECTACULAR_SETTINGS = {
         "PurchaseOrderCreateStatusEnum": "purchases.models.CREATABLE_STATUS_CHOICES",
         "SalesOrderStatusEnum": "sales.models.SalesOrderStatus",
         "SalesOrderCreateStatusEnum": "sales.models.CREATABLE_STATUS_CHOICES",
+        "MovementReasonEnum": "stock.models.Reason",
+        "AdjustmentReasonEnum": "stock.models.AdjustmentReason",
+        "TransferStatusEnum": "stock.models.TransferStatus",
     },
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums"],
 }
