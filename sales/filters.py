@@ -1,0 +1,33 @@
+"""Query-string filters of `/api/sales-orders/`."""
+
+import datetime
+
+import django_filters
+
+from sales.models import SalesOrder, SalesOrderStatus
+
+
+def _start_of(day: datetime.date) -> datetime.datetime:
+    return datetime.datetime.combine(day, datetime.time.min, tzinfo=datetime.UTC)
+
+
+class SalesOrderFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=SalesOrderStatus.choices)
+    warehouse = django_filters.NumberFilter(field_name="warehouse_id")
+    created_by = django_filters.NumberFilter(field_name="created_by_id")
+    customer_email = django_filters.CharFilter(lookup_expr="iexact")
+    # Inclusive whole days (UTC), as ranges on the timestamp so the index still serves them.
+    created_after = django_filters.DateFilter(method="filter_created_after", label="Created on or after (YYYY-MM-DD)")
+    created_before = django_filters.DateFilter(
+        method="filter_created_before", label="Created on or before (YYYY-MM-DD)"
+    )
+
+    class Meta:
+        model = SalesOrder
+        fields = ["status", "warehouse", "created_by", "customer_email"]
+
+    def filter_created_after(self, queryset, name, value):
+        return queryset.filter(created_at__gte=_start_of(value))
+
+    def filter_created_before(self, queryset, name, value):
+        return queryset.filter(created_at__lt=_start_of(value + datetime.timedelta(days=1)))

@@ -1,0 +1,153 @@
+"""Sales orders: a sale out of one warehouse, or a purchase request (`pending`) waiting for approval.
+
+Only `sales.services` changes an order's status, and only through it does a sale touch stock (via the ledger).
+The database enforces what must never break: one number per organization, positive quantities, non-negative
+prices, and never more returned than sold on a line.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import DecimalField, ExpressionWrapper, F, OuterRef, Prefetch, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
+
+MONEY = {"max_digits": 12, "decimal_places": 2}
+LINE_TOTAL = DecimalField(max_digits=14, decimal_places=2)
+
+
+class SalesOrderStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    FULFILLED = "fulfilled", "Fulfilled"
+    REJECTED = "rejected", "Rejected"
+    CANCELLED = "cancelled", "Cancelled"
+    PARTIALLY_RETURNED = "partially_returned", "Partially returned"
+    RETURNED = "returned", "Returned"
+
+
+# What a new order may be: a purchase request waiting for approval, or a sale that takes the stock at once.
+CREATABLE_STATUS_CHOICES = [
+    (SalesOrderStatus.PENDING.value, SalesOrderStatus.PENDING.label),
+    (SalesOrderStatus.FULFILLED.value, SalesOrderStatus.FULFILLED.label),
+]
+
+# The only moves there are. A status reached by no arrow (pending) can never be re-entered, which is what makes
+# "fulfil, toggle back, fulfil again" impossible.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    SalesOrderStatus.PENDING: frozenset(
+        {SalesOrderStatus.FULFILLED, SalesOrderStatus.REJECTED, SalesOrderStatus.CANCELLED}
+    ),
+    SalesOrderStatus.FULFILLED: frozenset({SalesOrderStatus.PARTIALLY_RETURNED, SalesOrderStatus.RETURNED}),
+    SalesOrderStatus.PARTIALLY_RETURNED: frozenset({SalesOrderStatus.PARTIALLY_RETURNED, SalesOrderStatus.RETURNED}),
+    SalesOrderStatus.REJECTED: frozenset(),
+    SalesOrderStatus.CANCELLED: frozenset(),
+    SalesOrderStatus.RETURNED: frozenset(),
+}
+
+# Statuses in which the order's stock has left the warehouse (net of returns).
+SHIPPED_STATUSES = frozenset(
+    {SalesOrderStatus.FULFILLED, SalesOrderStatus.PARTIALLY_RETURNED, SalesOrderStatus.RETURNED}
+)
+
+
+def line_total_expression():
+    return ExpressionWrapper(F("quantity") * F("unit_price"), output_field=LINE_TOTAL)
+
+
+class SalesOrderQuerySet(models.QuerySet):
+    def with_total(self):
+        """Annotate `total_amount` (Σ quantity × unit_price) with a subquery, so lists need no GROUP BY."""
+        totals = (
+            SalesOrderItem.objects.filter(order=OuterRef("pk"))
+            .order_by()
+            .values("order")
+            .annotate(total=Sum(line_total_expression()))
+            .values("total")
+        )
+        return self.annotate(
+            total_amount=Coalesce(Subquery(totals, output_field=LINE_TOTAL), 0, output_field=LINE_TOTAL)
+        )
+
+    def with_details(self):
+        """Everything the read serializer touches, in a fixed number of queries whatever the size."""
+        items = SalesOrderItem.objects.select_related("variant__product").annotate(line_total=line_total_expression())
+        return (
+            self.select_related("warehouse", "created_by", "decided_by")
+            .prefetch_related(Prefetch("items", queryset=items.order_by("id")))
+            .with_total()
+        )
+
+
+class SalesOrder(models.Model):
+    organization = models.ForeignKey("users.Organization", on_delete=models.CASCADE, related_name="sales_orders")
+    number = models.CharField(max_length=16, editable=False)
+    warehouse = models.ForeignKey("warehouses.Warehouse", on_delete=models.PROTECT, related_name="sales_orders")
+    customer_name = models.CharField(max_length=200, blank=True)
+    customer_email = models.EmailField(blank=True)
+    notes = models.TextField(blank=True)
+    status = models.CharField(max_length=20, choices=SalesOrderStatus.choices, default=SalesOrderStatus.PENDING)
+    rejection_reason = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="sales_orders_created"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="sales_orders_decided",
+        null=True,
+        blank=True,
+        help_text="Who fulfilled, rejected or cancelled it.",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    fulfilled_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = SalesOrderQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "number"], name="sales_order_number_unique_per_org"),
+            models.CheckConstraint(condition=Q(status__in=SalesOrderStatus.values), name="sales_order_status_valid"),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "-created_at"]),
+            models.Index(fields=["organization", "status"]),
+            models.Index(fields=["organization", "fulfilled_at"]),
+        ]
+
+    def __str__(self):
+        return self.number
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == SalesOrderStatus.PENDING
+
+
+class SalesOrderItem(models.Model):
+    order = models.ForeignKey(SalesOrder, on_delete=models.CASCADE, related_name="items")
+    variant = models.ForeignKey("catalog.Variant", on_delete=models.PROTECT, related_name="sales_order_items")
+    quantity = models.PositiveIntegerField()
+    unit_price = models.DecimalField(**MONEY)
+    quantity_returned = models.PositiveIntegerField(default=0)
+    # The unit cost recorded on this line's sale movement (the variant's cost when it was fulfilled); returns put
+    # the stock back at this cost so cost of goods sold nets out.
+    unit_cost = models.DecimalField(**MONEY, null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="sales_item_quantity_positive"),
+            models.CheckConstraint(condition=Q(unit_price__gte=0), name="sales_item_unit_price_non_negative"),
+            models.CheckConstraint(
+                condition=Q(quantity_returned__gte=0, quantity_returned__lte=F("quantity")),
+                name="sales_item_returned_within_quantity",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.quantity} × {self.variant_id}"
+
+    @property
+    def quantity_left(self) -> int:
+        """Units sold on this line that have not come back."""
+        return self.quantity - self.quantity_returned

@@ -1,0 +1,107 @@
+"""Sales order serializers: plain read serializers for the hot read paths, input serializers for the writes."""
+
+from rest_framework import serializers
+
+from catalog.models import Variant
+from core.tenancy import OrganizationPrimaryKeyRelatedField, UserRefSerializer
+from sales.models import CREATABLE_STATUS_CHOICES, SalesOrderStatus
+from warehouses.models import Warehouse
+
+MONEY = {"max_digits": 12, "decimal_places": 2}
+TOTAL = {"max_digits": 14, "decimal_places": 2}
+
+
+# --- Read ---------------------------------------------------------------------------------------------------------
+class SalesOrderItemSerializer(serializers.Serializer):
+    """A line as read; expects the items prefetched with `variant__product` and `line_total` annotated."""
+
+    id = serializers.IntegerField(read_only=True)
+    variant = serializers.IntegerField(source="variant_id", read_only=True)
+    sku = serializers.CharField(source="variant.sku", read_only=True)
+    product_name = serializers.CharField(source="variant.product.name", read_only=True)
+    quantity = serializers.IntegerField(read_only=True)
+    unit_price = serializers.DecimalField(**MONEY, read_only=True)
+    line_total = serializers.DecimalField(**TOTAL, read_only=True)
+    quantity_returned = serializers.IntegerField(read_only=True)
+
+
+class SalesOrderSerializer(serializers.Serializer):
+    """An order as read; expects `SalesOrder.objects.with_details()` (see `sales.selectors`)."""
+
+    id = serializers.IntegerField(read_only=True)
+    number = serializers.CharField(read_only=True)
+    warehouse = serializers.IntegerField(source="warehouse_id", read_only=True)
+    warehouse_name = serializers.CharField(source="warehouse.name", read_only=True)
+    customer_name = serializers.CharField(read_only=True)
+    customer_email = serializers.EmailField(read_only=True)
+    notes = serializers.CharField(read_only=True)
+    status = serializers.ChoiceField(choices=SalesOrderStatus.choices, read_only=True)
+    rejection_reason = serializers.CharField(read_only=True)
+    items = SalesOrderItemSerializer(many=True, read_only=True)
+    total_amount = serializers.DecimalField(**TOTAL, read_only=True)
+    created_by = UserRefSerializer(read_only=True)
+    decided_by = UserRefSerializer(read_only=True, allow_null=True)
+    decided_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    fulfilled_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    updated_at = serializers.DateTimeField(read_only=True)
+
+
+# --- Write --------------------------------------------------------------------------------------------------------
+class SalesOrderItemInputSerializer(serializers.Serializer):
+    variant = OrganizationPrimaryKeyRelatedField(queryset=Variant.objects.all())
+    quantity = serializers.IntegerField(min_value=1)
+    unit_price = serializers.DecimalField(
+        **MONEY, min_value=0, required=False, help_text="Defaults to the variant's price."
+    )
+
+
+class SalesOrderCreateSerializer(serializers.Serializer):
+    warehouse = OrganizationPrimaryKeyRelatedField(queryset=Warehouse.objects.all())
+    customer_name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    customer_email = serializers.EmailField(required=False, allow_blank=True, default="")
+    notes = serializers.CharField(required=False, allow_blank=True, default="")
+    status = serializers.ChoiceField(
+        choices=CREATABLE_STATUS_CHOICES,
+        required=False,
+        help_text='Default "fulfilled" for staff and up (a sale: stock leaves at once); a viewer\'s order is always '
+        '"pending" (a purchase request waiting for approval).',
+    )
+    items = SalesOrderItemInputSerializer(many=True, allow_empty=False)
+
+    def validate_warehouse(self, warehouse):
+        if not warehouse.is_active:
+            raise serializers.ValidationError("This warehouse is not active.")
+        return warehouse
+
+
+class SalesOrderUpdateSerializer(serializers.Serializer):
+    """PATCH: customer details while pending, and/or a status move (the operation that leads there runs)."""
+
+    status = serializers.ChoiceField(choices=SalesOrderStatus.choices, required=False)
+    reason = serializers.CharField(
+        required=False, allow_blank=True, write_only=True, help_text='Rejection reason, with `status: "rejected"`.'
+    )
+    customer_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    customer_email = serializers.EmailField(required=False, allow_blank=True)
+    notes = serializers.CharField(required=False, allow_blank=True)
+
+    def validate(self, attrs):
+        if "items" in self.initial_data:
+            raise serializers.ValidationError({"items": ["Items cannot be changed; cancel and create a new order."]})
+        return attrs
+
+
+class SalesOrderRejectSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class SalesOrderReturnLineSerializer(serializers.Serializer):
+    item = serializers.IntegerField(help_text="The id of a line of this order.")
+    quantity = serializers.IntegerField(min_value=1)
+
+
+class SalesOrderReturnSerializer(serializers.Serializer):
+    items = SalesOrderReturnLineSerializer(
+        many=True, required=False, allow_empty=False, help_text="Omitted: everything still out comes back."
+    )
