@@ -234,6 +234,8 @@ SPECTACULAR_SETTINGS = {
         "MovementReasonEnum": "stock.models.Reason",
         "AdjustmentReasonEnum": "stock.models.AdjustmentReason",
         "TransferStatusEnum": "stock.models.TransferStatus",
+        "UserStatusEnum": "users.models.UserStatus",
+        "PromotionRequestStatusEnum": "users.models.PromotionRequestStatus",
     },
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums"],
 }
