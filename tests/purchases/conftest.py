@@ -1,0 +1,43 @@
+from decimal import Decimal
+
+import pytest
+
+from purchases.services import ItemInput, purchase_order_create
+from tests.purchases.factories import PurchaseSupplierFactory, PurchaseVariantFactory
+
+
+@pytest.fixture
+def supplier(org):
+    return PurchaseSupplierFactory(organization=org, name="Northwind")
+
+
+@pytest.fixture
+def variant(org):
+    return PurchaseVariantFactory(organization=org, sku="TEA-GREEN")
+
+
+@pytest.fixture
+def variant_b(org):
+    return PurchaseVariantFactory(organization=org, sku="TEA-BLACK")
+
+
+@pytest.fixture
+def foreign_variant(other_org):
+    return PurchaseVariantFactory(organization=other_org, sku="GX-1")
+
+
+@pytest.fixture
+def make_order(org, admin, supplier, warehouse):
+    """`make_order([(variant, quantity, "unit cost"), ...], status=..., by=..., warehouse=...)` through the service."""
+
+    def make(lines, *, status="draft", by=None, warehouse=warehouse):
+        return purchase_order_create(
+            organization_id=org.pk,
+            by=by or admin,
+            supplier=supplier,
+            warehouse=warehouse,
+            items=[ItemInput(variant, quantity, Decimal(cost)) for variant, quantity, cost in lines],
+            status=status,
+        )
+
+    return make
