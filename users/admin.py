@@ -1,0 +1,81 @@
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db.models import Count
+
+from users.models import Organization, PromotionRequest, User, UserStatus
+from users.services import user_tokens_revoke
+
+
+@admin.register(Organization)
+class OrganizationAdmin(admin.ModelAdmin):
+    list_display = ["name", "join_code", "user_count", "created_at"]
+    search_fields = ["name", "join_code"]
+    readonly_fields = ["created_at"]
+    date_hierarchy = "created_at"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(user_count=Count("users"))
+
+    @admin.display(description="users", ordering="user_count")
+    def user_count(self, obj):
+        return obj.user_count
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    list_display = ["username", "email", "organization", "role", "status", "is_active", "last_login", "date_joined"]
+    list_filter = ["role", "status", "is_active", "is_staff", "organization"]
+    list_select_related = ["organization"]
+    search_fields = ["username", "email", "first_name", "last_name", "phone", "organization__name"]
+    autocomplete_fields = ["organization"]
+    filter_horizontal = ["warehouses", "groups", "user_permissions"]
+    actions = ["approve_selected"]
+    fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        ("Personal info", {"fields": ("first_name", "last_name", "email", "phone", "avatar")}),
+        ("Stockroom", {"fields": ("organization", "role", "status", "warehouses")}),
+        (
+            "Django permissions",
+            {
+                "classes": ("collapse",),
+                "fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions"),
+            },
+        ),
+        ("Important dates", {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (None, {"classes": ("wide",), "fields": ("username", "email", "password1", "password2")}),
+        ("Stockroom", {"classes": ("wide",), "fields": ("organization", "role", "warehouses")}),
+    )
+
+    def save_model(self, request, obj, form, change):
+        # Keep `is_active` and `status` telling the same story, whichever of the two was edited here.
+        if change and "status" in form.changed_data:
+            obj.is_active = obj.status != UserStatus.DISMISSED
+        elif "is_active" in form.changed_data:
+            if not obj.is_active:
+                obj.status = UserStatus.DISMISSED
+            elif obj.status == UserStatus.DISMISSED:
+                obj.status = UserStatus.ACTIVE
+        super().save_model(request, obj, form, change)
+        if not obj.is_active:
+            user_tokens_revoke(user=obj)
+
+    @admin.action(description="Approve selected pending users")
+    def approve_selected(self, request, queryset):
+        approved = queryset.filter(status=UserStatus.PENDING).update(status=UserStatus.ACTIVE, is_active=True)
+        skipped = queryset.count() - approved
+        self.message_user(request, f"Approved {approved} pending user(s).", messages.SUCCESS)
+        if skipped:
+            self.message_user(request, f"Skipped {skipped} user(s) that were not pending.", messages.WARNING)
+
+
+@admin.register(PromotionRequest)
+class PromotionRequestAdmin(admin.ModelAdmin):
+    list_display = ["user", "requested_by", "status", "decided_by", "created_at", "decided_at", "organization"]
+    list_filter = ["status", "organization"]
+    list_select_related = ["user", "requested_by", "decided_by", "organization"]
+    search_fields = ["user__username", "requested_by__username", "reason"]
+    raw_id_fields = ["user", "requested_by", "decided_by"]
+    readonly_fields = ["created_at"]
+    date_hierarchy = "created_at"

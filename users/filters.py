@@ -1,0 +1,24 @@
+import django_filters
+
+from core.roles import Role
+from users.models import PromotionRequest, PromotionRequestStatus, User, UserStatus
+
+
+class UserFilter(django_filters.FilterSet):
+    role = django_filters.ChoiceFilter(choices=Role.choices)
+    status = django_filters.ChoiceFilter(choices=UserStatus.choices)
+    warehouse = django_filters.NumberFilter(field_name="warehouses", label="Assigned to this warehouse (id)")
+
+    class Meta:
+        model = User
+        fields = ["role", "status", "warehouse", "is_active"]
+
+
+class PromotionRequestFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=PromotionRequestStatus.choices)
+    user = django_filters.NumberFilter(field_name="user_id", label="The user to promote (id)")
+    requested_by = django_filters.NumberFilter(field_name="requested_by_id", label="The requesting manager (id)")
+
+    class Meta:
+        model = PromotionRequest
+        fields = ["status", "user", "requested_by"]

@@ -1,0 +1,208 @@
+from django.conf import settings
+from rest_framework import serializers
+
+from core.roles import Role
+from core.tenancy import OrganizationPrimaryKeyRelatedField, UserRefSerializer
+from users.models import Organization, PromotionRequest, User
+
+# The warehouse model, reached through the relation: `users` sits below `warehouses` and never imports it.
+Warehouse = User._meta.get_field("warehouses").related_model
+
+
+class OrganizationRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Organization
+        fields = ["id", "name"]
+
+
+_PROFILE_FIELDS = [
+    "id",
+    "username",
+    "email",
+    "first_name",
+    "last_name",
+    "phone",
+    "avatar",
+    "role",
+    "status",
+    "organization",
+    "warehouses",
+    "is_active",
+    "date_joined",
+    "last_login",
+]
+
+
+class UserSerializer(serializers.ModelSerializer):
+    """A user as admins and managers see them; admins write `role`, `warehouses` and `is_active`."""
+
+    organization = OrganizationRefSerializer(read_only=True)
+    warehouses = OrganizationPrimaryKeyRelatedField(
+        queryset=Warehouse.objects.all(), many=True, required=False, help_text="Ids of the user's own warehouses."
+    )
+    email = serializers.EmailField(required=False, allow_blank=True)
+
+    class Meta:
+        model = User
+        fields = _PROFILE_FIELDS
+        read_only_fields = ["id", "avatar", "status", "organization", "date_joined", "last_login"]
+
+
+class UserCreateSerializer(UserSerializer):
+    password = serializers.CharField(write_only=True, style={"input_type": "password"}, trim_whitespace=False)
+
+    class Meta(UserSerializer.Meta):
+        fields = [*_PROFILE_FIELDS, "password"]
+
+
+class MeSerializer(serializers.ModelSerializer):
+    """One's own profile. `avatar` takes an image upload (multipart); `null` or an empty value removes it."""
+
+    organization = OrganizationRefSerializer(read_only=True)
+    warehouses = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    avatar = serializers.ImageField(required=False, allow_null=True, allow_empty_file=False)
+    email = serializers.EmailField(required=False, allow_blank=True)
+
+    class Meta:
+        model = User
+        fields = _PROFILE_FIELDS
+        read_only_fields = [
+            "id",
+            "username",
+            "role",
+            "status",
+            "organization",
+            "warehouses",
+            "is_active",
+            "date_joined",
+            "last_login",
+        ]
+
+    def to_internal_value(self, data):
+        # A multipart form cannot send null: an empty `avatar` value means "remove it".
+        if hasattr(data, "getlist") and data.get("avatar") == "":
+            data = data.copy()
+            data["avatar"] = None
+        return super().to_internal_value(data)
+
+    def validate_avatar(self, avatar):
+        if avatar is None:
+            return ""
+        if avatar.size > settings.AVATAR_MAX_BYTES:
+            limit_kb = settings.AVATAR_MAX_BYTES // 1024
+            raise serializers.ValidationError(f"The image is too large; the limit is {limit_kb} KB.")
+        return avatar
+
+
+class RegisterSerializer(serializers.ModelSerializer):
+    password = serializers.CharField(write_only=True, style={"input_type": "password"}, trim_whitespace=False)
+    email = serializers.EmailField()
+    organization_name = serializers.CharField(
+        required=False, max_length=200, help_text="Create a new organization with you as its admin."
+    )
+    join_code = serializers.CharField(
+        required=False, max_length=32, help_text="Join an existing organization; an admin or manager approves you."
+    )
+
+    class Meta:
+        model = User
+        fields = [
+            "username",
+            "email",
+            "password",
+            "phone",
+            "first_name",
+            "last_name",
+            "organization_name",
+            "join_code",
+        ]
+
+    def validate(self, attrs):
+        if bool(attrs.get("organization_name")) == bool(attrs.get("join_code")):
+            raise serializers.ValidationError("Give either organization_name (a new organization) or join_code.")
+        return attrs
+
+
+class RegisterResponseSerializer(serializers.Serializer):
+    user = MeSerializer()
+    access = serializers.CharField(required=False, help_text="Only when a new organization was created.")
+    refresh = serializers.CharField(required=False, help_text="Only when a new organization was created.")
+
+
+class LoginSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+
+
+class TokenPairSerializer(serializers.Serializer):
+    access = serializers.CharField()
+    refresh = serializers.CharField()
+
+
+class LoginResponseSerializer(TokenPairSerializer):
+    user = MeSerializer()
+
+
+class LogoutSerializer(serializers.Serializer):
+    refresh = serializers.CharField()
+
+
+class PasswordChangeSerializer(serializers.Serializer):
+    old_password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+    new_password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+
+
+class UserApproveSerializer(serializers.Serializer):
+    role = serializers.ChoiceField(
+        choices=Role.choices,
+        required=False,
+        help_text="Defaults to the current role (viewer for a registration). Managers may give staff or viewer.",
+    )
+    warehouses = OrganizationPrimaryKeyRelatedField(
+        queryset=Warehouse.objects.all(),
+        many=True,
+        required=False,
+        help_text="Warehouses to assign. A manager who gives none assigns all of their own.",
+    )
+
+
+class PromotionRequestSerializer(serializers.ModelSerializer):
+    user = UserRefSerializer(read_only=True)
+    requested_by = UserRefSerializer(read_only=True)
+    decided_by = UserRefSerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = PromotionRequest
+        fields = ["id", "user", "requested_by", "reason", "status", "decided_by", "decided_at", "created_at"]
+        read_only_fields = fields
+
+
+class PromotionRequestCreateSerializer(serializers.Serializer):
+    user = OrganizationPrimaryKeyRelatedField(
+        queryset=User.objects.all(), help_text="A staff member of one of your warehouses."
+    )
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class RoleSerializer(serializers.Serializer):
+    role = serializers.ChoiceField(choices=Role.choices)
+    label = serializers.CharField()
+    capabilities = serializers.ListField(child=serializers.CharField())
+
+
+class OrganizationSerializer(serializers.ModelSerializer):
+    join_code = serializers.CharField(
+        read_only=True, allow_null=True, help_text="Shown to admins only; null for everyone else."
+    )
+
+    class Meta:
+        model = Organization
+        fields = ["id", "name", "join_code", "created_at"]
+        read_only_fields = ["id", "join_code", "created_at"]
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        if getattr(getattr(request, "user", None), "role", None) != Role.ADMIN:
+            data["join_code"] = None
+        return data

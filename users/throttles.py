@@ -1,0 +1,19 @@
+from rest_framework.throttling import SimpleRateThrottle
+
+
+class LoginRateThrottle(SimpleRateThrottle):
+    """At most `DEFAULT_THROTTLE_RATES["login"]` login attempts per username, whoever makes them.
+
+    Keyed by the submitted username (case-folded), so guessing one account's password from many addresses is
+    throttled too; a request without a username is keyed by the client address.
+    """
+
+    scope = "login"
+
+    def get_cache_key(self, request, view):
+        username = request.data.get("username") if hasattr(request.data, "get") else None
+        if isinstance(username, str) and username.strip():
+            ident = username.strip().casefold()
+        else:
+            ident = f"address:{self.get_ident(request)}"
+        return self.cache_format % {"scope": self.scope, "ident": ident}

@@ -1,0 +1,18 @@
+import django_filters
+
+from core.permissions import warehouse_ids_of
+from warehouses.models import Warehouse
+
+
+class WarehouseFilter(django_filters.FilterSet):
+    mine = django_filters.BooleanFilter(method="filter_mine", label="Only the warehouses assigned to me")
+
+    class Meta:
+        model = Warehouse
+        fields = ["is_active", "mine"]
+
+    def filter_mine(self, queryset, name, value):
+        if value is None:
+            return queryset
+        own = warehouse_ids_of(self.request.user)
+        return queryset.filter(pk__in=own) if value else queryset.exclude(pk__in=own)
