@@ -13,3 +13,10 @@ class InsufficientStock(DomainError):
         )
         super().__init__(f"Not enough stock for: {skus}.", lines=lines)
         self.lines = lines
+
+
+class StockLimitExceeded(DomainError):
+    """A level would grow past what the database column holds; nothing was written."""
+
+    default_code = "conflict"
+    default_detail = "This change would take a stock level beyond the largest quantity that can be stored."

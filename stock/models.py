@@ -77,9 +77,109 @@ class StockMovement(models.Model):
             models.Index(fields=["organization", "-id"]),
             models.Index(fields=["variant", "-id"]),
             models.Index(fields=["warehouse", "-id"]),
+            # Date-range reports, for the organization and per warehouse.
             models.Index(fields=["organization", "created_at"]),
+            models.Index(fields=["warehouse", "created_at"]),
             models.Index(fields=["reference_type", "reference_id"]),
         ]
 
     def __str__(self):
         return f"{self.movement_type} {self.quantity} × {self.variant_id}@{self.warehouse_id} ({self.reason})"
+
+
+class AdjustmentReason(models.TextChoices):
+    OPENING = "opening", "Opening stock"
+    ADJUSTMENT = "adjustment", "Adjustment"
+
+
+class StockAdjustment(models.Model):
+    """A manual change of one level: a signed delta, or a physical count turned into a delta under the lock.
+
+    `quantity` is the delta actually applied (0 when a count matched the books, and then `movement` is null).
+    """
+
+    organization = models.ForeignKey("users.Organization", on_delete=models.CASCADE, related_name="+")
+    variant = models.ForeignKey("catalog.Variant", on_delete=models.PROTECT, related_name="stock_adjustments")
+    warehouse = models.ForeignKey("warehouses.Warehouse", on_delete=models.PROTECT, related_name="stock_adjustments")
+    quantity = models.IntegerField(default=0)
+    counted_quantity = models.PositiveIntegerField(null=True, blank=True)
+    reason = models.CharField(max_length=16, choices=AdjustmentReason.choices, default=AdjustmentReason.ADJUSTMENT)
+    note = models.TextField(blank=True)
+    movement = models.OneToOneField(
+        StockMovement, on_delete=models.PROTECT, related_name="adjustment", null=True, blank=True
+    )
+    performed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="stock_adjustments", null=True, blank=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["organization", "-id"])]
+
+    def __str__(self):
+        return f"Adjustment {self.pk}: {self.quantity:+d} × {self.variant_id}@{self.warehouse_id}"
+
+
+class TransferStatus(models.TextChoices):
+    REQUESTED = "requested", "Requested"
+    COMPLETED = "completed", "Completed"
+    REJECTED = "rejected", "Rejected"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Transfer(models.Model):
+    """Stock moving between two warehouses of one organization; applied once, on approval."""
+
+    organization = models.ForeignKey("users.Organization", on_delete=models.CASCADE, related_name="+")
+    number = models.CharField(max_length=32)
+    source_warehouse = models.ForeignKey(
+        "warehouses.Warehouse", on_delete=models.PROTECT, related_name="outgoing_transfers"
+    )
+    destination_warehouse = models.ForeignKey(
+        "warehouses.Warehouse", on_delete=models.PROTECT, related_name="incoming_transfers"
+    )
+    status = models.CharField(max_length=16, choices=TransferStatus.choices, default=TransferStatus.REQUESTED)
+    note = models.TextField(blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="transfers_requested", null=True, blank=True
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="transfers_decided", null=True, blank=True
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            # A transfer from a warehouse to itself would write an OUT and an IN that net to nothing, or worse.
+            models.CheckConstraint(
+                condition=~Q(source_warehouse=models.F("destination_warehouse")),
+                name="transfer_source_differs_from_destination",
+            ),
+            models.UniqueConstraint(fields=["organization", "number"], name="transfer_number_unique_per_org"),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "status"]),
+            models.Index(fields=["organization", "-id"]),
+        ]
+
+    def __str__(self):
+        return self.number or f"Transfer {self.pk}"
+
+
+class TransferItem(models.Model):
+    transfer = models.ForeignKey(Transfer, on_delete=models.CASCADE, related_name="items")
+    variant = models.ForeignKey("catalog.Variant", on_delete=models.PROTECT, related_name="transfer_items")
+    quantity = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="transfer_item_quantity_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.quantity} × {self.variant_id}"

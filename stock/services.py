@@ -1,10 +1,13 @@
-"""The stock ledger: the one module that changes stock.
+"""Stock writes. The ledger (`stock_apply` and its wrappers) is the one code path that changes stock.
 
 Every change of a `StockLevel.quantity` in the code base goes through `stock_apply` (or its thin wrappers), which
 runs in one transaction, locks the affected levels in primary-key order, checks every line before writing any,
 and writes one `StockMovement` per line with the balance right after it. Callers lock their own document row
 (order, transfer) *before* calling here, and call here once per transaction, so locks are always taken in the
 order document → levels.
+
+Below the ledger: the workflows this app owns (adjustments, transfers, a level's reorder override), each a thin
+layer of rules over one ledger call.
 """
 
 from collections.abc import Sequence
@@ -14,11 +17,30 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from rest_framework.exceptions import PermissionDenied, ValidationError
 
 from catalog.models import Variant
 from core.cache import bump_stock_generation
-from stock.exceptions import InsufficientStock
-from stock.models import MovementType, Reason, StockLevel, StockMovement
+from core.exceptions import InvalidTransition
+from core.numbering import next_number
+from core.permissions import ensure_role, ensure_warehouse_access
+from core.roles import ADMIN_MANAGER, ADMIN_MANAGER_STAFF, ADMIN_ONLY, Role
+from stock.exceptions import InsufficientStock, StockLimitExceeded
+from stock.models import (
+    AdjustmentReason,
+    MovementType,
+    Reason,
+    StockAdjustment,
+    StockLevel,
+    StockMovement,
+    Transfer,
+    TransferItem,
+    TransferStatus,
+)
+from warehouses.models import Warehouse
+
+# The quantity columns are 32-bit integers on PostgreSQL.
+MAX_STOCK_QUANTITY = 2_147_483_647
 
 
 @dataclass(frozen=True)
@@ -43,6 +65,9 @@ class Reference:
     id: int
 
 
+# --- The ledger -----------------------------------------------------------------------------------------------------
+
+
 @transaction.atomic
 def stock_apply(
     *,
@@ -57,77 +82,107 @@ def stock_apply(
 
     Locks every affected level (`SELECT ... FOR UPDATE` in pk order), checks that no level would go below zero at
     any point, then writes. Raises `InsufficientStock` naming every short (variant, warehouse) and changes nothing.
+    Raises `ValueError` for a malformed change or a variant/warehouse outside the organization (callers validate
+    input first; this is the last line of defence, not a user-facing check).
     """
     if not changes:
         return []
     for change in changes:
-        if not isinstance(change.quantity, int) or change.quantity == 0:
-            raise ValueError(f"A stock change must be a non-zero integer, got {change.quantity!r}.")
-
+        _validate_quantity(change.quantity)
+    # Read before locking: the less work done while holding the row locks, the shorter everyone else waits.
+    costs = _variant_costs(organization_id, {change.variant_id for change in changes})
     levels = _levels_locked(organization_id, {change.key for change in changes})
     _check_sufficient(changes, levels)
-
-    costs = _current_costs({change.variant_id for change in changes if change.unit_cost is None})
-    now = timezone.now()
-    movements = []
-    for change in changes:
-        level = levels[change.key]
-        level.quantity += change.quantity
-        movements.append(
-            StockMovement(
-                organization_id=organization_id,
-                variant_id=change.variant_id,
-                warehouse_id=change.warehouse_id,
-                movement_type=MovementType.IN if change.quantity > 0 else MovementType.OUT,
-                reason=reason,
-                quantity=abs(change.quantity),
-                balance_after=level.quantity,
-                unit_cost=change.unit_cost if change.unit_cost is not None else costs.get(change.variant_id),
-                reference_type=reference.type if reference else "",
-                reference_id=reference.id if reference else None,
-                performed_by=by,
-                note=note,
-            )
-        )
-    for level in levels.values():
-        level.updated_at = now
-    StockLevel.objects.bulk_update(list(levels.values()), ["quantity", "updated_at"])
-    created = StockMovement.objects.bulk_create(movements)
-    transaction.on_commit(lambda: bump_stock_generation(organization_id))
-    return created
+    return _record(organization_id, levels, changes, costs, reason=reason, by=by, reference=reference, note=note)
 
 
 def stock_add(*, organization_id: int, changes: Sequence[StockChange], **kwargs) -> list[StockMovement]:
     """Add stock (every change must be positive)."""
-    if any(change.quantity <= 0 for change in changes):
+    if any(not _is_int(change.quantity) or change.quantity <= 0 for change in changes):
         raise ValueError("stock_add takes positive quantities.")
     return stock_apply(organization_id=organization_id, changes=changes, **kwargs)
 
 
 def stock_remove(*, organization_id: int, changes: Sequence[StockChange], **kwargs) -> list[StockMovement]:
     """Remove stock; `changes` carry positive quantities to take out. All or nothing."""
-    if any(change.quantity <= 0 for change in changes):
+    if any(not _is_int(change.quantity) or change.quantity <= 0 for change in changes):
         raise ValueError("stock_remove takes positive quantities.")
     negated = [StockChange(c.variant_id, c.warehouse_id, -c.quantity, c.unit_cost) for c in changes]
     return stock_apply(organization_id=organization_id, changes=negated, **kwargs)
 
 
+@transaction.atomic
+def stock_set_counted(
+    *,
+    organization_id: int,
+    variant_id: int,
+    warehouse_id: int,
+    counted_quantity: int,
+    reason: Reason | str = Reason.ADJUSTMENT,
+    by=None,
+    reference: Reference | None = None,
+    note: str = "",
+) -> StockMovement | None:
+    """Bring a level to a physically counted quantity; return the movement, or None when the count matched.
+
+    The difference is computed under the level's row lock, so a sale committed between the count being typed and
+    this call is not overwritten: the count wins, and the movement records exactly the difference it made.
+    """
+    if not _is_int(counted_quantity) or not 0 <= counted_quantity <= MAX_STOCK_QUANTITY:
+        raise ValueError(f"A counted quantity must be a non-negative integer, got {counted_quantity!r}.")
+    costs = _variant_costs(organization_id, {variant_id})
+    key = (variant_id, warehouse_id)
+    levels = _levels_locked(organization_id, {key})
+    delta = counted_quantity - levels[key].quantity
+    if delta == 0:
+        return None
+    changes = [StockChange(variant_id, warehouse_id, delta)]
+    [movement] = _record(organization_id, levels, changes, costs, reason=reason, by=by, reference=reference, note=note)
+    return movement
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _validate_quantity(quantity) -> None:
+    if not _is_int(quantity) or quantity == 0 or abs(quantity) > MAX_STOCK_QUANTITY:
+        raise ValueError(f"A stock change must be a non-zero integer within the column range, got {quantity!r}.")
+
+
+def _variant_costs(organization_id: int, variant_ids: set[int]) -> dict[int, Decimal]:
+    """The current cost of each variant; refuses variants of another organization (or none at all)."""
+    costs = dict(Variant.objects.filter(pk__in=variant_ids, organization_id=organization_id).values_list("pk", "cost"))
+    if len(costs) != len(variant_ids):
+        raise ValueError(f"Variants {sorted(variant_ids - costs.keys())} are not in organization {organization_id}.")
+    return costs
+
+
 def _levels_locked(organization_id: int, keys: set[tuple[int, int]]) -> dict[tuple[int, int], StockLevel]:
-    """Return the levels for `keys`, locked in pk order, creating missing ones safely under concurrency."""
+    """Return the levels for `keys`, locked in pk order, creating missing ones safely under concurrency.
+
+    Missing rows are inserted *before* any row is locked, in a fixed (variant, warehouse) order, with
+    ON CONFLICT DO NOTHING: a concurrent creator of the same row makes us wait for its commit and then we skip it.
+    Because no row lock is held while inserting, an insert can never wait in a cycle with a lock.
+    """
     match = Q()
     for variant_id, warehouse_id in keys:
         match |= Q(variant_id=variant_id, warehouse_id=warehouse_id)
     existing = set(StockLevel.objects.filter(match).values_list("variant_id", "warehouse_id"))
     missing = sorted(keys - existing)
     if missing:
-        # ON CONFLICT DO NOTHING: a concurrent creator wins and we lock its row below. Sorted inserts keep two
-        # creators of the same rows from waiting on each other in opposite order.
+        warehouse_ids = {warehouse_id for _, warehouse_id in missing}
+        own = Warehouse.objects.filter(pk__in=warehouse_ids, organization_id=organization_id).count()
+        if own != len(warehouse_ids):
+            raise ValueError(f"Warehouses {sorted(warehouse_ids)} are not all in organization {organization_id}.")
         StockLevel.objects.bulk_create(
             [StockLevel(organization_id=organization_id, variant_id=v, warehouse_id=w) for v, w in missing],
             ignore_conflicts=True,
         )
     # list() evaluates the queryset: an unevaluated select_for_update takes no lock.
     locked = list(StockLevel.objects.select_for_update(of=("self",)).filter(match).order_by("pk"))
+    if any(level.organization_id != organization_id for level in locked):
+        raise ValueError(f"A stock level of another organization was addressed from organization {organization_id}.")
     return {(level.variant_id, level.warehouse_id): level for level in locked}
 
 
@@ -142,6 +197,8 @@ def _check_sufficient(changes: Sequence[StockChange], levels: dict[tuple[int, in
             requested[change.key] = requested.get(change.key, 0) - change.quantity
         if running[change.key] < 0:
             short.add(change.key)
+        elif running[change.key] > MAX_STOCK_QUANTITY:
+            raise StockLimitExceeded()
     if not short:
         return
     skus = dict(Variant.objects.filter(pk__in={key[0] for key in short}).values_list("pk", "sku"))
@@ -158,7 +215,237 @@ def _check_sufficient(changes: Sequence[StockChange], levels: dict[tuple[int, in
     raise InsufficientStock(lines)
 
 
-def _current_costs(variant_ids: set[int]) -> dict[int, Decimal]:
-    if not variant_ids:
-        return {}
-    return dict(Variant.objects.filter(pk__in=variant_ids).values_list("pk", "cost"))
+def _record(
+    organization_id: int,
+    levels: dict[tuple[int, int], StockLevel],
+    changes: Sequence[StockChange],
+    costs: dict[int, Decimal],
+    *,
+    reason: Reason | str,
+    by,
+    reference: Reference | None,
+    note: str,
+) -> list[StockMovement]:
+    """Write the checked changes to the locked levels and append their movements."""
+    now = timezone.now()
+    movements = []
+    touched: dict[tuple[int, int], StockLevel] = {}
+    for change in changes:
+        level = levels[change.key]
+        level.quantity += change.quantity
+        touched[change.key] = level
+        movements.append(
+            StockMovement(
+                organization_id=organization_id,
+                variant_id=change.variant_id,
+                warehouse_id=change.warehouse_id,
+                movement_type=MovementType.IN if change.quantity > 0 else MovementType.OUT,
+                reason=reason,
+                quantity=abs(change.quantity),
+                balance_after=level.quantity,
+                unit_cost=change.unit_cost if change.unit_cost is not None else costs.get(change.variant_id),
+                reference_type=reference.type if reference else "",
+                reference_id=reference.id if reference else None,
+                performed_by=by,
+                note=note,
+            )
+        )
+    for level in touched.values():
+        level.updated_at = now
+    if len(touched) == 1:
+        [level] = touched.values()
+        StockLevel.objects.filter(pk=level.pk).update(quantity=level.quantity, updated_at=now)
+    else:
+        StockLevel.objects.bulk_update(list(touched.values()), ["quantity", "updated_at"])
+    created = StockMovement.objects.bulk_create(movements)
+    transaction.on_commit(lambda: bump_stock_generation(organization_id))
+    return created
+
+
+# --- Adjustments ----------------------------------------------------------------------------------------------------
+
+
+def stock_adjustment_create(
+    *,
+    by,
+    variant: Variant,
+    warehouse: Warehouse,
+    quantity: int | None = None,
+    counted_quantity: int | None = None,
+    reason: AdjustmentReason | str = AdjustmentReason.ADJUSTMENT,
+    note: str = "",
+) -> StockAdjustment:
+    """Record a manual change: a signed `quantity`, or a `counted_quantity` the level is brought to.
+
+    Admins adjust any warehouse of their organization; managers and staff their own (403 otherwise). A result
+    below zero raises `InsufficientStock` and records nothing.
+    """
+    ensure_role(by, ADMIN_MANAGER_STAFF)
+    ensure_warehouse_access(by, [warehouse])
+    if (quantity is None) == (counted_quantity is None):
+        raise ValidationError({"non_field_errors": ["Give either quantity or counted_quantity."]})
+    if variant.organization_id != by.organization_id or warehouse.organization_id != by.organization_id:
+        raise ValidationError({"non_field_errors": ["The variant and warehouse must be in your organization."]})
+    organization_id = by.organization_id
+    with transaction.atomic():
+        adjustment = StockAdjustment.objects.create(
+            organization_id=organization_id,
+            variant=variant,
+            warehouse=warehouse,
+            quantity=quantity or 0,
+            counted_quantity=counted_quantity,
+            reason=reason,
+            note=note,
+            performed_by=by,
+        )
+        reference = Reference("adjustment", adjustment.pk)
+        if counted_quantity is not None:
+            movement = stock_set_counted(
+                organization_id=organization_id,
+                variant_id=variant.pk,
+                warehouse_id=warehouse.pk,
+                counted_quantity=counted_quantity,
+                reason=reason,
+                by=by,
+                reference=reference,
+                note=note,
+            )
+        else:
+            [movement] = stock_apply(
+                organization_id=organization_id,
+                changes=[StockChange(variant.pk, warehouse.pk, quantity)],
+                reason=reason,
+                by=by,
+                reference=reference,
+                note=note,
+            )
+        if movement is not None:
+            adjustment.movement = movement
+            adjustment.quantity = (
+                movement.quantity if movement.movement_type == MovementType.IN else -movement.quantity
+            )
+            StockAdjustment.objects.filter(pk=adjustment.pk).update(movement=movement, quantity=adjustment.quantity)
+    return adjustment
+
+
+# --- Reorder level --------------------------------------------------------------------------------------------------
+
+
+def stock_level_update(*, level: StockLevel, by, reorder_level_override: int | None) -> None:
+    """Set a level's reorder override (admin; manager for own warehouses).
+
+    A targeted UPDATE, never `save()`: a full save would write back the quantity read earlier and erase any stock
+    change committed since.
+    """
+    ensure_role(by, ADMIN_MANAGER)
+    ensure_warehouse_access(by, [level.warehouse_id])
+    StockLevel.objects.filter(pk=level.pk).update(
+        reorder_level_override=reorder_level_override, updated_at=timezone.now()
+    )
+
+
+# --- Transfers ------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TransferLine:
+    variant: Variant
+    quantity: int
+
+
+def transfer_request(
+    *,
+    by,
+    source_warehouse: Warehouse,
+    destination_warehouse: Warehouse,
+    items: Sequence[TransferLine],
+    note: str = "",
+) -> Transfer:
+    """Request a transfer (admin; manager from an own source warehouse). Moves nothing until approved."""
+    ensure_role(by, ADMIN_MANAGER, "Only admins and managers can request transfers.")
+    ensure_warehouse_access(by, [source_warehouse])
+    if source_warehouse.pk == destination_warehouse.pk:
+        raise ValidationError({"destination_warehouse": ["The destination must differ from the source."]})
+    if not items:
+        raise ValidationError({"items": ["A transfer needs at least one item."]})
+    organization_id = by.organization_id
+    for obj in (source_warehouse, destination_warehouse, *(line.variant for line in items)):
+        if obj.organization_id != organization_id:
+            raise ValidationError({"non_field_errors": ["Every warehouse and variant must be in your organization."]})
+    with transaction.atomic():
+        transfer = Transfer.objects.create(
+            organization_id=organization_id,
+            number=next_number(organization_id=organization_id, prefix="TR"),
+            source_warehouse=source_warehouse,
+            destination_warehouse=destination_warehouse,
+            note=note,
+            requested_by=by,
+        )
+        TransferItem.objects.bulk_create(
+            [TransferItem(transfer=transfer, variant=line.variant, quantity=line.quantity) for line in items]
+        )
+    return transfer
+
+
+def _transfer_locked(transfer: Transfer) -> Transfer:
+    # .get() evaluates the query, so the row lock is really taken; every decision below reads the locked row.
+    return Transfer.objects.select_for_update(of=("self",)).get(pk=transfer.pk)
+
+
+def _ensure_requested(transfer: Transfer, verb: str) -> None:
+    if transfer.status != TransferStatus.REQUESTED:
+        raise InvalidTransition(f"A {transfer.status} transfer cannot be {verb}.", status=transfer.status)
+
+
+@transaction.atomic
+def transfer_approve(*, transfer: Transfer, by) -> Transfer:
+    """Approve a requested transfer and move its stock, all or nothing, exactly once (admin).
+
+    The transfer row is locked first and its status read under the lock, so concurrent approvals queue up and all
+    but the first see `completed` (409 `invalid_transition`). Short stock raises `InsufficientStock`; the transfer
+    stays requested.
+    """
+    ensure_role(by, ADMIN_ONLY, "Only admins can approve transfers.")
+    transfer = _transfer_locked(transfer)
+    _ensure_requested(transfer, "approved")
+    items = list(transfer.items.order_by("id"))
+    changes = []
+    for item in items:
+        changes.append(StockChange(item.variant_id, transfer.source_warehouse_id, -item.quantity))
+        changes.append(StockChange(item.variant_id, transfer.destination_warehouse_id, item.quantity))
+    stock_apply(
+        organization_id=transfer.organization_id,
+        changes=changes,
+        reason=Reason.TRANSFER,
+        by=by,
+        reference=Reference("transfer", transfer.pk),
+        note=transfer.note,
+    )
+    return _transfer_decide(transfer, TransferStatus.COMPLETED, by)
+
+
+@transaction.atomic
+def transfer_reject(*, transfer: Transfer, by) -> Transfer:
+    """Reject a requested transfer (admin). Moves nothing."""
+    ensure_role(by, ADMIN_ONLY, "Only admins can reject transfers.")
+    transfer = _transfer_locked(transfer)
+    _ensure_requested(transfer, "rejected")
+    return _transfer_decide(transfer, TransferStatus.REJECTED, by)
+
+
+@transaction.atomic
+def transfer_cancel(*, transfer: Transfer, by) -> Transfer:
+    """Withdraw a requested transfer (its requester, or an admin). Moves nothing."""
+    transfer = _transfer_locked(transfer)
+    if by.role != Role.ADMIN and transfer.requested_by_id != by.pk:
+        raise PermissionDenied("Only the requester or an admin can cancel a transfer.")
+    _ensure_requested(transfer, "cancelled")
+    return _transfer_decide(transfer, TransferStatus.CANCELLED, by)
+
+
+def _transfer_decide(transfer: Transfer, status: TransferStatus, by) -> Transfer:
+    transfer.status = status
+    transfer.decided_by = by
+    transfer.decided_at = timezone.now()
+    transfer.save(update_fields=["status", "decided_by", "decided_at", "updated_at"])
+    return transfer

@@ -1,7 +1,13 @@
 from rest_framework.routers import DefaultRouter
 
+from stock import views
+
 app_name = "stock"
 
 router = DefaultRouter()
+router.register("stock-levels", views.StockLevelViewSet, basename="stock-level")
+router.register("stock-movements", views.StockMovementViewSet, basename="stock-movement")
+router.register("stock-adjustments", views.StockAdjustmentViewSet, basename="stock-adjustment")
+router.register("transfers", views.TransferViewSet, basename="transfer")
 
 urlpatterns = router.urls

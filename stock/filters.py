@@ -1,0 +1,87 @@
+from datetime import datetime, time, timedelta
+
+import django_filters
+from django.db.models import Q
+from django.utils import timezone
+
+from stock.models import (
+    AdjustmentReason,
+    MovementType,
+    Reason,
+    StockAdjustment,
+    StockLevel,
+    StockMovement,
+    Transfer,
+    TransferStatus,
+)
+
+
+def _start_of(day) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=timezone.get_current_timezone())
+
+
+class StockLevelFilter(django_filters.FilterSet):
+    warehouse = django_filters.NumberFilter(field_name="warehouse_id")
+    variant = django_filters.NumberFilter(field_name="variant_id")
+    product = django_filters.NumberFilter(field_name="variant__product_id")
+    low_stock = django_filters.BooleanFilter(field_name="is_low_stock", label="Only low (or only not low) levels")
+
+    class Meta:
+        model = StockLevel
+        fields = ["warehouse", "variant", "product", "low_stock"]
+
+
+class StockMovementFilter(django_filters.FilterSet):
+    """The contract's movement filters. Date bounds are inclusive days, compared as timestamp ranges."""
+
+    variant = django_filters.NumberFilter(field_name="variant_id")
+    product = django_filters.NumberFilter(field_name="variant__product_id")
+    warehouse = django_filters.NumberFilter(field_name="warehouse_id")
+    movement_type = django_filters.ChoiceFilter(choices=MovementType.choices)
+    reason = django_filters.ChoiceFilter(choices=Reason.choices)
+    performed_by = django_filters.NumberFilter(field_name="performed_by_id")
+    created_after = django_filters.DateFilter(method="filter_created_after", label="Created on or after (YYYY-MM-DD)")
+    created_before = django_filters.DateFilter(
+        method="filter_created_before", label="Created on or before (YYYY-MM-DD)"
+    )
+
+    class Meta:
+        model = StockMovement
+        fields = [
+            "variant",
+            "product",
+            "warehouse",
+            "movement_type",
+            "reason",
+            "performed_by",
+            "created_after",
+            "created_before",
+        ]
+
+    def filter_created_after(self, queryset, name, value):
+        return queryset.filter(created_at__gte=_start_of(value))
+
+    def filter_created_before(self, queryset, name, value):
+        return queryset.filter(created_at__lt=_start_of(value + timedelta(days=1)))
+
+
+class StockAdjustmentFilter(django_filters.FilterSet):
+    variant = django_filters.NumberFilter(field_name="variant_id")
+    warehouse = django_filters.NumberFilter(field_name="warehouse_id")
+    reason = django_filters.ChoiceFilter(choices=AdjustmentReason.choices)
+
+    class Meta:
+        model = StockAdjustment
+        fields = ["variant", "warehouse", "reason"]
+
+
+class TransferFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=TransferStatus.choices)
+    warehouse = django_filters.NumberFilter(method="filter_warehouse", label="Source or destination warehouse")
+
+    class Meta:
+        model = Transfer
+        fields = ["status", "warehouse"]
+
+    def filter_warehouse(self, queryset, name, value):
+        return queryset.filter(Q(source_warehouse_id=value) | Q(destination_warehouse_id=value))

@@ -1,0 +1,153 @@
+"""Stock reads, shaped for their serializers (annotations and joins here, so serializers never query)."""
+
+from dataclasses import dataclass
+
+from django.db.models import BooleanField, Case, ExpressionWrapper, F, IntegerField, Q, QuerySet, Sum, When
+from django.db.models.expressions import Window
+from django.db.models.functions import Coalesce
+
+from stock.models import MovementType, StockAdjustment, StockLevel, StockMovement, Transfer
+
+
+def stock_level_list(*, organization_id: int) -> QuerySet[StockLevel]:
+    """Levels with their names, effective reorder level and low-stock flag as columns."""
+    return (
+        StockLevel.objects.filter(organization_id=organization_id)
+        .annotate(
+            sku=F("variant__sku"),
+            product_id=F("variant__product_id"),
+            product_name=F("variant__product__name"),
+            warehouse_name=F("warehouse__name"),
+            reorder_level=Coalesce(F("reorder_level_override"), F("variant__reorder_level")),
+        )
+        .annotate(
+            is_low_stock=ExpressionWrapper(Q(quantity__lte=F("reorder_level")), output_field=BooleanField()),
+        )
+    )
+
+
+def stock_level_low_list(*, organization_id: int) -> QuerySet[StockLevel]:
+    """Low levels, most urgent first (furthest below their reorder level)."""
+    return (
+        stock_level_list(organization_id=organization_id)
+        .filter(is_low_stock=True)
+        .order_by(F("quantity") - F("reorder_level"), "pk")
+    )
+
+
+def stock_movement_list(*, organization_id: int) -> QuerySet[StockMovement]:
+    """Movements with their names as columns; the caller orders (cursor pagination: newest first)."""
+    return StockMovement.objects.filter(organization_id=organization_id).annotate(
+        sku=F("variant__sku"),
+        product_id=F("variant__product_id"),
+        product_name=F("variant__product__name"),
+        warehouse_name=F("warehouse__name"),
+        performed_by_username=F("performed_by__username"),
+    )
+
+
+def stock_adjustment_list(*, organization_id: int) -> QuerySet[StockAdjustment]:
+    return StockAdjustment.objects.filter(organization_id=organization_id).select_related(
+        "variant",
+        "warehouse",
+        "performed_by",
+        "movement__variant__product",
+        "movement__warehouse",
+        "movement__performed_by",
+    )
+
+
+def transfer_list(*, organization_id: int) -> QuerySet[Transfer]:
+    return (
+        Transfer.objects.filter(organization_id=organization_id)
+        .select_related("source_warehouse", "destination_warehouse", "requested_by", "decided_by")
+        .prefetch_related("items__variant__product")
+    )
+
+
+# --- Integrity ------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LevelDifference:
+    """A level whose stored quantity is not what its movements add up to."""
+
+    level_id: int | None
+    variant_id: int
+    warehouse_id: int
+    sku: str
+    quantity: int | None
+    ledger_quantity: int
+
+    def __str__(self):
+        stored = "no level row" if self.level_id is None else f"level {self.level_id} holds {self.quantity}"
+        return (
+            f"{self.sku} (variant {self.variant_id}) in warehouse {self.warehouse_id}: {stored}, "
+            f"movements add up to {self.ledger_quantity}"
+        )
+
+
+@dataclass(frozen=True)
+class BalanceMismatch:
+    """A movement whose `balance_after` is not the running sum of its level's movements up to it."""
+
+    movement_id: int
+    variant_id: int
+    warehouse_id: int
+    balance_after: int
+    running_balance: int
+
+    def __str__(self):
+        return (
+            f"movement {self.movement_id} (variant {self.variant_id}, warehouse {self.warehouse_id}) records "
+            f"balance_after {self.balance_after}, the running sum is {self.running_balance}"
+        )
+
+
+_SIGNED = Case(
+    When(movement_type=MovementType.IN, then=F("quantity")),
+    default=-F("quantity"),
+    output_field=IntegerField(),
+)
+
+
+def stock_level_differences(*, organization_id: int | None = None) -> list[LevelDifference]:
+    """Every level whose quantity differs from Σ IN − Σ OUT of its movements (two aggregate queries)."""
+    levels = StockLevel.objects.all()
+    movements = StockMovement.objects.all()
+    if organization_id is not None:
+        levels = levels.filter(organization_id=organization_id)
+        movements = movements.filter(organization_id=organization_id)
+    ledger = {
+        (row["variant_id"], row["warehouse_id"]): row["total"]
+        for row in movements.values("variant_id", "warehouse_id").annotate(total=Sum(_SIGNED)).order_by()
+    }
+    differences = []
+    for level in levels.values("id", "variant_id", "warehouse_id", "quantity", "variant__sku").order_by("id"):
+        key = (level["variant_id"], level["warehouse_id"])
+        expected = ledger.pop(key, 0)
+        if level["quantity"] != expected:
+            differences.append(LevelDifference(level["id"], *key, level["variant__sku"], level["quantity"], expected))
+    for (variant_id, warehouse_id), expected in sorted(ledger.items()):  # movements without a level row
+        if expected != 0:
+            differences.append(LevelDifference(None, variant_id, warehouse_id, "", None, expected))
+    return differences
+
+
+def stock_balance_mismatches(*, organization_id: int | None = None, limit: int = 100) -> list[BalanceMismatch]:
+    """Movements whose `balance_after` is not the running sum of their level's history (a window query)."""
+    movements = StockMovement.objects.all()
+    if organization_id is not None:
+        movements = movements.filter(organization_id=organization_id)
+    running = movements.annotate(
+        running=Window(Sum(_SIGNED), partition_by=[F("variant_id"), F("warehouse_id")], order_by=F("id").asc())
+    )
+    rows = (
+        running.exclude(balance_after=F("running"))
+        .values("id", "variant_id", "warehouse_id", "balance_after", "running")
+        .order_by("id")[:limit]
+    )
+    return [
+        BalanceMismatch(row["id"], row["variant_id"], row["warehouse_id"], row["balance_after"], row["running"])
+        for row in rows
+    ]

@@ -1,0 +1,295 @@
+"""Stock serializers. No serializer here can write a quantity: stock changes only through `stock.services`.
+
+The read serializers are plain `Serializer`s over the selectors' annotated querysets; the two big lists (levels,
+movements) build their dicts directly in `to_representation`, because on long pages the per-field machinery of
+DRF costs more than the SQL. Their declared fields still describe the output for the OpenAPI schema.
+"""
+
+from rest_framework import serializers
+
+from catalog.models import Variant
+from core.tenancy import OrganizationPrimaryKeyRelatedField, UserRefSerializer
+from stock.models import (
+    AdjustmentReason,
+    MovementType,
+    Reason,
+    StockAdjustment,
+    StockLevel,
+    Transfer,
+    TransferItem,
+    TransferStatus,
+)
+from warehouses.models import Warehouse
+
+# One line of stock may move at most this many units at once: a typo guard, far below the column's range.
+MAX_LINE_QUANTITY = 1_000_000
+
+_datetime = serializers.DateTimeField()
+
+
+def _iso(value):
+    return None if value is None else _datetime.to_representation(value)
+
+
+def _money(value):
+    return None if value is None else f"{value:.2f}"
+
+
+# --- Levels ---------------------------------------------------------------------------------------------------------
+
+
+class StockLevelSerializer(serializers.Serializer):
+    """A stock level as the contract lists it; expects `stock_level_list()` annotations."""
+
+    id = serializers.IntegerField(read_only=True)
+    variant = serializers.IntegerField(source="variant_id", read_only=True)
+    sku = serializers.CharField(read_only=True)
+    product = serializers.IntegerField(source="product_id", read_only=True)
+    product_name = serializers.CharField(read_only=True)
+    warehouse = serializers.IntegerField(source="warehouse_id", read_only=True)
+    warehouse_name = serializers.CharField(read_only=True)
+    quantity = serializers.IntegerField(read_only=True)
+    reorder_level = serializers.IntegerField(read_only=True, help_text="The override if set, else the variant's.")
+    reorder_level_override = serializers.IntegerField(read_only=True, allow_null=True)
+    is_low_stock = serializers.BooleanField(read_only=True)
+    updated_at = serializers.DateTimeField(read_only=True)
+
+    def to_representation(self, level):
+        return {
+            "id": level.id,
+            "variant": level.variant_id,
+            "sku": level.sku,
+            "product": level.product_id,
+            "product_name": level.product_name,
+            "warehouse": level.warehouse_id,
+            "warehouse_name": level.warehouse_name,
+            "quantity": level.quantity,
+            "reorder_level": level.reorder_level,
+            "reorder_level_override": level.reorder_level_override,
+            "is_low_stock": bool(level.is_low_stock),
+            "updated_at": _iso(level.updated_at),
+        }
+
+
+class StockLevelUpdateSerializer(serializers.ModelSerializer):
+    """The one writable field of a level. `quantity` is not here on purpose."""
+
+    class Meta:
+        model = StockLevel
+        fields = ["reorder_level_override"]
+        extra_kwargs = {"reorder_level_override": {"min_value": 0, "max_value": MAX_LINE_QUANTITY}}
+
+
+# --- Movements ------------------------------------------------------------------------------------------------------
+
+
+class ReferenceSerializer(serializers.Serializer):
+    type = serializers.CharField(read_only=True, help_text="adjustment, transfer, purchase_order, sales_order…")
+    id = serializers.IntegerField(read_only=True)
+
+
+class StockMovementSerializer(serializers.Serializer):
+    """A ledger entry. Works on `stock_movement_list()` rows (annotated) and on movements with their relations
+    selected (nested in an adjustment).
+    """
+
+    id = serializers.IntegerField(read_only=True)
+    variant = serializers.IntegerField(source="variant_id", read_only=True)
+    sku = serializers.CharField(read_only=True)
+    product = serializers.IntegerField(source="product_id", read_only=True)
+    product_name = serializers.CharField(read_only=True)
+    warehouse = serializers.IntegerField(source="warehouse_id", read_only=True)
+    warehouse_name = serializers.CharField(read_only=True)
+    movement_type = serializers.ChoiceField(choices=MovementType.choices, read_only=True)
+    reason = serializers.ChoiceField(choices=Reason.choices, read_only=True)
+    quantity = serializers.IntegerField(read_only=True, min_value=1)
+    balance_after = serializers.IntegerField(read_only=True)
+    unit_cost = serializers.DecimalField(max_digits=12, decimal_places=2, read_only=True, allow_null=True)
+    reference = ReferenceSerializer(read_only=True, allow_null=True)
+    performed_by = UserRefSerializer(read_only=True, allow_null=True)
+    note = serializers.CharField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+
+    def to_representation(self, movement):
+        if hasattr(movement, "warehouse_name"):  # annotated by the selector
+            sku, product_id, product_name = movement.sku, movement.product_id, movement.product_name
+            warehouse_name, username = movement.warehouse_name, movement.performed_by_username
+        else:
+            variant = movement.variant
+            sku, product_id, product_name = variant.sku, variant.product_id, variant.product.name
+            warehouse_name = movement.warehouse.name
+            username = movement.performed_by.username if movement.performed_by_id else None
+        return {
+            "id": movement.id,
+            "variant": movement.variant_id,
+            "sku": sku,
+            "product": product_id,
+            "product_name": product_name,
+            "warehouse": movement.warehouse_id,
+            "warehouse_name": warehouse_name,
+            "movement_type": movement.movement_type,
+            "reason": movement.reason,
+            "quantity": movement.quantity,
+            "balance_after": movement.balance_after,
+            "unit_cost": _money(movement.unit_cost),
+            "reference": (
+                {"type": movement.reference_type, "id": movement.reference_id}
+                if movement.reference_type and movement.reference_id is not None
+                else None
+            ),
+            "performed_by": (
+                {"id": movement.performed_by_id, "username": username} if movement.performed_by_id else None
+            ),
+            "note": movement.note,
+            "created_at": _iso(movement.created_at),
+        }
+
+
+# --- Input helpers --------------------------------------------------------------------------------------------------
+
+
+class _VariantOrSkuMixin:
+    """`variant` (an id) or `sku` (resolved within the caller's organization), exactly one of them."""
+
+    def _resolve_variant(self, attrs: dict) -> dict:
+        variant, sku = attrs.get("variant"), attrs.pop("sku", None)
+        if variant is not None and sku is not None:
+            raise serializers.ValidationError({"sku": ["Give either variant or sku, not both."]})
+        if variant is None and sku is None:
+            raise serializers.ValidationError({"variant": ["Give a variant id or a sku."]})
+        if variant is None:
+            request = self.context["request"]
+            variant = Variant.objects.filter(organization_id=request.user.organization_id, sku=sku).first()
+            if variant is None:
+                raise serializers.ValidationError({"sku": [f"No variant with SKU '{sku}'."]})
+            attrs["variant"] = variant
+        return attrs
+
+
+# --- Adjustments ----------------------------------------------------------------------------------------------------
+
+
+class StockAdjustmentCreateSerializer(_VariantOrSkuMixin, serializers.Serializer):
+    variant = OrganizationPrimaryKeyRelatedField(queryset=Variant.objects.all(), required=False)
+    sku = serializers.CharField(required=False, max_length=64, help_text="Instead of variant.")
+    warehouse = OrganizationPrimaryKeyRelatedField(queryset=Warehouse.objects.all())
+    quantity = serializers.IntegerField(
+        required=False,
+        min_value=-MAX_LINE_QUANTITY,
+        max_value=MAX_LINE_QUANTITY,
+        help_text="Signed change in units (non-zero). Either this or counted_quantity.",
+    )
+    counted_quantity = serializers.IntegerField(
+        required=False,
+        min_value=0,
+        max_value=MAX_LINE_QUANTITY,
+        help_text="The quantity physically counted; the level is brought to it.",
+    )
+    reason = serializers.ChoiceField(choices=AdjustmentReason.choices, default=AdjustmentReason.ADJUSTMENT)
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+    def validate_quantity(self, value):
+        if value == 0:
+            raise serializers.ValidationError("A stock change cannot be of zero units.")
+        return value
+
+    def validate(self, attrs):
+        attrs = self._resolve_variant(attrs)
+        has_quantity, has_count = "quantity" in attrs, "counted_quantity" in attrs
+        if has_quantity == has_count:
+            raise serializers.ValidationError(
+                {"quantity": ["Give either quantity (a signed change) or counted_quantity, not both."]}
+            )
+        if attrs["reason"] == AdjustmentReason.OPENING and attrs.get("quantity", 1) < 0:
+            raise serializers.ValidationError({"quantity": ["Opening stock cannot be negative."]})
+        return attrs
+
+
+class StockAdjustmentSerializer(serializers.ModelSerializer):
+    sku = serializers.CharField(source="variant.sku", read_only=True)
+    warehouse_name = serializers.CharField(source="warehouse.name", read_only=True)
+    movement = StockMovementSerializer(read_only=True, allow_null=True)
+    performed_by = UserRefSerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = StockAdjustment
+        fields = [
+            "id",
+            "variant",
+            "sku",
+            "warehouse",
+            "warehouse_name",
+            "quantity",
+            "counted_quantity",
+            "reason",
+            "note",
+            "movement",
+            "performed_by",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+# --- Transfers ------------------------------------------------------------------------------------------------------
+
+
+class TransferItemInputSerializer(_VariantOrSkuMixin, serializers.Serializer):
+    variant = OrganizationPrimaryKeyRelatedField(queryset=Variant.objects.all(), required=False)
+    sku = serializers.CharField(required=False, max_length=64, help_text="Instead of variant.")
+    quantity = serializers.IntegerField(min_value=1, max_value=MAX_LINE_QUANTITY)
+
+    def validate(self, attrs):
+        return self._resolve_variant(attrs)
+
+
+class TransferCreateSerializer(serializers.Serializer):
+    source_warehouse = OrganizationPrimaryKeyRelatedField(queryset=Warehouse.objects.all())
+    destination_warehouse = OrganizationPrimaryKeyRelatedField(queryset=Warehouse.objects.all())
+    items = TransferItemInputSerializer(many=True, allow_empty=False, max_length=500)
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+    def validate(self, attrs):
+        if attrs["source_warehouse"] == attrs["destination_warehouse"]:
+            raise serializers.ValidationError(
+                {"destination_warehouse": ["The destination must differ from the source warehouse."]}
+            )
+        return attrs
+
+
+class TransferItemSerializer(serializers.ModelSerializer):
+    sku = serializers.CharField(source="variant.sku", read_only=True)
+    product_name = serializers.CharField(source="variant.product.name", read_only=True)
+
+    class Meta:
+        model = TransferItem
+        fields = ["id", "variant", "sku", "product_name", "quantity"]
+        read_only_fields = fields
+
+
+class TransferSerializer(serializers.ModelSerializer):
+    source_warehouse_name = serializers.CharField(source="source_warehouse.name", read_only=True)
+    destination_warehouse_name = serializers.CharField(source="destination_warehouse.name", read_only=True)
+    status = serializers.ChoiceField(choices=TransferStatus.choices, read_only=True)
+    items = TransferItemSerializer(many=True, read_only=True)
+    requested_by = UserRefSerializer(read_only=True, allow_null=True)
+    decided_by = UserRefSerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Transfer
+        fields = [
+            "id",
+            "number",
+            "source_warehouse",
+            "source_warehouse_name",
+            "destination_warehouse",
+            "destination_warehouse_name",
+            "status",
+            "items",
+            "note",
+            "requested_by",
+            "decided_by",
+            "decided_at",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields

@@ -1,0 +1,219 @@
+"""Stock routes: levels, the movement ledger (read-only), adjustments, transfers. Thin: validate, call, serialize."""
+
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
+from rest_framework import filters, mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from core.idempotency import IdempotentMixin
+from core.pagination import NewestFirstCursorPagination
+from core.permissions import is_org_member
+from core.roles import ADMIN_MANAGER, ADMIN_MANAGER_STAFF, ADMIN_ONLY
+from stock import selectors, services
+from stock.filters import StockAdjustmentFilter, StockLevelFilter, StockMovementFilter, TransferFilter
+from stock.models import StockAdjustment, StockLevel, StockMovement, Transfer
+from stock.serializers import (
+    StockAdjustmentCreateSerializer,
+    StockAdjustmentSerializer,
+    StockLevelSerializer,
+    StockLevelUpdateSerializer,
+    StockMovementSerializer,
+    TransferCreateSerializer,
+    TransferSerializer,
+)
+
+
+class _OrganizationSelectorMixin:
+    """`get_queryset()` from a selector taking `organization_id`; nothing for anonymous or schema requests."""
+
+    queryset = None  # set by each view: names the model (router basename, generic tests); never queried as is
+
+    def select(self, organization_id: int):
+        raise NotImplementedError
+
+    def get_queryset(self):
+        user = self.request.user
+        if not is_org_member(user):
+            return self.queryset.model.objects.none()
+        return self.select(user.organization_id)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List stock levels"),
+    retrieve=extend_schema(summary="Get a stock level"),
+    partial_update=extend_schema(
+        summary="Set a level's reorder override",
+        description="Only `reorder_level_override` can change here; quantities change through the ledger only.",
+        request=StockLevelUpdateSerializer,
+        responses={200: StockLevelSerializer},
+    ),
+)
+class StockLevelViewSet(
+    _OrganizationSelectorMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    queryset = StockLevel.objects.all()
+    serializer_class = StockLevelSerializer
+    filterset_class = StockLevelFilter
+    search_fields = ["variant__sku", "variant__product__name"]
+    ordering_fields = ["id", "quantity", "reorder_level", "updated_at", "sku", "product_name", "warehouse_name"]
+    http_method_names = ["get", "patch", "head", "options"]
+    action_roles = {"partial_update": ADMIN_MANAGER}
+
+    def select(self, organization_id):
+        return selectors.stock_level_list(organization_id=organization_id)
+
+    def partial_update(self, request, *args, **kwargs):
+        level = self.get_object()
+        serializer = StockLevelUpdateSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        if "reorder_level_override" in serializer.validated_data:
+            services.stock_level_update(
+                level=level,
+                by=request.user,
+                reorder_level_override=serializer.validated_data["reorder_level_override"],
+            )
+        level = self.get_queryset().get(pk=level.pk)
+        return Response(StockLevelSerializer(level).data)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List stock movements (the ledger), newest first"),
+    retrieve=extend_schema(summary="Get a stock movement"),
+)
+class StockMovementViewSet(_OrganizationSelectorMixin, viewsets.ReadOnlyModelViewSet):
+    """The append-only ledger. Every write method answers 405."""
+
+    queryset = StockMovement.objects.all()
+    serializer_class = StockMovementSerializer
+    pagination_class = NewestFirstCursorPagination
+    # No OrderingFilter: the cursor owns the order (newest first).
+    filter_backends = [DjangoFilterBackend, filters.SearchFilter]
+    filterset_class = StockMovementFilter
+    search_fields = ["variant__sku", "variant__product__name", "note"]
+
+    def select(self, organization_id):
+        return selectors.stock_movement_list(organization_id=organization_id)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List stock adjustments"),
+    retrieve=extend_schema(summary="Get a stock adjustment"),
+    create=extend_schema(
+        summary="Adjust stock (a signed change or a physical count)",
+        request=StockAdjustmentCreateSerializer,
+        responses={201: StockAdjustmentSerializer},
+        examples=[
+            OpenApiExample(
+                "Opening stock", value={"sku": "TSHIRT-M", "warehouse": 1, "quantity": 40, "reason": "opening"}
+            ),
+            OpenApiExample(
+                "Write off two damaged units", value={"variant": 7, "warehouse": 1, "quantity": -2, "note": "Damaged"}
+            ),
+            OpenApiExample("Physical count", value={"variant": 7, "warehouse": 1, "counted_quantity": 35}),
+        ],
+    ),
+)
+class StockAdjustmentViewSet(
+    IdempotentMixin,
+    _OrganizationSelectorMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    queryset = StockAdjustment.objects.all()
+    serializer_class = StockAdjustmentSerializer
+    filterset_class = StockAdjustmentFilter
+    search_fields = ["variant__sku", "note"]
+    ordering_fields = ["id", "created_at", "quantity"]
+    ordering = ["-id"]
+    action_roles = {"create": ADMIN_MANAGER_STAFF}
+
+    def select(self, organization_id):
+        return selectors.stock_adjustment_list(organization_id=organization_id)
+
+    def get_serializer_class(self):
+        return StockAdjustmentCreateSerializer if self.action == "create" else StockAdjustmentSerializer
+
+    def create(self, request, *args, **kwargs):
+        serializer = StockAdjustmentCreateSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        adjustment = services.stock_adjustment_create(by=request.user, **serializer.validated_data)
+        adjustment = self.get_queryset().get(pk=adjustment.pk)
+        return Response(StockAdjustmentSerializer(adjustment).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List transfers"),
+    retrieve=extend_schema(summary="Get a transfer"),
+    create=extend_schema(
+        summary="Request a transfer between two warehouses",
+        request=TransferCreateSerializer,
+        responses={201: TransferSerializer},
+        examples=[
+            OpenApiExample(
+                "Two lines",
+                value={
+                    "source_warehouse": 1,
+                    "destination_warehouse": 2,
+                    "items": [{"sku": "TSHIRT-M", "quantity": 5}, {"variant": 7, "quantity": 2}],
+                    "note": "Restock the annex",
+                },
+            )
+        ],
+    ),
+    approve=extend_schema(summary="Approve a transfer and move its stock (admin)", request=None),
+    reject=extend_schema(summary="Reject a transfer (admin)", request=None),
+    cancel=extend_schema(summary="Cancel a transfer (requester or admin)", request=None),
+)
+class TransferViewSet(
+    IdempotentMixin,
+    _OrganizationSelectorMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    queryset = Transfer.objects.all()
+    serializer_class = TransferSerializer
+    filterset_class = TransferFilter
+    search_fields = ["number", "note"]
+    ordering_fields = ["id", "created_at", "status"]
+    ordering = ["-id"]
+    action_roles = {"create": ADMIN_MANAGER, "approve": ADMIN_ONLY, "reject": ADMIN_ONLY, "cancel": ADMIN_MANAGER}
+
+    def select(self, organization_id):
+        return selectors.transfer_list(organization_id=organization_id)
+
+    def get_serializer_class(self):
+        return TransferCreateSerializer if self.action == "create" else TransferSerializer
+
+    def create(self, request, *args, **kwargs):
+        serializer = TransferCreateSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        transfer = services.transfer_request(
+            by=request.user,
+            source_warehouse=data["source_warehouse"],
+            destination_warehouse=data["destination_warehouse"],
+            items=[services.TransferLine(item["variant"], item["quantity"]) for item in data["items"]],
+            note=data["note"],
+        )
+        return self._respond(transfer, status.HTTP_201_CREATED)
+
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        return self._respond(services.transfer_approve(transfer=self.get_object(), by=request.user))
+
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        return self._respond(services.transfer_reject(transfer=self.get_object(), by=request.user))
+
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        return self._respond(services.transfer_cancel(transfer=self.get_object(), by=request.user))
+
+    def _respond(self, transfer, status_code=status.HTTP_200_OK):
+        transfer = self.get_queryset().get(pk=transfer.pk)
+        return Response(TransferSerializer(transfer).data, status=status_code)

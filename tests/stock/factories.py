@@ -1,0 +1,117 @@
+"""Stock factories.
+
+These write rows directly, for reads and isolation tests. A test that needs stock *on hand* puts it there through
+the ledger (`tests.stock.helpers.put_stock`), never by writing a quantity: a level made here holds 0 units and its
+movements (if any) must be made consistent by the test itself.
+"""
+
+from decimal import Decimal
+
+import factory
+
+from catalog.models import Product, Variant
+from stock.models import (
+    AdjustmentReason,
+    MovementType,
+    Reason,
+    StockAdjustment,
+    StockLevel,
+    StockMovement,
+    Transfer,
+    TransferItem,
+    TransferStatus,
+)
+from tests.users.factories import OrganizationFactory
+from tests.warehouses.factories import WarehouseFactory
+
+
+# Stand-ins until the catalog publishes its factories; not named after their models, so the canonical
+# `ProductFactory` / `VariantFactory` win wherever tests discover factories by model.
+class StockProductFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Product
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"Stock product {n}")
+
+
+class StockVariantFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Variant
+
+    organization = factory.SubFactory(OrganizationFactory)
+    product = factory.SubFactory(StockProductFactory, organization=factory.SelfAttribute("..organization"))
+    sku = factory.Sequence(lambda n: f"STK-{n:05d}")
+    price = Decimal("10.00")
+    cost = Decimal("4.00")
+    reorder_level = 0
+
+
+class StockLevelFactory(factory.django.DjangoModelFactory):
+    """An empty level (0 units). For stock on hand use the ledger."""
+
+    class Meta:
+        model = StockLevel
+
+    organization = factory.SubFactory(OrganizationFactory)
+    variant = factory.SubFactory(StockVariantFactory, organization=factory.SelfAttribute("..organization"))
+    warehouse = factory.SubFactory(WarehouseFactory, organization=factory.SelfAttribute("..organization"))
+
+
+class StockMovementFactory(factory.django.DjangoModelFactory):
+    """A bare ledger row, for read tests only: it changes no level, so it breaks the ledger invariant on purpose."""
+
+    class Meta:
+        model = StockMovement
+
+    organization = factory.SubFactory(OrganizationFactory)
+    variant = factory.SubFactory(StockVariantFactory, organization=factory.SelfAttribute("..organization"))
+    warehouse = factory.SubFactory(WarehouseFactory, organization=factory.SelfAttribute("..organization"))
+    movement_type = MovementType.IN
+    reason = Reason.ADJUSTMENT
+    quantity = 5
+    balance_after = 5
+
+
+class StockAdjustmentFactory(factory.django.DjangoModelFactory):
+    """An adjustment record without a movement (as a count that matched the books)."""
+
+    class Meta:
+        model = StockAdjustment
+
+    organization = factory.SubFactory(OrganizationFactory)
+    variant = factory.SubFactory(StockVariantFactory, organization=factory.SelfAttribute("..organization"))
+    warehouse = factory.SubFactory(WarehouseFactory, organization=factory.SelfAttribute("..organization"))
+    quantity = 0
+    counted_quantity = 0
+    reason = AdjustmentReason.ADJUSTMENT
+
+
+class TransferFactory(factory.django.DjangoModelFactory):
+    """A requested transfer with one line (`items=0` for none, `items=3` for three)."""
+
+    class Meta:
+        model = Transfer
+        skip_postgeneration_save = True
+
+    organization = factory.SubFactory(OrganizationFactory)
+    number = factory.Sequence(lambda n: f"TR-{n + 1:05d}")
+    source_warehouse = factory.SubFactory(WarehouseFactory, organization=factory.SelfAttribute("..organization"))
+    destination_warehouse = factory.SubFactory(WarehouseFactory, organization=factory.SelfAttribute("..organization"))
+    status = TransferStatus.REQUESTED
+
+    @factory.post_generation
+    def items(self, create, extracted, **kwargs):
+        if not create:
+            return
+        for _ in range(1 if extracted is None else extracted):
+            TransferItemFactory(transfer=self, **kwargs)
+
+
+class TransferItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TransferItem
+
+    transfer = factory.SubFactory(TransferFactory, items=0)
+    variant = factory.SubFactory(StockVariantFactory, organization=factory.SelfAttribute("..transfer.organization"))
+    quantity = 3

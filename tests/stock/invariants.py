@@ -1,0 +1,48 @@
+"""The ledger invariant, checked from the raw tables, for any test that moves stock.
+
+Written independently of `stock.selectors` (which `check_stock_integrity` uses), so a bug there cannot hide a bug
+in the ledger.
+"""
+
+from stock.models import MovementType, StockLevel, StockMovement
+
+
+def ledger_problems(organization=None) -> list[str]:
+    """Every way the tables break the invariant; empty when consistent."""
+    levels = StockLevel.objects.all()
+    movements = StockMovement.objects.all()
+    if organization is not None:
+        levels = levels.filter(organization=organization)
+        movements = movements.filter(organization=organization)
+    problems = []
+    running: dict[tuple[int, int], int] = {}
+    for movement in movements.order_by("id").iterator():
+        key = (movement.variant_id, movement.warehouse_id)
+        if movement.quantity <= 0:
+            problems.append(f"movement {movement.pk} is of {movement.quantity} units")
+        signed = movement.quantity if movement.movement_type == MovementType.IN else -movement.quantity
+        running[key] = running.get(key, 0) + signed
+        if running[key] < 0:
+            problems.append(f"{key} goes negative ({running[key]}) at movement {movement.pk}")
+        if movement.balance_after != running[key]:
+            problems.append(
+                f"movement {movement.pk} {key}: balance_after {movement.balance_after}, running sum {running[key]}"
+            )
+    for level in levels.order_by("id"):
+        key = (level.variant_id, level.warehouse_id)
+        expected = running.pop(key, 0)
+        if level.quantity < 0:
+            problems.append(f"level {level.pk} {key} is negative: {level.quantity}")
+        if level.quantity != expected:
+            problems.append(f"level {level.pk} {key} holds {level.quantity}, its movements add up to {expected}")
+    for key, total in running.items():
+        problems.append(f"movements of {key} add up to {total} but there is no level row")
+    return problems
+
+
+def assert_ledger_consistent(organization=None) -> None:
+    """For every (variant, warehouse): quantity == Σ IN − Σ OUT, quantity >= 0, and each movement's balance_after
+    is the running sum of the movements up to it.
+    """
+    problems = ledger_problems(organization)
+    assert not problems, "Ledger inconsistent:\n  " + "\n  ".join(problems)
