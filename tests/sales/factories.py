@@ -1,0 +1,65 @@
+from decimal import Decimal
+
+import factory
+
+from catalog.models import Product, Variant
+from sales.models import SalesOrder, SalesOrderItem, SalesOrderStatus
+from tests.users.factories import OrganizationFactory, UserFactory
+from tests.warehouses.factories import WarehouseFactory
+
+
+# Local stand-ins until the catalog publishes its own factories; not named after their models, so the canonical
+# `ProductFactory` / `VariantFactory` win wherever tests discover factories by model.
+class SaleProductFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Product
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"Sale product {n}")
+
+
+class SaleVariantFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Variant
+
+    organization = factory.SubFactory(OrganizationFactory)
+    product = factory.SubFactory(SaleProductFactory, organization=factory.SelfAttribute("..organization"))
+    sku = factory.Sequence(lambda n: f"SALE-{n:05d}")
+    price = Decimal("10.00")
+    cost = Decimal("4.00")
+
+
+class SalesOrderFactory(factory.django.DjangoModelFactory):
+    """A pending order with one line (`items=0` for none, `items=3` for three), its warehouse and creator in its org.
+
+    Built directly, not through the services: for reads and isolation tests. Tests of behaviour create orders with
+    `sales.services.sales_order_create`.
+    """
+
+    class Meta:
+        model = SalesOrder
+        skip_postgeneration_save = True
+
+    organization = factory.SubFactory(OrganizationFactory)
+    number = factory.Sequence(lambda n: f"SO-{n + 1:05d}")
+    warehouse = factory.SubFactory(WarehouseFactory, organization=factory.SelfAttribute("..organization"))
+    created_by = factory.SubFactory(UserFactory, organization=factory.SelfAttribute("..organization"))
+    customer_name = factory.Sequence(lambda n: f"Customer {n}")
+    status = SalesOrderStatus.PENDING
+
+    @factory.post_generation
+    def items(self, create, extracted, **kwargs):
+        if not create:
+            return
+        for _ in range(1 if extracted is None else extracted):
+            SalesOrderItemFactory(order=self, **kwargs)
+
+
+class SalesOrderItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SalesOrderItem
+
+    order = factory.SubFactory(SalesOrderFactory, items=0)
+    variant = factory.SubFactory(SaleVariantFactory, organization=factory.SelfAttribute("..order.organization"))
+    quantity = 2
+    unit_price = Decimal("10.00")
