@@ -61,6 +61,13 @@ class PurchaseOrderItemInputSerializer(serializers.Serializer):
     )
 
 
+def _at_least_one(items: list, message: str) -> list:
+    # DRF's own allow_empty=False error lands on "items.non_field_errors"; the contract's path is "items".
+    if not items:
+        raise serializers.ValidationError(message)
+    return items
+
+
 def item_inputs(items: list[dict]) -> list[ItemInput]:
     return [ItemInput(item["variant"], item["quantity_ordered"], item.get("unit_cost")) for item in items]
 
@@ -74,7 +81,10 @@ class PurchaseOrderCreateSerializer(serializers.Serializer):
         help_text='"received" is a direct purchase: the stock comes in at once.',
     )
     notes = serializers.CharField(allow_blank=True, required=False, default="")
-    items = PurchaseOrderItemInputSerializer(many=True, allow_empty=False)
+    items = PurchaseOrderItemInputSerializer(many=True)
+
+    def validate_items(self, items):
+        return _at_least_one(items, "An order needs at least one item.")
 
 
 class PurchaseOrderUpdateSerializer(serializers.Serializer):
@@ -83,13 +93,16 @@ class PurchaseOrderUpdateSerializer(serializers.Serializer):
     supplier = OrganizationPrimaryKeyRelatedField(queryset=Supplier.objects.all(), required=False)
     warehouse = OrganizationPrimaryKeyRelatedField(queryset=Warehouse.objects.all(), required=False)
     notes = serializers.CharField(allow_blank=True, required=False)
-    items = PurchaseOrderItemInputSerializer(many=True, allow_empty=False, required=False)
+    items = PurchaseOrderItemInputSerializer(many=True, required=False)
     status = serializers.ChoiceField(
         choices=PurchaseOrderStatus.choices,
         required=False,
         help_text='A move as the actions make it ("received" receives everything still open); '
         "anything else is 409 invalid_transition.",
     )
+
+    def validate_items(self, items):
+        return _at_least_one(items, "An order needs at least one item.")
 
 
 class ReceiptLineSerializer(serializers.Serializer):
@@ -98,9 +111,10 @@ class ReceiptLineSerializer(serializers.Serializer):
 
 
 class PurchaseOrderReceiveSerializer(serializers.Serializer):
-    items = ReceiptLineSerializer(
-        many=True, required=False, allow_empty=False, help_text="Omit to receive everything still open."
-    )
+    items = ReceiptLineSerializer(many=True, required=False, help_text="Omit to receive everything still open.")
+
+    def validate_items(self, items):
+        return _at_least_one(items, "Name at least one item to receive, or omit items to receive everything.")
 
     def receipt_lines(self) -> list[ReceiptLine] | None:
         items = self.validated_data.get("items")

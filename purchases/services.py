@@ -219,7 +219,7 @@ def _ensure_warehouse_active(warehouse) -> None:
 
 def _ensure_status(order: PurchaseOrder, allowed: set, message: str) -> None:
     if order.status not in allowed:
-        raise InvalidTransition(f"{message} This order is {order.status}.", status=order.status)
+        raise InvalidTransition(f"{message} This order is {order.status}.", current_status=order.status)
 
 
 def _ensure_items(items: Sequence[ItemInput]) -> None:
@@ -262,7 +262,7 @@ def _cancel(order: PurchaseOrder) -> None:
 
 def _set_status(order: PurchaseOrder, status: str, *, by) -> None:
     if status == order.status:
-        raise InvalidTransition(f"This order is already {status}.", status=order.status)
+        raise InvalidTransition(f"This order is already {status}.", current_status=order.status)
     if status in MOVE_ROLES and by is not None:
         ensure_role(by, MOVE_ROLES[status], f"Your role cannot move an order to {status}.")
     if status == Status.SUBMITTED:
@@ -276,10 +276,10 @@ def _set_status(order: PurchaseOrder, status: str, *, by) -> None:
         _cancel(order)
     elif status == Status.PARTIALLY_RECEIVED:
         raise InvalidTransition(
-            "A partial receipt needs quantities: POST them to the order's receive route.", status=order.status
+            "A partial receipt needs quantities: POST them to the order's receive route.", current_status=order.status
         )
     else:  # draft, or anything else: orders never move backwards
-        raise InvalidTransition(f"An order cannot move from {order.status} to {status}.", status=order.status)
+        raise InvalidTransition(f"An order cannot move from {order.status} to {status}.", current_status=order.status)
 
 
 def _receive(order: PurchaseOrder, *, by, lines: Sequence[ReceiptLine] | None) -> None:
@@ -287,7 +287,7 @@ def _receive(order: PurchaseOrder, *, by, lines: Sequence[ReceiptLine] | None) -
     items = {item.pk: item for item in PurchaseOrderItem.objects.filter(order=order).order_by("pk")}
     receipt = _receipt_quantities(items, lines)
     if not receipt:
-        raise InvalidTransition("Nothing is open on this order.", status=order.status)
+        raise InvalidTransition("Nothing is open on this order.", current_status=order.status)
     now = timezone.now()
     changed = []
     changes = []
