@@ -6,6 +6,8 @@ import django_filters
 
 from sales.models import SalesOrder, SalesOrderStatus
 
+ISO_DATE = "%Y-%m-%d"
+
 
 def _start_of(day: datetime.date) -> datetime.datetime:
     return datetime.datetime.combine(day, datetime.time.min, tzinfo=datetime.UTC)
@@ -17,9 +19,11 @@ class SalesOrderFilter(django_filters.FilterSet):
     created_by = django_filters.NumberFilter(field_name="created_by_id")
     customer_email = django_filters.CharFilter(lookup_expr="iexact")
     # Inclusive whole days (UTC), as ranges on the timestamp so the index still serves them.
-    created_after = django_filters.DateFilter(method="filter_created_after", label="Created on or after (YYYY-MM-DD)")
+    created_after = django_filters.DateFilter(
+        method="filter_created_after", input_formats=[ISO_DATE], label="Created on or after (YYYY-MM-DD)"
+    )
     created_before = django_filters.DateFilter(
-        method="filter_created_before", label="Created on or before (YYYY-MM-DD)"
+        method="filter_created_before", input_formats=[ISO_DATE], label="Created on or before (YYYY-MM-DD)"
     )
 
     class Meta:

@@ -67,7 +67,12 @@ class SalesOrderCreateSerializer(serializers.Serializer):
         help_text='Default "fulfilled" for staff and up (a sale: stock leaves at once); a viewer\'s order is always '
         '"pending" (a purchase request waiting for approval).',
     )
-    items = SalesOrderItemInputSerializer(many=True, allow_empty=False)
+    items = SalesOrderItemInputSerializer(many=True)
+
+    def validate_items(self, items):
+        if not items:
+            raise serializers.ValidationError("An order needs at least one item.")
+        return items
 
     def validate_warehouse(self, warehouse):
         if not warehouse.is_active:
@@ -103,5 +108,10 @@ class SalesOrderReturnLineSerializer(serializers.Serializer):
 
 class SalesOrderReturnSerializer(serializers.Serializer):
     items = SalesOrderReturnLineSerializer(
-        many=True, required=False, allow_empty=False, help_text="Omitted: everything still out comes back."
+        many=True, required=False, help_text="Omitted: everything still out comes back."
     )
+
+    def validate_items(self, items):
+        if not items:
+            raise serializers.ValidationError("Name at least one line, or omit `items` to return everything.")
+        return items

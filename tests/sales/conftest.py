@@ -4,9 +4,18 @@ from decimal import Decimal
 
 import pytest
 
-from stock.models import Reason, StockLevel, StockMovement
-from stock.services import StockChange, stock_add
+from stock.models import StockLevel, StockMovement
 from tests.sales.factories import SaleVariantFactory
+from tests.stock.helpers import put_stock
+from tests.stock.invariants import assert_ledger_consistent
+
+
+@pytest.fixture(autouse=True)
+def _ledger_stays_consistent(request):
+    """Whatever a sales test did, every level still equals the sum of its movements afterwards."""
+    yield
+    if request.node.get_closest_marker("django_db") is not None:
+        assert_ledger_consistent()
 
 
 @pytest.fixture
@@ -29,12 +38,7 @@ def shelve(admin):
     """`shelve(variant, warehouse, quantity)` puts opening stock in through the ledger."""
 
     def put(variant, warehouse, quantity):
-        stock_add(
-            organization_id=variant.organization_id,
-            changes=[StockChange(variant.pk, warehouse.pk, quantity)],
-            reason=Reason.OPENING,
-            by=admin,
-        )
+        put_stock(variant, warehouse, quantity, by=admin)
 
     return put
 
