@@ -1,7 +1,13 @@
 from rest_framework.routers import DefaultRouter
 
+from catalog.views import CategoryViewSet, ProductViewSet, VariantViewSet
+
 app_name = "catalog"
 
-router = DefaultRouter()
+# Path converters: ids are `<int:pk>`, documented as integers, and `products/alerts/` is not taken for an id.
+router = DefaultRouter(use_regex_path=False)
+router.register("categories", CategoryViewSet, basename="category")
+router.register("products", ProductViewSet, basename="product")
+router.register("variants", VariantViewSet, basename="variant")
 
 urlpatterns = router.urls

@@ -1,0 +1,214 @@
+"""Reads of the catalog, returned as querysets already shaped for their serializers.
+
+Stock figures (`quantity` per variant, `total_quantity` and `is_low_stock` per product) are database annotations
+over the stock levels, so a page of 5 or 100 products costs the same number of queries. The catalog sits below
+the stock app and never imports it: the stock level model is reached through `Variant.stock_levels`, the reverse
+side of its foreign key.
+
+`warehouse_ids=None` counts every warehouse; a list restricts the figures to those warehouses.
+"""
+
+import json
+from collections.abc import Collection, Iterator
+
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from catalog.models import Category, Product, Variant
+
+
+def _stock_levels() -> QuerySet:
+    """All stock levels, through the reverse relation (no import of the stock app)."""
+    return Variant._meta.get_field("stock_levels").related_model._default_manager.all()
+
+
+def _levels_in(warehouse_ids: Collection[int] | None) -> QuerySet:
+    levels = _stock_levels()
+    if warehouse_ids is not None:
+        levels = levels.filter(warehouse_id__in=list(warehouse_ids))
+    return levels
+
+
+def _low_level_condition(prefix: str = "") -> Q:
+    """A level is low when its quantity is at or below its effective reorder level (override, else variant's)."""
+    effective = Coalesce(f"{prefix}reorder_level_override", f"{prefix}variant__reorder_level")
+    return Q(**{f"{prefix}quantity__lte": effective})
+
+
+def _sum_or_zero(levels: QuerySet, group_by: str) -> Coalesce:
+    total = levels.order_by().values(group_by).annotate(total=Sum("quantity")).values("total")
+    return Coalesce(Subquery(total, output_field=IntegerField()), Value(0))
+
+
+def variant_quantity(*, warehouse_ids: Collection[int] | None = None, variant_ref: str = "pk") -> Coalesce:
+    """Units of the variant `OuterRef(variant_ref)` in stock (0 when it has no level)."""
+    return _sum_or_zero(_levels_in(warehouse_ids).filter(variant_id=OuterRef(variant_ref)), "variant_id")
+
+
+def variant_is_low_stock(*, warehouse_ids: Collection[int] | None = None, variant_ref: str = "pk") -> Exists:
+    """True when a level of the variant is low, or when it has no level and a positive reorder level.
+
+    A variant that was never stocked counts as 0 units: with a reorder level above 0 it needs ordering.
+    """
+    levels = _levels_in(warehouse_ids).filter(variant_id=OuterRef(variant_ref))
+    low_level = Exists(levels.filter(_low_level_condition()))
+    never_stocked = Exists(
+        Variant.objects.filter(pk=OuterRef(variant_ref), reorder_level__gt=0).filter(
+            ~Exists(_levels_in(warehouse_ids).filter(variant_id=OuterRef("pk")))
+        )
+    )
+    return ExpressionWrapper(Q(low_level) | Q(never_stocked), output_field=BooleanField())
+
+
+def _product_is_low_stock(warehouse_ids: Collection[int] | None) -> ExpressionWrapper:
+    levels = _levels_in(warehouse_ids)
+    low_level = Exists(levels.filter(variant__product_id=OuterRef("pk")).filter(_low_level_condition()))
+    never_stocked = Exists(
+        Variant.objects.filter(product_id=OuterRef("pk"), reorder_level__gt=0).filter(
+            ~Exists(_levels_in(warehouse_ids).filter(variant_id=OuterRef("pk")))
+        )
+    )
+    return ExpressionWrapper(Q(low_level) | Q(never_stocked), output_field=BooleanField())
+
+
+def _expiry_annotations() -> dict:
+    today = timezone.localdate()
+    return {
+        "has_expiry": ExpressionWrapper(Q(expiration_date__isnull=False), output_field=BooleanField()),
+        "is_expired": ExpressionWrapper(
+            Q(expiration_date__isnull=False, expiration_date__lt=today), output_field=BooleanField()
+        ),
+    }
+
+
+def variants_with_stock(queryset: QuerySet, *, warehouse_ids: Collection[int] | None = None) -> QuerySet:
+    """Annotate variants with `quantity` and `is_low_stock`."""
+    return queryset.annotate(
+        quantity=variant_quantity(warehouse_ids=warehouse_ids),
+        is_low_stock=variant_is_low_stock(warehouse_ids=warehouse_ids),
+    )
+
+
+def products_with_stock(queryset: QuerySet, *, warehouse_ids: Collection[int] | None = None) -> QuerySet:
+    """Annotate products with `total_quantity`, `is_low_stock`, `has_expiry` and `is_expired`."""
+    total = _sum_or_zero(_levels_in(warehouse_ids).filter(variant__product_id=OuterRef("pk")), "variant__product_id")
+    return queryset.annotate(
+        total_quantity=total,
+        is_low_stock=_product_is_low_stock(warehouse_ids),
+        **_expiry_annotations(),
+    )
+
+
+def product_list(*, organization, warehouse_ids: Collection[int] | None = None) -> QuerySet:
+    """Products of the organization with their stock figures and variants (each with its `quantity`)."""
+    variants = variants_with_stock(Variant.objects.order_by("id"), warehouse_ids=warehouse_ids)
+    queryset = (
+        Product.objects.filter(organization=organization)
+        .select_related("category", "supplier", "created_by")
+        .prefetch_related(Prefetch("variants", queryset=variants))
+    )
+    return products_with_stock(queryset, warehouse_ids=warehouse_ids)
+
+
+def product_get(*, organization, pk: int, warehouse_ids: Collection[int] | None = None) -> Product:
+    return product_list(organization=organization, warehouse_ids=warehouse_ids).get(pk=pk)
+
+
+def variant_list(*, organization, warehouse_ids: Collection[int] | None = None) -> QuerySet:
+    """Variants of the organization with their product and stock figures."""
+    queryset = Variant.objects.filter(organization=organization).select_related("product")
+    return variants_with_stock(queryset, warehouse_ids=warehouse_ids)
+
+
+def variant_get(*, organization, pk: int) -> Variant:
+    return variant_list(organization=organization).get(pk=pk)
+
+
+def category_list(*, organization) -> QuerySet:
+    """Categories of the organization with `product_count`."""
+    queryset = Category.objects.filter(organization=organization).annotate(product_count=Count("products"))
+    return queryset.order_by("name", "id")  # GROUP BY drops Meta.ordering
+
+
+def category_get(*, organization, pk: int) -> Category:
+    return category_list(organization=organization).get(pk=pk)
+
+
+EXPORT_COLUMNS = [
+    "name",
+    "category",
+    "sku",
+    "barcode",
+    "price",
+    "cost",
+    "reorder_level",
+    "supplier",
+    "product_id",
+    "variant_id",
+    "attributes",
+    "description",
+    "expiration_date",
+    "is_active",
+    "quantity",
+]
+
+
+def product_export_rows(*, organization, chunk_size: int = 2000) -> Iterator[dict]:
+    """Every variant of the organization as a flat row (see EXPORT_COLUMNS), read in chunks.
+
+    The first eight columns are the import's columns, so an exported file imports back unchanged.
+    """
+    queryset = (
+        Variant.objects.filter(organization=organization)
+        .order_by("product__name", "product_id", "id")
+        .annotate(quantity=variant_quantity())
+        .values(
+            "id",
+            "sku",
+            "barcode",
+            "attributes",
+            "price",
+            "cost",
+            "reorder_level",
+            "quantity",
+            "product_id",
+            "product__name",
+            "product__description",
+            "product__expiration_date",
+            "product__is_active",
+            "product__category__name",
+            "product__supplier__name",
+        )
+    )
+    for row in queryset.iterator(chunk_size=chunk_size):
+        yield {
+            "name": row["product__name"],
+            "category": row["product__category__name"] or "",
+            "sku": row["sku"],
+            "barcode": row["barcode"] or "",
+            "price": row["price"],
+            "cost": row["cost"],
+            "reorder_level": row["reorder_level"],
+            "supplier": row["product__supplier__name"] or "",
+            "product_id": row["product_id"],
+            "variant_id": row["id"],
+            "attributes": json.dumps(row["attributes"], ensure_ascii=False) if row["attributes"] else "",
+            "description": row["product__description"],
+            "expiration_date": row["product__expiration_date"] or "",
+            "is_active": "true" if row["product__is_active"] else "false",
+            "quantity": row["quantity"],
+        }

@@ -1,0 +1,362 @@
+"""Catalog serializers: validation of bodies, and the shapes of the contract's responses.
+
+Read shapes expect the annotations of `catalog.selectors` (`quantity`, `total_quantity`, `is_low_stock`,
+`is_expired`, `has_expiry`, `product_count`); views always serialize objects fetched through a selector.
+"""
+
+from decimal import Decimal
+
+from django.db import models
+from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
+from rest_framework import serializers
+
+from catalog.models import Category, Product, Variant
+from core.tenancy import OrganizationPrimaryKeyRelatedField, UserRefSerializer
+
+MONEY = {"max_digits": 12, "decimal_places": 2, "min_value": Decimal("0")}
+MAX_UNITS = 2_147_483_647  # the largest value a PositiveIntegerField holds on every backend
+MAX_ATTRIBUTES = 50
+MAX_ATTRIBUTE_KEY_LENGTH = 64
+MAX_ATTRIBUTE_VALUE_LENGTH = 200
+SKU_MAX_LENGTH = Variant._meta.get_field("sku").max_length
+BARCODE_MAX_LENGTH = Variant._meta.get_field("barcode").max_length
+# Product.supplier points to the suppliers app, a floor above the catalog: reach its model through the field.
+Supplier = Product._meta.get_field("supplier").related_model
+
+
+def _organization_id(serializer) -> int | None:
+    request = serializer.context.get("request")
+    return getattr(getattr(request, "user", None), "organization_id", None)
+
+
+class StrictCharField(serializers.CharField):
+    """A CharField that refuses numbers and booleans instead of turning them into strings."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictModelSerializer(serializers.ModelSerializer):
+    """A ModelSerializer whose text fields take strings only (`{"name": 12}` is a 400, not "12")."""
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.CharField: StrictCharField,
+        models.TextField: StrictCharField,
+    }
+
+
+class AttributesField(serializers.DictField):
+    """A flat JSON object of strings, e.g. `{"size": "M", "colour": "red"}`."""
+
+    default_error_messages = {
+        "not_a_dict": 'Expected an object of strings, e.g. {"size": "M"}, but got {input_type}.',
+        "too_many": f"At most {MAX_ATTRIBUTES} attributes.",
+        "bad_key": f"Attribute names must be 1 to {MAX_ATTRIBUTE_KEY_LENGTH} characters.",
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault(
+            "child",
+            StrictCharField(allow_blank=True, max_length=MAX_ATTRIBUTE_VALUE_LENGTH, trim_whitespace=True),
+        )
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            if len(data) > MAX_ATTRIBUTES:
+                self.fail("too_many")
+            for key in data:
+                stripped = str(key).strip()
+                if not stripped or len(stripped) > MAX_ATTRIBUTE_KEY_LENGTH or "\x00" in stripped:
+                    self.fail("bad_key")
+        value = super().to_internal_value(data)
+        return {str(key).strip(): item for key, item in value.items()}
+
+
+def _normalize_barcode(value):
+    return value or None  # "" and null both mean "no barcode" (NULLs don't collide under the unique constraint)
+
+
+class _VariantFieldsMixin(serializers.Serializer):
+    sku = StrictCharField(max_length=SKU_MAX_LENGTH)
+    barcode = StrictCharField(max_length=BARCODE_MAX_LENGTH, allow_blank=True, allow_null=True, required=False)
+    attributes = AttributesField(required=False)
+    price = serializers.DecimalField(**MONEY)
+    cost = serializers.DecimalField(**MONEY, required=False)
+    reorder_level = serializers.IntegerField(min_value=0, max_value=MAX_UNITS, required=False)
+
+    def validate_barcode(self, value):
+        return _normalize_barcode(value)
+
+
+class VariantInputSerializer(_VariantFieldsMixin):
+    """One variant in a product's `variants: [...]` on create. `sku` may be omitted: one is generated."""
+
+    sku = StrictCharField(max_length=SKU_MAX_LENGTH, required=False)
+
+
+class ProductVariantSerializer(StrictModelSerializer):
+    """A variant nested in a product."""
+
+    quantity = serializers.IntegerField(read_only=True)
+    is_low_stock = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Variant
+        fields = ["id", "sku", "barcode", "attributes", "price", "cost", "reorder_level", "quantity", "is_low_stock"]
+        read_only_fields = fields
+
+
+class VariantSerializer(_VariantFieldsMixin, StrictModelSerializer):
+    """`/api/variants/` and `/api/products/{id}/variants/`. SKU and barcode are unique in the organization."""
+
+    sku = StrictCharField(max_length=SKU_MAX_LENGTH, required=False, help_text="Generated when omitted.")
+    product = serializers.PrimaryKeyRelatedField(read_only=True)
+    product_name = serializers.CharField(source="product.name", read_only=True)
+    cost = serializers.DecimalField(
+        **MONEY,
+        required=False,
+        help_text="Weighted average purchase cost, maintained by receipts; may be set by hand before any receipt.",
+    )
+    quantity = serializers.IntegerField(read_only=True, help_text="Units in stock (all warehouses, or ?warehouse=).")
+    is_low_stock = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Variant
+        fields = [
+            "id",
+            "product",
+            "product_name",
+            "sku",
+            "barcode",
+            "attributes",
+            "price",
+            "cost",
+            "reorder_level",
+            "quantity",
+            "is_low_stock",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "product", "product_name", "quantity", "is_low_stock", "created_at", "updated_at"]
+        # Uniqueness is checked per organization in validate_sku/validate_barcode, keyed by field.
+        validators = []
+
+    def _taken(self, field: str, value) -> bool:
+        if value is None:
+            return False
+        others = Variant.objects.filter(organization_id=_organization_id(self), **{field: value})
+        if self.instance is not None:
+            others = others.exclude(pk=self.instance.pk)
+        return others.exists()
+
+    def validate_sku(self, value):
+        value = value.strip()
+        if not value:
+            raise serializers.ValidationError("This field may not be blank.")
+        if self._taken("sku", value):
+            raise serializers.ValidationError("A variant with this SKU already exists.")
+        return value
+
+    def validate_barcode(self, value):
+        value = _normalize_barcode(value and value.strip())
+        if self._taken("barcode", value):
+            raise serializers.ValidationError("A variant with this barcode already exists.")
+        return value
+
+
+class CategorySerializer(StrictModelSerializer):
+    product_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Category
+        fields = ["id", "name", "description", "product_count", "created_at"]
+        read_only_fields = ["id", "product_count", "created_at"]
+        validators = []
+
+    def validate_name(self, value):
+        value = value.strip()
+        if not value:
+            raise serializers.ValidationError("This field may not be blank.")
+        others = Category.objects.filter(organization_id=_organization_id(self), name__iexact=value)
+        if self.instance is not None:
+            others = others.exclude(pk=self.instance.pk)
+        if others.exists():
+            raise serializers.ValidationError("A category with this name already exists.")
+        return value
+
+
+class ProductSerializer(StrictModelSerializer):
+    """A product as every product route returns it, and the body of `PUT`/`PATCH`.
+
+    Updates change the product's own fields; variants are managed at `/api/products/{id}/variants/` and
+    `/api/variants/{id}/` (a `variants` key in an update body is ignored).
+    """
+
+    category = OrganizationPrimaryKeyRelatedField(queryset=Category.objects.all(), allow_null=True, required=False)
+    category_name = serializers.CharField(source="category.name", read_only=True, default=None)
+    supplier = OrganizationPrimaryKeyRelatedField(queryset=Supplier.objects.all(), allow_null=True, required=False)
+    supplier_name = serializers.CharField(source="supplier.name", read_only=True, default=None)
+    variants = ProductVariantSerializer(many=True, read_only=True)
+    total_quantity = serializers.IntegerField(read_only=True, help_text="Units in stock over all variants.")
+    is_low_stock = serializers.BooleanField(read_only=True)
+    is_expired = serializers.BooleanField(read_only=True)
+    has_expiry = serializers.BooleanField(read_only=True)
+    created_by = UserRefSerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Product
+        fields = [
+            "id",
+            "name",
+            "description",
+            "category",
+            "category_name",
+            "supplier",
+            "supplier_name",
+            "expiration_date",
+            "is_active",
+            "variants",
+            "total_quantity",
+            "is_low_stock",
+            "is_expired",
+            "has_expiry",
+            "created_by",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "created_at", "updated_at"]
+
+    def validate_name(self, value):
+        value = value.strip()
+        if not value:
+            raise serializers.ValidationError("This field may not be blank.")
+        return value
+
+
+SHORTHAND_FIELDS = ("sku", "barcode", "attributes", "price", "cost", "reorder_level")
+
+
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "One default variant (shorthand)",
+            value={
+                "name": "Espresso beans 1 kg",
+                "category": 1,
+                "price": "18.50",
+                "cost": "11.20",
+                "reorder_level": 10,
+            },
+            request_only=True,
+        ),
+        OpenApiExample(
+            "Several variants",
+            value={
+                "name": "T-shirt",
+                "category": 2,
+                "supplier": 1,
+                "variants": [
+                    {"sku": "TS-S", "attributes": {"size": "S"}, "price": "12.00"},
+                    {"sku": "TS-M", "attributes": {"size": "M"}, "price": "12.00", "barcode": "4006381333931"},
+                ],
+            },
+            request_only=True,
+        ),
+    ]
+)
+class ProductCreateSerializer(ProductSerializer):
+    """Create a product with `variants: [...]`, or with the shorthand fields that make one default variant."""
+
+    variants = VariantInputSerializer(many=True, required=False, allow_empty=False, max_length=100)
+    sku = StrictCharField(
+        max_length=SKU_MAX_LENGTH, required=False, write_only=True, help_text="Shorthand; generated when omitted."
+    )
+    barcode = StrictCharField(
+        max_length=BARCODE_MAX_LENGTH, required=False, allow_blank=True, allow_null=True, write_only=True
+    )
+    attributes = AttributesField(required=False, write_only=True)
+    price = serializers.DecimalField(**MONEY, required=False, write_only=True, help_text="Shorthand; required then.")
+    cost = serializers.DecimalField(**MONEY, required=False, write_only=True)
+    reorder_level = serializers.IntegerField(min_value=0, max_value=MAX_UNITS, required=False, write_only=True)
+
+    class Meta(ProductSerializer.Meta):
+        fields = [*ProductSerializer.Meta.fields, *SHORTHAND_FIELDS]
+
+    def validate(self, attrs):
+        shorthand = {field: attrs.pop(field) for field in SHORTHAND_FIELDS if field in attrs}
+        variants = attrs.pop("variants", None)
+        if variants is not None and shorthand:
+            raise serializers.ValidationError(
+                "Give either `variants` or the single-variant shorthand (sku, barcode, attributes, price, cost, "
+                f"reorder_level), not both. Got both `variants` and: {', '.join(sorted(shorthand))}."
+            )
+        if variants is None:
+            if "price" not in shorthand:
+                raise serializers.ValidationError({"price": ["This field is required (or give `variants`)."]})
+            variants = [shorthand]
+            prefix = None
+        else:
+            prefix = "variants"
+        variants = [self._clean_variant(spec) for spec in variants]
+        self._check_unique(variants, prefix)
+        self.variants_key = prefix  # where a late uniqueness error belongs: `variants.0.sku`, or `sku`
+        attrs["variants"] = variants
+        return attrs
+
+    @staticmethod
+    def _clean_variant(spec: dict) -> dict:
+        spec = dict(spec)
+        if "sku" in spec:
+            spec["sku"] = spec["sku"].strip() or None
+        spec["barcode"] = _normalize_barcode((spec.get("barcode") or "").strip())
+        return spec
+
+    def _check_unique(self, variants: list[dict], prefix: str | None) -> None:
+        """SKUs and barcodes must be unique within the body and within the organization."""
+        errors: dict = {}
+
+        def add(index: int, field: str, message: str) -> None:
+            key = index if prefix else None
+            target = errors.setdefault(key, {}) if key is not None else errors
+            target.setdefault(field, []).append(message)
+
+        organization_id = _organization_id(self)
+        for field, label in (("sku", "SKU"), ("barcode", "barcode")):
+            values = [spec.get(field) for spec in variants]
+            wanted = {value for value in values if value}
+            taken = set(
+                Variant.objects.filter(organization_id=organization_id, **{f"{field}__in": wanted}).values_list(
+                    field, flat=True
+                )
+            )
+            seen: set = set()
+            for index, value in enumerate(values):
+                if not value:
+                    continue
+                if value in taken:
+                    add(index, field, f"A variant with this {label} already exists.")
+                elif value in seen:
+                    add(index, field, f"This {label} appears twice in `variants`.")
+                seen.add(value)
+        if errors:
+            raise serializers.ValidationError({prefix: errors} if prefix else errors)
+
+
+class ProductImportSerializer(serializers.Serializer):
+    file = serializers.FileField(
+        help_text="A UTF-8 CSV with a header row: name, category, sku, barcode, price, cost, reorder_level, "
+        "supplier. Rows create or update variants by SKU."
+    )
+
+
+class ProductImportResultSerializer(serializers.Serializer):
+    rows = serializers.IntegerField()
+    created = serializers.IntegerField(help_text="Variants created.")
+    updated = serializers.IntegerField(help_text="Variants updated.")
+    products_created = serializers.IntegerField()
+    categories_created = serializers.IntegerField()
+    suppliers_created = serializers.IntegerField()

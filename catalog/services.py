@@ -1,0 +1,475 @@
+"""Writes of the catalog: categories, products, variants, and the CSV import.
+
+Bodies are validated by the serializers first (including uniqueness within the organization); the database
+constraints stay the last line of defence, and a concurrent request that slips past the check still gets a 400
+keyed by the field it collided on, never a 500.
+"""
+
+import codecs
+import csv
+import secrets
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.db.models import Model, ProtectedError
+from django.utils import timezone
+from django.utils.text import slugify
+from rest_framework import serializers
+from rest_framework.exceptions import ValidationError
+
+from catalog.models import Category, Product, Variant
+from catalog.serializers import BARCODE_MAX_LENGTH, MAX_UNITS, MONEY, SKU_MAX_LENGTH
+from core.exceptions import Conflict, Protected
+
+SKU_ATTEMPTS = 8
+VARIANT_FIELDS = ("sku", "barcode", "attributes", "price", "cost", "reorder_level")
+PRODUCT_FIELDS = ("name", "description", "category", "supplier", "expiration_date", "is_active")
+
+
+def generate_sku(name: str) -> str:
+    """`ESPRESSO-BEANS-1-KG-3F9A1C`: a readable stem from the name and a random suffix."""
+    stem = slugify(name).upper()[:40].strip("-") or "SKU"
+    return f"{stem}-{secrets.token_hex(3).upper()}"
+
+
+def protected_detail(obj: Model, exc: ProtectedError) -> str:
+    """`Category "Snacks" cannot be deleted: 3 products still refer to it.`"""
+    counts = Counter(type(other) for other in exc.protected_objects)
+    parts = ", ".join(
+        f"{count} {model._meta.verbose_name if count == 1 else model._meta.verbose_name_plural}"
+        for model, count in sorted(counts.items(), key=lambda item: str(item[0]._meta.verbose_name))
+    )
+    verb = "refers" if sum(counts.values()) == 1 else "refer"
+    return f'{str(obj._meta.verbose_name).capitalize()} "{obj}" cannot be deleted: {parts} still {verb} to it.'
+
+
+def _unique_errors(*, organization_id: int, sku: str | None, barcode: str | None, exclude_pk=None) -> dict:
+    """After an IntegrityError: which of the variant's unique fields is now taken, keyed by field."""
+    errors = {}
+    others = Variant.objects.filter(organization_id=organization_id)
+    if exclude_pk is not None:
+        others = others.exclude(pk=exclude_pk)
+    if sku and others.filter(sku=sku).exists():
+        errors["sku"] = ["A variant with this SKU already exists."]
+    if barcode and others.filter(barcode=barcode).exists():
+        errors["barcode"] = ["A variant with this barcode already exists."]
+    return errors
+
+
+def _save_variant(variant: Variant, *, generated_sku: bool, error_prefix: str | None = None) -> None:
+    """Insert or update one variant inside a savepoint, turning unique-constraint races into 400s.
+
+    A generated SKU that collides is replaced and retried; a given one is the client's to change.
+    """
+    for _ in range(SKU_ATTEMPTS):
+        try:
+            with transaction.atomic():
+                variant.save()
+            return
+        except IntegrityError:
+            errors = _unique_errors(
+                organization_id=variant.organization_id,
+                sku=variant.sku,
+                barcode=variant.barcode,
+                exclude_pk=variant.pk,
+            )
+            if generated_sku and set(errors) == {"sku"}:
+                variant.sku = generate_sku(variant.product.name)
+                continue
+            if not errors:
+                raise
+            raise ValidationError({error_prefix: errors} if error_prefix else errors) from None
+    raise ValidationError({"sku": ["Could not generate a unique SKU; please give one."]})
+
+
+# --- Categories ---------------------------------------------------------------------------------------------------
+
+
+def _save_category(category: Category) -> Category:
+    try:
+        with transaction.atomic():
+            category.save()
+    except IntegrityError:
+        if Category.objects.filter(organization_id=category.organization_id, name=category.name).exists():
+            raise ValidationError({"name": ["A category with this name already exists."]}) from None
+        raise
+    return category
+
+
+def category_create(*, organization, name: str, description: str = "") -> Category:
+    return _save_category(Category(organization=organization, name=name, description=description))
+
+
+def category_update(*, category: Category, data: dict) -> Category:
+    for field in ("name", "description"):
+        if field in data:
+            setattr(category, field, data[field])
+    return _save_category(category)
+
+
+def category_delete(*, category: Category) -> None:
+    """Raises Protected (409) while products still belong to the category."""
+    try:
+        category.delete()
+    except ProtectedError as exc:
+        raise Protected(protected_detail(category, exc)) from None
+
+
+# --- Products and variants ----------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def product_create(
+    *, organization, by, data: dict, variants: Iterable[dict], errors_under: str | None = "variants"
+) -> Product:
+    """Create a product and its variants, all or nothing. A variant without a SKU gets a generated one.
+
+    `errors_under` names the body key the variants came in (`None` for the single-variant shorthand), so that a
+    uniqueness race is reported as `variants.1.sku` or `sku`.
+    """
+    product = Product.objects.create(
+        organization=organization, created_by=by, **{field: data[field] for field in PRODUCT_FIELDS if field in data}
+    )
+    for index, spec in enumerate(variants):
+        variant_add(product=product, data=spec, error_prefix=f"{errors_under}.{index}" if errors_under else None)
+    return product
+
+
+def product_update(*, product: Product, data: dict) -> Product:
+    """Change the product's own fields; its variants are changed through the variant routes."""
+    changed = [field for field in PRODUCT_FIELDS if field in data]
+    for field in changed:
+        setattr(product, field, data[field])
+    product.save(update_fields=[*changed, "updated_at"] if changed else None)
+    return product
+
+
+@transaction.atomic
+def product_delete(*, product: Product) -> None:
+    """Delete a product and its variants. Raises Protected (409) when stock history refers to a variant."""
+    try:
+        product.delete()
+    except ProtectedError as exc:
+        detail = protected_detail(product, exc) + ' Archive it with "is_active": false instead.'
+        raise Protected(detail) from None
+
+
+def variant_add(*, product: Product, data: dict, error_prefix: str | None = None) -> Variant:
+    """Add a variant to a product; a missing SKU is generated (collision-safe)."""
+    sku = data.get("sku")
+    variant = Variant(
+        organization_id=product.organization_id,
+        product=product,
+        sku=sku or generate_sku(product.name),
+        **{field: data[field] for field in VARIANT_FIELDS if field != "sku" and field in data},
+    )
+    _save_variant(variant, generated_sku=not sku, error_prefix=error_prefix)
+    return variant
+
+
+def variant_update(*, variant: Variant, data: dict) -> Variant:
+    for field in VARIANT_FIELDS:
+        if field in data:
+            setattr(variant, field, data[field])
+    _save_variant(variant, generated_sku=False)
+    return variant
+
+
+@transaction.atomic
+def variant_delete(*, variant: Variant) -> None:
+    """Delete a variant without stock history. A product keeps at least one variant (409 otherwise)."""
+    product = Product.objects.select_for_update().get(pk=variant.product_id)
+    if not product.variants.exclude(pk=variant.pk).exists():
+        raise Conflict(
+            f'"{variant.sku}" is the only variant of "{product.name}": a product keeps at least one variant. '
+            "Delete or archive the product instead."
+        )
+    try:
+        variant.delete()
+    except ProtectedError as exc:
+        raise Protected(protected_detail(variant, exc)) from None
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    rows: int
+    created: int
+    updated: int
+    products_created: int
+    categories_created: int
+    suppliers_created: int
+
+
+# --- CSV import ---------------------------------------------------------------------------------------------------
+
+IMPORT_COLUMNS = ("name", "category", "sku", "barcode", "price", "cost", "reorder_level", "supplier")
+REQUIRED_COLUMNS = ("name", "sku", "price")
+MAX_REPORTED_ROWS = 500
+_BATCH = 500
+
+
+class _Cells:
+    """Validators for one CSV cell each, built once and reused for every row (a serializer per row is slow)."""
+
+    def __init__(self):
+        name_length = Product._meta.get_field("name").max_length
+        self.fields = {
+            "name": serializers.CharField(max_length=name_length),
+            "category": serializers.CharField(max_length=Category._meta.get_field("name").max_length),
+            "sku": serializers.CharField(max_length=SKU_MAX_LENGTH),
+            "barcode": serializers.CharField(max_length=BARCODE_MAX_LENGTH),
+            "price": serializers.DecimalField(**MONEY),
+            "cost": serializers.DecimalField(**MONEY),
+            "reorder_level": serializers.IntegerField(min_value=0, max_value=MAX_UNITS),
+            "supplier": serializers.CharField(max_length=name_length),
+        }
+
+    def parse(self, raw: dict[str, str]) -> tuple[dict, dict]:
+        """Validate the non-blank cells of a row; blank cells are left out (unchanged on update)."""
+        values, errors = {}, {}
+        for column, field in self.fields.items():
+            cell = raw.get(column, "").strip()
+            if not cell:
+                continue
+            try:
+                values[column] = field.run_validation(cell)
+            except ValidationError as exc:
+                errors[column] = [str(message) for message in exc.detail]
+        return values, errors
+
+
+@dataclass
+class _Row:
+    number: int  # the spreadsheet row: the header is row 1
+    values: dict
+
+
+def _read_csv(file, progress) -> tuple[list[_Row], dict[int, dict]]:
+    """Parse and validate every row; raise one ValidationError naming every bad row (`rows.<n>.<field>`)."""
+    lines = codecs.iterdecode(iter(file), "utf-8-sig")
+    reader = csv.reader(lines)
+    try:
+        header = next(reader, None)
+        if header is None:
+            raise ValidationError({"file": ["The file is empty; expected a header row."]})
+        columns = [column.strip().lower() for column in header]
+        missing = [column for column in REQUIRED_COLUMNS if column not in columns]
+        if missing:
+            raise ValidationError(
+                {"file": [f"Missing columns: {', '.join(missing)}. Expected: {', '.join(IMPORT_COLUMNS)}."]}
+            )
+        cells = _Cells()
+        rows: list[_Row] = []
+        errors: dict[int, dict] = {}
+        for number, record in enumerate(reader, start=2):
+            if progress:
+                progress(1)
+            if not any(cell.strip() for cell in record):
+                continue
+            raw = dict(zip(columns, record, strict=False))
+            values, row_errors = cells.parse(raw)
+            if "sku" not in values and "sku" not in row_errors:
+                row_errors["sku"] = ["This field is required."]
+            if row_errors:
+                errors[number] = row_errors
+            else:
+                rows.append(_Row(number, values))
+    except UnicodeDecodeError:
+        raise ValidationError({"file": ["The file is not UTF-8 text."]}) from None
+    except csv.Error as exc:
+        raise ValidationError({"file": [f"The file is not valid CSV: {exc}."]}) from None
+    _check_rows_against_each_other(rows, errors)
+    return rows, errors
+
+
+def _check_rows_against_each_other(rows: list[_Row], errors: dict[int, dict]) -> None:
+    first_row_of_sku: dict[str, int] = {}
+    for row in rows:
+        sku = row.values["sku"]
+        if sku in first_row_of_sku:
+            errors.setdefault(row.number, {})["sku"] = [f"SKU {sku} is already on row {first_row_of_sku[sku]}."]
+        else:
+            first_row_of_sku[sku] = row.number
+
+
+def _chunks(values: list, size: int = _BATCH):
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def _existing_variants(organization, skus: list[str]) -> dict[str, Variant]:
+    found: dict[str, Variant] = {}
+    for chunk in _chunks(skus):
+        for variant in Variant.objects.filter(organization=organization, sku__in=chunk).select_related("product"):
+            found[variant.sku] = variant
+    return found
+
+
+def _barcode_owners(organization, barcodes: list[str]) -> dict[str, str]:
+    owners: dict[str, str] = {}
+    for chunk in _chunks(barcodes):
+        owners.update(
+            Variant.objects.filter(organization=organization, barcode__in=chunk).values_list("barcode", "sku")
+        )
+    return owners
+
+
+def _check_against_database(organization, rows: list[_Row], existing: dict[str, Variant], errors) -> None:
+    """New SKUs need a name and a price; a barcode may end up on one variant only."""
+    for row in rows:
+        if row.values["sku"] not in existing:
+            for column in ("name", "price"):
+                if column not in row.values:
+                    errors.setdefault(row.number, {})[column] = ["This field is required for a new SKU."]
+
+    new_barcode = {row.values["sku"]: row.values["barcode"] for row in rows if "barcode" in row.values}
+    owners = _barcode_owners(organization, sorted(set(new_barcode.values())))
+    row_of_barcode: dict[str, int] = {}
+    for row in rows:
+        barcode = row.values.get("barcode")
+        if barcode is None:
+            continue
+        owner = owners.get(barcode)
+        # The current owner keeps the barcode unless this file gives it another one.
+        owner_keeps_it = owner is not None and new_barcode.get(owner, barcode) == barcode
+        if barcode in row_of_barcode:
+            message = f"Barcode {barcode} is already on row {row_of_barcode[barcode]}."
+        elif owner_keeps_it and owner != row.values["sku"]:
+            message = f"Barcode {barcode} already belongs to SKU {owner}."
+        else:
+            row_of_barcode[barcode] = row.number
+            continue
+        errors.setdefault(row.number, {}).setdefault("barcode", []).append(message)
+
+
+def _raise_row_errors(errors: dict[int, dict]) -> None:
+    numbers = sorted(errors)
+    reported = {number: errors[number] for number in numbers[:MAX_REPORTED_ROWS]}
+    body: dict = {"rows": reported}
+    if len(numbers) > MAX_REPORTED_ROWS:
+        body["file"] = [f"{len(numbers)} rows have errors; the first {MAX_REPORTED_ROWS} are listed."]
+    raise ValidationError(body)
+
+
+def _by_name(model, organization, names: set[str]) -> tuple[dict[str, Model], int]:
+    """Map lower-cased names to objects of the organization, creating the missing ones."""
+    found = {obj.name.lower(): obj for obj in model.objects.filter(organization=organization)}
+    missing: dict[str, str] = {}
+    for name in names:
+        if name.lower() not in found:
+            missing.setdefault(name.lower(), name)
+    if missing:
+        model.objects.bulk_create([model(organization=organization, name=name) for name in missing.values()])
+        found = {obj.name.lower(): obj for obj in model.objects.filter(organization=organization)}
+    return found, len(missing)
+
+
+def product_import_csv(*, organization, file, by, progress=None) -> ImportResult:
+    """Create or update variants by SKU from a CSV file, all or nothing.
+
+    Columns (header row, any order): name, category, sku, barcode, price, cost, reorder_level, supplier; others are
+    ignored. A known SKU updates its variant (barcode, price, cost, reorder level) and its product (name, category,
+    supplier); a blank cell leaves that value unchanged. An unknown SKU creates a variant, and new SKUs sharing a
+    name in the file become variants of one new product. Categories and suppliers are matched by name (ignoring
+    case) and created when missing.
+
+    Every row is checked before anything is written: one bad row raises a ValidationError naming each bad row and
+    field (`{"rows": {7: {"price": [...]}}}`, rows counted as in a spreadsheet, header = row 1) and changes nothing.
+    """
+    rows, errors = _read_csv(file, progress)
+    existing = _existing_variants(organization, [row.values["sku"] for row in rows])
+    _check_against_database(organization, rows, existing, errors)
+    if errors:
+        _raise_row_errors(errors)
+    try:
+        with transaction.atomic():
+            return _write_rows(organization, rows, existing, by)
+    except IntegrityError:
+        # Only a concurrent change of the same SKUs or barcodes gets here: everything was checked above.
+        raise ValidationError(
+            {"file": ["Another change to the same SKUs or barcodes happened during the import; nothing was saved."]}
+        ) from None
+
+
+def _write_rows(organization, rows: list[_Row], existing: dict[str, Variant], by) -> ImportResult:
+    categories, categories_created = _by_name(
+        Category, organization, {row.values["category"] for row in rows if "category" in row.values}
+    )
+    Supplier = Product._meta.get_field("supplier").related_model
+    suppliers, suppliers_created = _by_name(
+        Supplier, organization, {row.values["supplier"] for row in rows if "supplier" in row.values}
+    )
+
+    def product_fields(values: dict) -> dict:
+        fields = {}
+        if "name" in values:
+            fields["name"] = values["name"]
+        if "category" in values:
+            fields["category"] = categories[values["category"].lower()]
+        if "supplier" in values:
+            fields["supplier"] = suppliers[values["supplier"].lower()]
+        return fields
+
+    # Updates. Barcodes that move are cleared first: a swap between two SKUs must not collide half-way.
+    now = timezone.now()
+    updated_variants, updated_products = [], {}
+    for row in rows:
+        variant = existing.get(row.values["sku"])
+        if variant is None:
+            continue
+        for field in ("barcode", "price", "cost", "reorder_level"):
+            if field in row.values:
+                setattr(variant, field, row.values[field])
+        variant.updated_at = now
+        product = updated_products.setdefault(variant.product_id, variant.product)
+        product.updated_at = now
+        for field, value in product_fields(row.values).items():
+            setattr(product, field, value)
+        updated_variants.append(variant)
+    moving = [variant.pk for variant in updated_variants if variant.barcode is not None]
+    for chunk in _chunks(moving):
+        Variant.objects.filter(pk__in=chunk).update(barcode=None)
+    Variant.objects.bulk_update(
+        updated_variants, ["barcode", "price", "cost", "reorder_level", "updated_at"], batch_size=_BATCH
+    )
+    Product.objects.bulk_update(
+        list(updated_products.values()), ["name", "category", "supplier", "updated_at"], batch_size=_BATCH
+    )
+
+    # Creates: new SKUs grouped by product name, one product per name.
+    groups: dict[str, list[_Row]] = {}
+    for row in rows:
+        if row.values["sku"] not in existing:
+            groups.setdefault(row.values["name"], []).append(row)
+    products = Product.objects.bulk_create(
+        [
+            Product(organization=organization, created_by=by, **product_fields(group[0].values))
+            for group in groups.values()
+        ],
+        batch_size=_BATCH,
+    )
+    new_variants = []
+    for product, group in zip(products, groups.values(), strict=True):
+        for row in group:
+            new_variants.append(
+                Variant(
+                    organization=organization,
+                    product=product,
+                    **{
+                        field: row.values[field]
+                        for field in ("sku", "barcode", "price", "cost", "reorder_level")
+                        if field in row.values
+                    },
+                )
+            )
+    Variant.objects.bulk_create(new_variants, batch_size=_BATCH)
+    return ImportResult(
+        rows=len(rows),
+        created=len(new_variants),
+        updated=len(updated_variants),
+        products_created=len(products),
+        categories_created=categories_created,
+        suppliers_created=suppliers_created,
+    )

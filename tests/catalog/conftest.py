@@ -1,0 +1,37 @@
+import pytest
+
+from stock.models import MovementType, Reason, StockLevel, StockMovement
+
+
+@pytest.fixture
+def make_level():
+    """`make_level(variant, warehouse, quantity, override=None)`: a stock level written directly (tests only)."""
+
+    def make(variant, warehouse, quantity, override=None):
+        return StockLevel.objects.create(
+            organization_id=variant.organization_id,
+            variant=variant,
+            warehouse=warehouse,
+            quantity=quantity,
+            reorder_level_override=override,
+        )
+
+    return make
+
+
+@pytest.fixture
+def make_movement():
+    """`make_movement(variant, warehouse, quantity)`: one IN movement of the ledger, written directly (tests only)."""
+
+    def make(variant, warehouse, quantity=1):
+        return StockMovement.objects.create(
+            organization_id=variant.organization_id,
+            variant=variant,
+            warehouse=warehouse,
+            movement_type=MovementType.IN,
+            reason=Reason.OPENING,
+            quantity=quantity,
+            balance_after=quantity,
+        )
+
+    return make
