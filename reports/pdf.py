@@ -1,0 +1,389 @@
+"""The stock-movement report as a PDF (ReportLab platypus).
+
+Front matter (organization, period, filters, totals, a chart of daily in/out, a per-product summary), then every
+movement in a table whose header row repeats on each page, and "Page N" in every footer.
+
+A big period has a hundred thousand rows, so the movement table is never one `Table`: platypus splits a long table
+by rebuilding the remainder at every page break (quadratic), and `LongTable` is not much better. Instead each page
+gets a `Table` of exactly one page of rows, each with its own header row, all of fixed row heights and column widths
+(auto-sizing is O(rows × columns)). Those chunks are made lazily, from a database iterator, as the document template
+asks for the next flowable, so neither the rows nor the tables of past pages stay in memory.
+"""
+
+import datetime as dt
+import functools
+import math
+from collections.abc import Iterable, Iterator
+from typing import BinaryIO
+from xml.sax.saxutils import escape
+
+from django.utils import timezone
+from reportlab.graphics.charts.barcharts import VerticalBarChart
+from reportlab.graphics.charts.legends import Legend
+from reportlab.graphics.shapes import Drawing, String
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.platypus import BaseDocTemplate, Frame, LongTable, PageBreak, PageTemplate, Paragraph, Table
+from reportlab.platypus.tables import TableStyle
+
+from reports import selectors
+from reports.selectors import ROW_FIELDS, ReportScope
+
+PAGE_SIZE = landscape(A4)
+MARGIN_X = 36
+MARGIN_TOP = 48  # room for the running header
+MARGIN_BOTTOM = 40  # room for the page number
+
+FONT = "Helvetica"
+FONT_BOLD = "Helvetica-Bold"
+ROW_FONT_SIZE = 7
+ROW_HEIGHT = 10.5
+HEADER_HEIGHT = 14
+
+IN_COLOR = colors.HexColor("#2e7d32")
+OUT_COLOR = colors.HexColor("#c62828")
+HEADER_BACKGROUND = colors.HexColor("#e3e7ee")
+STRIPE = colors.HexColor("#f5f6f8")
+
+MOVEMENT_HEADER = [
+    "Date/time (UTC)",
+    "SKU",
+    "Product",
+    "Warehouse",
+    "Type",
+    "Reason",
+    "Quantity",
+    "Balance after",
+    "Performed by",
+]
+MOVEMENT_COL_WIDTHS = [72, 88, 190, 110, 30, 52, 44, 56, 128]  # 770 pt: the frame width of landscape A4
+RIGHT_ALIGNED = (6, 7)
+
+SUMMARY_HEADER = ["Product", "SKU", "Units in", "Units out", "Net"]
+SUMMARY_COL_WIDTHS = [330, 170, 90, 90, 90]
+
+_I = {name: index for index, name in enumerate(ROW_FIELDS)}
+
+
+def render_stock_movement_pdf(*, scope: ReportScope, out: BinaryIO) -> None:
+    """Write the report for `scope` into the binary file `out`."""
+    totals = selectors.stock_movement_report_totals(scope=scope)
+    by_day = selectors.stock_movement_report_by_day(scope=scope)
+    by_variant = selectors.stock_movement_report_by_variant(scope=scope)
+    generated_at = timezone.now()
+
+    doc = _ReportDocTemplate(out, scope=scope, generated_at=generated_at)
+    story = _front_matter(scope, totals, by_day, by_variant, generated_at, width=doc.width)
+    if totals["movements"]:
+        heading = Paragraph("Movements", _styles()["h2"])
+        story += [PageBreak(), heading]
+        first_page_rows = _rows_that_fit(doc.height - _height_of(heading, doc.width))
+        doc.pending = _movement_tables(
+            selectors.stock_movement_report_rows(scope=scope),
+            first=first_page_rows,
+            rest=_rows_that_fit(doc.height),
+        )
+    else:
+        story.append(Paragraph("No movements in this period.", _styles()["body"]))
+    doc.build(story)
+
+
+class _ReportDocTemplate(BaseDocTemplate):
+    """A landscape page with a running header and a page number, fed lazily from `pending`."""
+
+    def __init__(self, out: BinaryIO, *, scope: ReportScope, generated_at: dt.datetime):
+        super().__init__(
+            out,
+            pagesize=PAGE_SIZE,
+            leftMargin=MARGIN_X,
+            rightMargin=MARGIN_X,
+            topMargin=MARGIN_TOP,
+            bottomMargin=MARGIN_BOTTOM,
+            title=f"Stock movements {_period_label(scope)}",
+            author=scope.organization_name,
+            creator="Stockroom",
+        )
+        self.scope = scope
+        self.generated_at = generated_at
+        self.pending: Iterator = iter(())
+        # No frame padding: page-sized movement tables are computed against the exact frame height.
+        frame = Frame(
+            self.leftMargin,
+            self.bottomMargin,
+            self.width,
+            self.height,
+            id="body",
+            leftPadding=0,
+            rightPadding=0,
+            topPadding=0,
+            bottomPadding=0,
+        )
+        self.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=self._decorate)])
+
+    def build(self, flowables, **kwargs):
+        self._story = flowables
+        super().build(flowables, **kwargs)
+
+    def filterFlowables(self, flowables):
+        # platypus' hook before each flowable: keep one flowable queued behind the current one, so the build loop
+        # (which stops on an empty list) runs until the pending tables are exhausted. The hook also sees
+        # platypus' private lists (page-start "hanging" flowables): those are left alone.
+        if flowables is not self._story:
+            return
+        while len(flowables) < 2:
+            table = next(self.pending, None)
+            if table is None:
+                break
+            flowables.append(table)
+
+    def _decorate(self, canvas, doc):
+        width, height = PAGE_SIZE
+        canvas.saveState()
+        canvas.setFont(FONT_BOLD, 9)
+        canvas.drawString(MARGIN_X, height - 30, self.scope.organization_name)
+        canvas.setFont(FONT, 9)
+        canvas.drawRightString(width - MARGIN_X, height - 30, f"Stock movements, {_period_label(self.scope)}")
+        canvas.setStrokeColor(colors.lightgrey)
+        canvas.line(MARGIN_X, height - 36, width - MARGIN_X, height - 36)
+        canvas.setFont(FONT, 8)
+        canvas.drawString(MARGIN_X, 22, f"Generated {self.generated_at:%Y-%m-%d %H:%M} UTC")
+        canvas.drawRightString(width - MARGIN_X, 22, f"Page {doc.page}")
+        canvas.restoreState()
+
+
+def _styles() -> dict[str, ParagraphStyle]:
+    sample = getSampleStyleSheet()
+    return {
+        "title": ParagraphStyle("title", parent=sample["Title"], alignment=0, fontSize=18, spaceAfter=4),
+        "h2": ParagraphStyle("h2", parent=sample["Heading2"], fontSize=12, spaceBefore=10, spaceAfter=6),
+        "body": sample["BodyText"],
+    }
+
+
+def _period_label(scope: ReportScope) -> str:
+    period = scope.period
+    if period.start == period.end:
+        return f"{period.kind} {period.start:%Y-%m-%d}"
+    return f"{period.kind} {period.start:%Y-%m-%d} – {period.end:%Y-%m-%d}"
+
+
+def _front_matter(scope, totals, by_day, by_variant, generated_at, *, width) -> list:
+    styles = _styles()
+    story = [
+        Paragraph("Stock movement report", styles["title"]),
+        Paragraph(escape(scope.organization_name), styles["h2"]),
+    ]
+
+    facts = [
+        ["Organization", scope.organization_name],
+        ["Period", f"{scope.period.kind.capitalize()}: {scope.period.start:%Y-%m-%d} – {scope.period.end:%Y-%m-%d}"],
+        *[[label, value] for label, value in scope.filter_lines()],
+        ["Generated", f"{generated_at:%Y-%m-%d %H:%M} UTC"],
+    ]
+    story.append(
+        Table(
+            facts,
+            colWidths=[110, width - 110],
+            hAlign="LEFT",
+            style=[
+                ("FONT", (0, 0), (0, -1), FONT_BOLD, 9),
+                ("FONT", (1, 0), (1, -1), FONT, 9),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+                ("TOPPADDING", (0, 0), (-1, -1), 2),
+            ],
+        )
+    )
+
+    story.append(Paragraph("Totals (units)", styles["h2"]))
+    story.append(
+        Table(
+            [
+                ["Movements", "Units in", "Units out", "Net"],
+                [
+                    _n(totals["movements"]),
+                    _n(totals["units_in"]),
+                    _n(totals["units_out"]),
+                    _signed(totals["net"]),
+                ],
+            ],
+            colWidths=[110, 110, 110, 110],
+            hAlign="LEFT",
+            style=[
+                ("FONT", (0, 0), (-1, 0), FONT_BOLD, 9),
+                ("FONT", (0, 1), (-1, 1), FONT, 11),
+                ("BACKGROUND", (0, 0), (-1, 0), HEADER_BACKGROUND),
+                ("ALIGN", (0, 0), (-1, -1), "RIGHT"),
+                ("BOX", (0, 0), (-1, -1), 0.5, colors.grey),
+                ("TEXTCOLOR", (1, 1), (1, 1), IN_COLOR),
+                ("TEXTCOLOR", (2, 1), (2, 1), OUT_COLOR),
+            ],
+        )
+    )
+
+    story.append(Paragraph("Units in and out per day", styles["h2"]))
+    story.append(_daily_chart(scope, by_day, width=width))
+
+    story.append(Paragraph("Summary by product", styles["h2"]))
+    if by_variant:
+        rows = [
+            [
+                _fit(row["product_name"] or "", SUMMARY_COL_WIDTHS[0]),
+                _fit(row["sku"] or "", SUMMARY_COL_WIDTHS[1]),
+                _n(row["units_in"]),
+                _n(row["units_out"]),
+                _signed(row["net"]),
+            ]
+            for row in by_variant
+        ]
+        # A few hundred rows at most: LongTable's splitting is fine at that size.
+        story.append(
+            LongTable(
+                [SUMMARY_HEADER, *rows],
+                colWidths=SUMMARY_COL_WIDTHS,
+                repeatRows=1,
+                hAlign="LEFT",
+                style=_table_style(right_aligned=(2, 3, 4), font_size=8),
+            )
+        )
+    else:
+        story.append(Paragraph("No movements in this period.", styles["body"]))
+    return story
+
+
+def _daily_chart(scope: ReportScope, by_day: list[dict], *, width: float) -> Drawing:
+    height = 170
+    drawing = Drawing(width, height)
+    chart = VerticalBarChart()
+    chart.x, chart.y = 40, 30
+    chart.width, chart.height = width - 160, height - 45
+    chart.data = [[day["units_in"] for day in by_day], [day["units_out"] for day in by_day]]
+    chart.bars[0].fillColor = IN_COLOR
+    chart.bars[1].fillColor = OUT_COLOR
+    chart.bars.strokeWidth = 0
+    chart.groupSpacing = 2 if len(by_day) > 7 else 10
+    chart.barSpacing = 0.5
+    peak = max([0, *chart.data[0], *chart.data[1]])
+    chart.valueAxis.valueMin = 0
+    chart.valueAxis.valueMax = max(peak * 1.1, 1)
+    chart.valueAxis.labels.fontName = FONT
+    chart.valueAxis.labels.fontSize = 7
+    chart.valueAxis.labelTextFormat = lambda value: f"{value:,.0f}"
+    chart.categoryAxis.categoryNames = [_day_label(scope, day["date"]) for day in by_day]
+    chart.categoryAxis.labels.fontName = FONT
+    chart.categoryAxis.labels.fontSize = 6 if len(by_day) > 7 else 7
+    chart.categoryAxis.labels.dy = -2
+    drawing.add(chart)
+
+    legend = Legend()
+    legend.x, legend.y = width - 105, height - 20
+    legend.fontName = FONT
+    legend.fontSize = 8
+    legend.alignment = "right"
+    legend.colorNamePairs = [(IN_COLOR, "Units in"), (OUT_COLOR, "Units out")]
+    drawing.add(legend)
+    drawing.add(String(40, 8, "Days in UTC", fontName=FONT, fontSize=6, fillColor=colors.grey))
+    return drawing
+
+
+def _day_label(scope: ReportScope, day: dt.date) -> str:
+    if scope.period.kind == selectors.Period.MONTHLY:
+        return f"{day:%d}"
+    if scope.period.kind == selectors.Period.WEEKLY:
+        return f"{day:%a %d}"
+    return f"{day:%Y-%m-%d}"
+
+
+def _rows_that_fit(available_height: float) -> int:
+    # A hair of slack so float rounding never pushes the last row onto the next page.
+    return max(1, math.floor((available_height - HEADER_HEIGHT - 0.5) / ROW_HEIGHT))
+
+
+def _height_of(flowable, width: float) -> float:
+    # At the top of a frame platypus drops spaceBefore; spaceAfter stays.
+    return flowable.wrap(width, PAGE_SIZE[1])[1] + flowable.getSpaceAfter()
+
+
+@functools.cache
+def _movement_style() -> TableStyle:
+    # One style object shared by every page's table: building thousands of identical styles is wasted time.
+    return _table_style(right_aligned=RIGHT_ALIGNED, font_size=ROW_FONT_SIZE)
+
+
+def _table_style(*, right_aligned: Iterable[int], font_size: float) -> TableStyle:
+    commands = [
+        ("FONT", (0, 0), (-1, 0), FONT_BOLD, font_size),
+        ("FONT", (0, 1), (-1, -1), FONT, font_size),
+        ("BACKGROUND", (0, 0), (-1, 0), HEADER_BACKGROUND),
+        ("LINEBELOW", (0, 0), (-1, 0), 0.6, colors.grey),
+        ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, STRIPE]),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("TOPPADDING", (0, 0), (-1, -1), 1),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
+        ("LEFTPADDING", (0, 0), (-1, -1), 3),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+    ]
+    commands += [("ALIGN", (column, 0), (column, -1), "RIGHT") for column in right_aligned]
+    return TableStyle(commands)
+
+
+def _movement_tables(rows: Iterator[tuple], *, first: int, rest: int) -> Iterator[Table]:
+    """One page-sized `Table` at a time, each with its own header row."""
+    size = first
+    page: list[list[str]] = []
+    for row in rows:
+        page.append(_movement_cells(row))
+        if len(page) == size:
+            yield _movement_table(page)
+            page, size = [], rest
+    if page:
+        yield _movement_table(page)
+
+
+def _movement_table(page: list[list[str]]) -> Table:
+    return Table(
+        [MOVEMENT_HEADER, *page],
+        colWidths=MOVEMENT_COL_WIDTHS,
+        rowHeights=[HEADER_HEIGHT] + [ROW_HEIGHT] * len(page),
+        repeatRows=1,  # should a page ever overflow, its continuation still starts with the header
+        style=_movement_style(),
+        hAlign="LEFT",
+    )
+
+
+def _movement_cells(row: tuple) -> list[str]:
+    widths = MOVEMENT_COL_WIDTHS
+    return [
+        f"{row[_I['created_at']]:%Y-%m-%d %H:%M}",
+        _fit(row[_I["variant__sku"]], widths[1]),
+        _fit(row[_I["variant__product__name"]], widths[2]),
+        _fit(row[_I["warehouse__name"]], widths[3]),
+        row[_I["movement_type"]],
+        row[_I["reason"]],
+        _n(row[_I["quantity"]]),
+        _n(row[_I["balance_after"]]),
+        _fit(row[_I["performed_by__username"]] or "—", widths[8]),
+    ]
+
+
+def _fit(text: str, column_width: float, font_size: float = ROW_FONT_SIZE) -> str:
+    """Cut `text` with an ellipsis so it fits its column; short strings skip the (costlier) measuring."""
+    room = column_width - 6  # cell padding
+    if len(text) * font_size <= room:  # no Helvetica glyph is wider than 1 em
+        return text
+    width = stringWidth(text, FONT, font_size)
+    if width <= room:
+        return text
+    keep = int(len(text) * room / width)
+    while keep > 0 and stringWidth(text[:keep] + "…", FONT, font_size) > room:
+        keep -= 1
+    return text[:keep].rstrip() + "…"
+
+
+def _n(value: int) -> str:
+    return f"{value:,}"
+
+
+def _signed(value: int) -> str:
+    return f"{value:+,}" if value else "0"
