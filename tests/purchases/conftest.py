@@ -3,27 +3,28 @@ from decimal import Decimal
 import pytest
 
 from purchases.services import ItemInput, purchase_order_create
-from tests.purchases.factories import PurchaseSupplierFactory, PurchaseVariantFactory
+from tests.catalog.factories import VariantFactory
+from tests.suppliers.factories import SupplierFactory
 
 
 @pytest.fixture
 def supplier(org):
-    return PurchaseSupplierFactory(organization=org, name="Northwind")
+    return SupplierFactory(organization=org, name="Northwind")
 
 
 @pytest.fixture
 def variant(org):
-    return PurchaseVariantFactory(organization=org, sku="TEA-GREEN")
+    return VariantFactory(organization=org, sku="TEA-GREEN")
 
 
 @pytest.fixture
 def variant_b(org):
-    return PurchaseVariantFactory(organization=org, sku="TEA-BLACK")
+    return VariantFactory(organization=org, sku="TEA-BLACK")
 
 
 @pytest.fixture
 def foreign_variant(other_org):
-    return PurchaseVariantFactory(organization=other_org, sku="GX-1")
+    return VariantFactory(organization=other_org, sku="GX-1")
 
 
 @pytest.fixture

@@ -2,40 +2,11 @@ from decimal import Decimal
 
 import factory
 
-from catalog.models import Product, Variant
 from purchases.models import PurchaseOrder, PurchaseOrderItem, PurchaseOrderStatus
-from suppliers.models import Supplier
+from tests.catalog.factories import VariantFactory
+from tests.suppliers.factories import SupplierFactory
 from tests.users.factories import OrganizationFactory
 from tests.warehouses.factories import WarehouseFactory
-
-
-# Local stand-ins until catalog and suppliers publish their own factories; not named after their models, so the
-# canonical `SupplierFactory` / `VariantFactory` win wherever tests discover factories by model.
-class PurchaseSupplierFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Supplier
-
-    organization = factory.SubFactory(OrganizationFactory)
-    name = factory.Sequence(lambda n: f"Supplier {n}")
-
-
-class PurchaseProductFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Product
-
-    organization = factory.SubFactory(OrganizationFactory)
-    name = factory.Sequence(lambda n: f"Product {n}")
-
-
-class PurchaseVariantFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Variant
-
-    organization = factory.SubFactory(OrganizationFactory)
-    product = factory.SubFactory(PurchaseProductFactory, organization=factory.SelfAttribute("..organization"))
-    sku = factory.Sequence(lambda n: f"SKU-{n:05d}")
-    price = Decimal("9.99")
-    cost = Decimal("0.00")
 
 
 class PurchaseOrderFactory(factory.django.DjangoModelFactory):
@@ -51,7 +22,7 @@ class PurchaseOrderFactory(factory.django.DjangoModelFactory):
 
     organization = factory.SubFactory(OrganizationFactory)
     number = factory.Sequence(lambda n: f"PO-{n + 1:05d}")
-    supplier = factory.SubFactory(PurchaseSupplierFactory, organization=factory.SelfAttribute("..organization"))
+    supplier = factory.SubFactory(SupplierFactory, organization=factory.SelfAttribute("..organization"))
     warehouse = factory.SubFactory(WarehouseFactory, organization=factory.SelfAttribute("..organization"))
     status = PurchaseOrderStatus.DRAFT
 
@@ -68,6 +39,6 @@ class PurchaseOrderItemFactory(factory.django.DjangoModelFactory):
         model = PurchaseOrderItem
 
     order = factory.SubFactory(PurchaseOrderFactory, items=0)
-    variant = factory.SubFactory(PurchaseVariantFactory, organization=factory.SelfAttribute("..order.organization"))
+    variant = factory.SubFactory(VariantFactory, organization=factory.SelfAttribute("..order.organization"))
     quantity_ordered = 10
     unit_cost = Decimal("2.00")

@@ -7,8 +7,9 @@ from django.urls import reverse
 
 from purchases.models import PurchaseOrder
 from stock.models import StockMovement
-from tests.purchases.factories import PurchaseOrderFactory, PurchaseSupplierFactory
+from tests.purchases.factories import PurchaseOrderFactory
 from tests.purchases.ledger import on_hand, purchase_movements
+from tests.suppliers.factories import SupplierFactory
 
 LIST_URL = reverse("purchases:purchase-order-list")
 ORDER_FIELDS = {
@@ -102,7 +103,7 @@ def test_every_role_reads_orders(client_for, admin, manager, staff, viewer, payl
 
 
 def test_filters_by_status_supplier_and_warehouse(admin_client, org, supplier, warehouse, other_warehouse):
-    other_supplier = PurchaseSupplierFactory(organization=org)
+    other_supplier = SupplierFactory(organization=org)
     draft = PurchaseOrderFactory(organization=org, supplier=supplier, warehouse=warehouse)
     submitted = PurchaseOrderFactory(
         organization=org, supplier=other_supplier, warehouse=warehouse, status="submitted"
@@ -182,7 +183,7 @@ def test_create_refuses_impossible_lines(admin_client, payload, variant, line, f
 
 
 def test_ids_of_another_organization_answer_400(admin_client, payload, foreign_variant, foreign_warehouse, other_org):
-    foreign_supplier = PurchaseSupplierFactory(organization=other_org)
+    foreign_supplier = SupplierFactory(organization=other_org)
     body = payload(supplier=foreign_supplier.pk, warehouse=foreign_warehouse.pk)
     body["items"][0]["variant"] = foreign_variant.pk
 

@@ -7,8 +7,9 @@ from core.roles import Role
 from purchases import seed as purchases_seed
 from purchases.models import PurchaseOrder
 from stock.models import StockMovement
-from tests.purchases.factories import PurchaseSupplierFactory, PurchaseVariantFactory
+from tests.catalog.factories import VariantFactory
 from tests.stock.invariants import assert_ledger_consistent
+from tests.suppliers.factories import SupplierFactory
 
 
 @pytest.fixture
@@ -17,8 +18,8 @@ def ctx(org, admin, manager, staff, viewer, warehouse, other_warehouse):
         "organization": org,
         "users": {Role.ADMIN: admin, Role.MANAGER: manager, Role.STAFF: staff, Role.VIEWER: viewer},
         "warehouses": [warehouse, other_warehouse],
-        "variants": PurchaseVariantFactory.create_batch(6, organization=org),
-        "suppliers": PurchaseSupplierFactory.create_batch(2, organization=org),
+        "variants": VariantFactory.create_batch(6, organization=org),
+        "suppliers": SupplierFactory.create_batch(2, organization=org),
         "log": lambda line: None,
     }
 

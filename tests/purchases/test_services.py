@@ -20,9 +20,11 @@ from purchases.services import (
 )
 from stock.models import StockMovement
 from stock.services import Reference, StockChange, stock_add
-from tests.purchases.factories import PurchaseVariantFactory
+from tests.catalog.factories import VariantFactory
 from tests.purchases.ledger import on_hand, purchase_movements
 from tests.stock.invariants import assert_ledger_consistent
+from tests.suppliers.factories import SupplierFactory
+from tests.warehouses.factories import WarehouseFactory
 
 STATUSES = ["draft", "submitted", "partially_received", "received", "cancelled"]
 
@@ -70,16 +72,13 @@ def test_create_makes_a_draft_with_its_lines_and_the_next_number(make_order, var
 
 
 def test_numbers_are_sequential_within_each_organization(make_order, variant, other_admin, other_org):
-    from tests.purchases.factories import PurchaseSupplierFactory
-    from tests.warehouses.factories import WarehouseFactory
-
     make_order([(variant, 1, "1.00")])
     foreign = purchase_order_create(
         organization_id=other_org.pk,
         by=other_admin,
-        supplier=PurchaseSupplierFactory(organization=other_org),
+        supplier=SupplierFactory(organization=other_org),
         warehouse=WarehouseFactory(organization=other_org),
-        items=[ItemInput(PurchaseVariantFactory(organization=other_org), 1, Decimal("1.00"))],
+        items=[ItemInput(VariantFactory(organization=other_org), 1, Decimal("1.00"))],
     )
     second = make_order([(variant, 1, "1.00")])
 
@@ -96,7 +95,7 @@ def test_create_without_items_is_refused_and_leaves_nothing(make_order):
 
 
 def test_unit_cost_defaults_to_the_variants_current_cost(org, admin, supplier, warehouse):
-    variant = PurchaseVariantFactory(organization=org, cost=Decimal("6.25"))
+    variant = VariantFactory(organization=org, cost=Decimal("6.25"))
 
     order = purchase_order_create(
         organization_id=org.pk, by=admin, supplier=supplier, warehouse=warehouse, items=[ItemInput(variant, 2)]
@@ -443,7 +442,7 @@ def test_average_cost_of_10_at_2_then_10_at_4_is_3(make_order, variant):
 
 
 def test_with_nothing_on_hand_the_new_cost_is_the_unit_cost_whatever_was_set_by_hand(org, make_order):
-    variant = PurchaseVariantFactory(organization=org, cost=Decimal("99.00"))
+    variant = VariantFactory(organization=org, cost=Decimal("99.00"))
 
     make_order([(variant, 10, "2.40")], status="received")
 
