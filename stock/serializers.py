@@ -23,6 +23,7 @@ from warehouses.models import Warehouse
 
 # One line of stock may move at most this many units at once: a typo guard, far below the column's range.
 MAX_LINE_QUANTITY = 1_000_000
+MAX_TRANSFER_ITEMS = 500
 
 _datetime = serializers.DateTimeField()
 
@@ -245,8 +246,17 @@ class TransferItemInputSerializer(_VariantOrSkuMixin, serializers.Serializer):
 class TransferCreateSerializer(serializers.Serializer):
     source_warehouse = OrganizationPrimaryKeyRelatedField(queryset=Warehouse.objects.all())
     destination_warehouse = OrganizationPrimaryKeyRelatedField(queryset=Warehouse.objects.all())
-    items = TransferItemInputSerializer(many=True, allow_empty=False, max_length=500)
+    items = TransferItemInputSerializer(many=True)
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+    def validate_items(self, items):
+        # Checked here rather than with allow_empty/max_length, so the error is keyed `items`, not
+        # `items.non_field_errors`.
+        if not items:
+            raise serializers.ValidationError("A transfer needs at least one item.")
+        if len(items) > MAX_TRANSFER_ITEMS:
+            raise serializers.ValidationError(f"A transfer has at most {MAX_TRANSFER_ITEMS} items.")
+        return items
 
     def validate(self, attrs):
         if attrs["source_warehouse"] == attrs["destination_warehouse"]:
