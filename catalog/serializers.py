@@ -52,7 +52,7 @@ class AttributesField(serializers.DictField):
     """A flat JSON object of strings, e.g. `{"size": "M", "colour": "red"}`."""
 
     default_error_messages = {
-        "not_a_dict": 'Expected an object of strings, e.g. {"size": "M"}, but got {input_type}.',
+        "not_a_dict": 'Expected an object of strings, like {{"size": "M"}}, but got {input_type}.',
         "too_many": f"At most {MAX_ATTRIBUTES} attributes.",
         "bad_key": f"Attribute names must be 1 to {MAX_ATTRIBUTE_KEY_LENGTH} characters.",
     }
@@ -271,7 +271,8 @@ SHORTHAND_FIELDS = ("sku", "barcode", "attributes", "price", "cost", "reorder_le
 class ProductCreateSerializer(ProductSerializer):
     """Create a product with `variants: [...]`, or with the shorthand fields that make one default variant."""
 
-    variants = VariantInputSerializer(many=True, required=False, allow_empty=False, max_length=100)
+    # A ListField (not many=True) so a non-list or an empty list is reported on `variants` itself.
+    variants = serializers.ListField(child=VariantInputSerializer(), required=False, allow_empty=False, max_length=100)
     sku = StrictCharField(
         max_length=SKU_MAX_LENGTH, required=False, write_only=True, help_text="Shorthand; generated when omitted."
     )
