@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "sales",
     "dashboard",
     "reports",
+    "bench",  # generate_bench_data (benchmarks only; no models)
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,498 @@
+"""Generate one large organization for benchmarks, consistent with the ledger, with PostgreSQL COPY.
+
+Default scale: 10,000 products / 20,000 variants, 5 warehouses, 100,000 stock levels, 1,000,000 movements over
+12 months, with the purchase orders, sales orders and adjustments that caused them. Every level equals the sum
+of its movements and every `balance_after` is the running balance, so `check_stock_integrity` passes on it.
+
+This writes tables directly instead of going through the ledger service: a million locked single-row
+transactions would take hours, and the point here is data the ledger *would* have written. Ids are assigned
+here so references (movement → order, adjustment → movement) are known before the rows are copied.
+"""
+
+import random
+from collections import defaultdict
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+from django.apps import apps
+from django.contrib.auth.hashers import make_password
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection, transaction
+from tqdm import tqdm
+
+ORG_NAME = "Bench Co"
+PASSWORD = "bench-password"
+
+
+def _model(label):
+    return apps.get_model(label)
+
+
+class Command(BaseCommand):
+    help = "Generate a large, ledger-consistent organization for benchmarks (PostgreSQL only)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--products", type=int, default=10_000)
+        parser.add_argument("--variants-per-product", type=int, default=2)
+        parser.add_argument("--warehouses", type=int, default=5)
+        parser.add_argument("--movements", type=int, default=1_000_000)
+        parser.add_argument("--days", type=int, default=365)
+        parser.add_argument("--seed", type=int, default=42)
+        parser.add_argument("--replace", action="store_true", help="Delete an existing bench organization first.")
+
+    def handle(self, *args, **opts):
+        if connection.vendor != "postgresql":
+            raise CommandError("generate_bench_data needs PostgreSQL (it loads data with COPY).")
+        Organization = _model("users.Organization")
+        existing = Organization.objects.filter(name=ORG_NAME)
+        if existing.exists():
+            if not opts["replace"]:
+                raise CommandError(f"'{ORG_NAME}' exists; pass --replace or use a fresh database.")
+            raise CommandError("--replace is only supported on a fresh database: drop and recreate it instead.")
+        self.rng = random.Random(opts["seed"])
+        self.now = datetime.now(UTC).replace(microsecond=0)
+        self.start = self.now - timedelta(days=opts["days"])
+        with transaction.atomic():
+            self._generate(opts)
+        self.stdout.write(self.style.SUCCESS(f"Generated '{ORG_NAME}'. Log in as bench_admin / {PASSWORD}."))
+
+    # --- helpers ------------------------------------------------------------------------------------------------
+    def _next_ids(self, model, count):
+        """Reserve `count` ids from the model's sequence, so rows can be copied with known ids."""
+        table = model._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, count]
+            )
+            return [row[0] for row in cursor.fetchall()]
+
+    def _copy(self, model, columns, rows, label):
+        table = model._meta.db_table
+        column_list = ", ".join(columns)
+        raw = connection.connection
+        with raw.cursor() as cursor:
+            with cursor.copy(f"COPY {table} ({column_list}) FROM STDIN") as copy:
+                for row in tqdm(rows, desc=label, unit="row", disable=self.quiet, mininterval=1):
+                    copy.write_row(row)
+
+    def _generate(self, opts):
+        self.quiet = opts["verbosity"] == 0
+        connection.ensure_connection()
+        org = _model("users.Organization").objects.create(name=ORG_NAME)
+        self.org_id = org.id
+        users = self._users(org, opts["warehouses"])
+        warehouses = self._warehouses(org, opts["warehouses"], users)
+        variants = self._catalog(org, opts["products"], opts["variants_per_product"], users["admin"])
+        self._ledger(variants, warehouses, users, opts["movements"])
+
+    def _users(self, org, warehouse_count):
+        User = _model("users.User")
+        password = make_password(PASSWORD)
+        admin = User.objects.create(
+            username="bench_admin",
+            email="bench_admin@example.com",
+            organization=org,
+            role="admin",
+            status="active",
+            password=password,
+        )
+        managers = [
+            User.objects.create(
+                username=f"bench_manager{n}",
+                email=f"bench_manager{n}@example.com",
+                organization=org,
+                role="manager",
+                status="active",
+                password=password,
+            )
+            for n in range(1, warehouse_count + 1)
+        ]
+        staff = [
+            User.objects.create(
+                username=f"bench_staff{n}",
+                email=f"bench_staff{n}@example.com",
+                organization=org,
+                role="staff",
+                status="active",
+                password=password,
+            )
+            for n in range(1, 2 * warehouse_count + 1)
+        ]
+        return {"admin": admin, "managers": managers, "staff": staff}
+
+    def _warehouses(self, org, count, users):
+        Warehouse = _model("warehouses.Warehouse")
+        warehouses = [
+            Warehouse.objects.create(organization=org, name=f"Warehouse {n}", code=f"W{n:02d}")
+            for n in range(1, count + 1)
+        ]
+        for index, warehouse in enumerate(warehouses):
+            users["managers"][index].warehouses.add(warehouse)
+            users["staff"][2 * index].warehouses.add(warehouse)
+            users["staff"][2 * index + 1].warehouses.add(warehouse)
+        self.clerks = {
+            w.id: [users["staff"][2 * i].id, users["staff"][2 * i + 1].id] for i, w in enumerate(warehouses)
+        }
+        return warehouses
+
+    def _catalog(self, org, product_count, per_product, admin):
+        Category = _model("catalog.Category")
+        Supplier = _model("suppliers.Supplier")
+        Product = _model("catalog.Product")
+        Variant = _model("catalog.Variant")
+        rng = self.rng
+        categories = Category.objects.bulk_create(
+            [Category(organization=org, name=f"Category {n:02d}") for n in range(1, 51)]
+        )
+        suppliers = Supplier.objects.bulk_create(
+            [Supplier(organization=org, name=f"Supplier {n:03d}", email=f"s{n}@example.com") for n in range(1, 101)]
+        )
+        self.supplier_ids = [s.id for s in suppliers]
+        product_ids = self._next_ids(Product, product_count)
+        today = self.now.date()
+        products = []
+        for index, pk in enumerate(product_ids):
+            expiry = today + timedelta(days=rng.randint(-60, 400)) if rng.random() < 0.2 else None
+            products.append(
+                (
+                    pk,
+                    org.id,
+                    f"Product {index + 1:05d}",
+                    f"Bench product number {index + 1}",
+                    rng.choice(categories).id,
+                    rng.choice(self.supplier_ids),
+                    expiry,
+                    True,
+                    admin.id,
+                    self.now,
+                    self.now,
+                )
+            )
+        self._copy(
+            Product,
+            [
+                "id",
+                "organization_id",
+                "name",
+                "description",
+                "category_id",
+                "supplier_id",
+                "expiration_date",
+                "is_active",
+                "created_by_id",
+                "created_at",
+                "updated_at",
+            ],
+            products,
+            "products",
+        )
+        variant_ids = self._next_ids(Variant, product_count * per_product)
+        variants, rows = [], []
+        for index, pk in enumerate(variant_ids):
+            product_number = index // per_product
+            cost = Decimal(rng.randint(100, 20_000)) / 100
+            price = (cost * Decimal("1.4")).quantize(Decimal("0.01"))
+            reorder = rng.choice([0, 5, 10, 20])
+            sku = f"BENCH-{product_number + 1:05d}-{index % per_product + 1}"
+            rows.append(
+                (
+                    pk,
+                    org.id,
+                    product_ids[product_number],
+                    sku,
+                    f"{400000000000 + index:013d}",
+                    "{}",
+                    price,
+                    cost,
+                    reorder,
+                    self.now,
+                    self.now,
+                )
+            )
+            variants.append((pk, cost, price))
+        self._copy(
+            Variant,
+            [
+                "id",
+                "organization_id",
+                "product_id",
+                "sku",
+                "barcode",
+                "attributes",
+                "price",
+                "cost",
+                "reorder_level",
+                "created_at",
+                "updated_at",
+            ],
+            rows,
+            "variants",
+        )
+        return variants
+
+    def _ledger(self, variants, warehouses, users, movement_target):
+        """Simulate each level's history, then write movements in time order with their causes."""
+        rng = self.rng
+        span = (self.now - self.start).total_seconds()
+        level_count = len(variants) * len(warehouses)
+        per_level = max(1, movement_target // level_count)
+        events = []  # (time, variant_id, warehouse_id, kind, signed quantity, balance_after, unit_cost)
+        balances = {}
+        for variant_id, cost, _price in tqdm(variants, desc="histories", disable=self.quiet, mininterval=1):
+            for warehouse in warehouses:
+                times = sorted(rng.random() for _ in range(per_level))
+                balance = 0
+                for step, fraction in enumerate(times):
+                    when = self.start + timedelta(seconds=fraction * span)
+                    if step == 0:
+                        kind, delta = "opening", rng.randint(20, 200)
+                    else:
+                        roll = rng.random()
+                        if roll < 0.62 and balance > 0:
+                            kind, delta = "sale", -min(balance, rng.randint(1, 8))
+                        elif roll < 0.92:
+                            kind, delta = "purchase", rng.randint(10, 80)
+                        else:
+                            kind = "adjustment"
+                            delta = rng.choice([-1, 1, 2, -2]) if balance > 2 else rng.randint(1, 3)
+                    balance += delta
+                    events.append((when, variant_id, warehouse.id, kind, delta, balance, cost))
+                balances[(variant_id, warehouse.id)] = balance
+        events.sort(key=lambda event: event[0])
+        self._write_documents_and_movements(events, warehouses, users)
+        self._write_levels(balances)
+
+    def _write_documents_and_movements(self, events, warehouses, users):
+        Movement = _model("stock.StockMovement")
+        Adjustment = _model("stock.StockAdjustment")
+        SalesOrder = _model("sales.SalesOrder")
+        SalesItem = _model("sales.SalesOrderItem")
+        PurchaseOrder = _model("purchases.PurchaseOrder")
+        PurchaseItem = _model("purchases.PurchaseOrderItem")
+        rng = self.rng
+        movement_ids = self._next_ids(Movement, len(events))
+        prices = {}
+        # Group sales into orders of up to 3 lines and purchases into orders of up to 5, per warehouse and day.
+        sale_groups, purchase_groups = defaultdict(list), defaultdict(list)
+        for index, event in enumerate(events):
+            if event[3] == "sale":
+                sale_groups[(event[2], event[0].date())].append(index)
+            elif event[3] == "purchase":
+                purchase_groups[(event[2], event[0].date())].append(index)
+        sale_orders = [group[i : i + 3] for group in sale_groups.values() for i in range(0, len(group), 3)]
+        purchase_orders = [group[i : i + 5] for group in purchase_groups.values() for i in range(0, len(group), 5)]
+        sale_orders.sort(key=lambda lines: events[lines[0]][0])
+        purchase_orders.sort(key=lambda lines: events[lines[0]][0])
+        reference = {}
+
+        so_ids = self._next_ids(SalesOrder, len(sale_orders)) if sale_orders else []
+        so_rows, so_items = [], []
+        for number, (order_id, lines) in enumerate(zip(so_ids, sale_orders, strict=True), start=1):
+            first = events[lines[0]]
+            clerk = rng.choice(self.clerks[first[2]])
+            so_rows.append(
+                (
+                    order_id,
+                    self.org_id,
+                    f"SO-{number:07d}",
+                    first[2],
+                    f"Customer {rng.randint(1, 5000)}",
+                    "",
+                    "",
+                    "fulfilled",
+                    "",
+                    clerk,
+                    clerk,
+                    first[0],
+                    first[0],
+                    first[0],
+                    first[0],
+                )
+            )
+            for index in lines:
+                event = events[index]
+                price = prices.setdefault(event[1], (event[6] * Decimal("1.4")).quantize(Decimal("0.01")))
+                so_items.append((order_id, event[1], -event[4], price, 0, event[6]))
+                reference[index] = ("sales_order", order_id, clerk)
+        self._copy(
+            SalesOrder,
+            [
+                "id",
+                "organization_id",
+                "number",
+                "warehouse_id",
+                "customer_name",
+                "customer_email",
+                "notes",
+                "status",
+                "rejection_reason",
+                "created_by_id",
+                "decided_by_id",
+                "decided_at",
+                "created_at",
+                "fulfilled_at",
+                "updated_at",
+            ],
+            so_rows,
+            "sales orders",
+        )
+        self._copy(
+            SalesItem,
+            ["order_id", "variant_id", "quantity", "unit_price", "quantity_returned", "unit_cost"],
+            so_items,
+            "sales lines",
+        )
+
+        po_ids = self._next_ids(PurchaseOrder, len(purchase_orders)) if purchase_orders else []
+        po_rows, po_items = [], []
+        for number, (order_id, lines) in enumerate(zip(po_ids, purchase_orders, strict=True), start=1):
+            first = events[lines[0]]
+            clerk = rng.choice(self.clerks[first[2]])
+            placed = first[0] - timedelta(days=3)
+            po_rows.append(
+                (
+                    order_id,
+                    self.org_id,
+                    f"PO-{number:07d}",
+                    rng.choice(self.supplier_ids),
+                    first[2],
+                    "received",
+                    "",
+                    clerk,
+                    placed,
+                    first[0],
+                    placed,
+                    first[0],
+                )
+            )
+            for index in lines:
+                event = events[index]
+                po_items.append((order_id, event[1], event[4], event[4], event[6]))
+                reference[index] = ("purchase_order", order_id, clerk)
+        self._copy(
+            PurchaseOrder,
+            [
+                "id",
+                "organization_id",
+                "number",
+                "supplier_id",
+                "warehouse_id",
+                "status",
+                "notes",
+                "created_by_id",
+                "created_at",
+                "updated_at",
+                "submitted_at",
+                "received_at",
+            ],
+            po_rows,
+            "purchase orders",
+        )
+        self._copy(
+            PurchaseItem,
+            ["order_id", "variant_id", "quantity_ordered", "quantity_received", "unit_cost"],
+            po_items,
+            "purchase lines",
+        )
+
+        adjustment_indexes = [i for i, event in enumerate(events) if event[3] in ("opening", "adjustment")]
+        adjustment_ids = self._next_ids(Adjustment, len(adjustment_indexes))
+        adjustment_rows = []
+        for adjustment_id, index in zip(adjustment_ids, adjustment_indexes, strict=True):
+            event = events[index]
+            clerk = users["admin"].id if event[3] == "opening" else rng.choice(self.clerks[event[2]])
+            reference[index] = ("adjustment", adjustment_id, clerk)
+            adjustment_rows.append(
+                (
+                    adjustment_id,
+                    self.org_id,
+                    event[1],
+                    event[2],
+                    event[4],
+                    None,
+                    event[3],
+                    "",
+                    movement_ids[index],
+                    clerk,
+                    event[0],
+                )
+            )
+
+        def movement_rows():
+            for index, event in enumerate(events):
+                ref_type, ref_id, clerk = reference[index]
+                yield (
+                    movement_ids[index],
+                    self.org_id,
+                    event[1],
+                    event[2],
+                    "IN" if event[4] > 0 else "OUT",
+                    event[3],
+                    abs(event[4]),
+                    event[5],
+                    event[6],
+                    ref_type,
+                    ref_id,
+                    clerk,
+                    "",
+                    event[0],
+                )
+
+        self._copy(
+            Movement,
+            [
+                "id",
+                "organization_id",
+                "variant_id",
+                "warehouse_id",
+                "movement_type",
+                "reason",
+                "quantity",
+                "balance_after",
+                "unit_cost",
+                "reference_type",
+                "reference_id",
+                "performed_by_id",
+                "note",
+                "created_at",
+            ],
+            movement_rows(),
+            "movements",
+        )
+        self._copy(
+            Adjustment,
+            [
+                "id",
+                "organization_id",
+                "variant_id",
+                "warehouse_id",
+                "quantity",
+                "counted_quantity",
+                "reason",
+                "note",
+                "movement_id",
+                "performed_by_id",
+                "created_at",
+            ],
+            adjustment_rows,
+            "adjustments",
+        )
+        Sequence = _model("core.DocumentSequence")
+        Sequence.objects.create(organization_id=self.org_id, prefix="SO", last_value=len(sale_orders))
+        Sequence.objects.create(organization_id=self.org_id, prefix="PO", last_value=len(purchase_orders))
+
+    def _write_levels(self, balances):
+        Level = _model("stock.StockLevel")
+        rows = (
+            (self.org_id, variant_id, warehouse_id, quantity, None, self.now)
+            for (variant_id, warehouse_id), quantity in sorted(balances.items())
+        )
+        self._copy(
+            Level,
+            ["organization_id", "variant_id", "warehouse_id", "quantity", "reorder_level_override", "updated_at"],
+            rows,
+            "stock levels",
+        )
+        with connection.cursor() as cursor:
+            for label in ("stock.StockLevel", "stock.StockMovement", "sales.SalesOrder", "purchases.PurchaseOrder"):
+                cursor.execute(f"ANALYZE {_model(label)._meta.db_table}")
