@@ -108,10 +108,11 @@ def sales_order_create(
 
 
 # --- Decisions on a pending order ---------------------------------------------------------------------------------
-def sales_order_fulfil(*, order: SalesOrder, by) -> SalesOrder:
+def sales_order_fulfil(*, order: SalesOrder, by, notify: bool = True) -> SalesOrder:
     """Approve a pending order: take every line's stock, or raise `InsufficientStock` and change nothing.
 
     Locks the order first, so concurrent fulfils of one order fulfil it once; the others get `InvalidTransition`.
+    The requester is e-mailed once it commits (`notify=False`: demo data).
     """
     _ensure_may_decide(by, order.warehouse_id)
     with transaction.atomic():
@@ -122,12 +123,13 @@ def sales_order_fulfil(*, order: SalesOrder, by) -> SalesOrder:
         order.status = SalesOrderStatus.FULFILLED
         order.decided_by, order.decided_at, order.fulfilled_at = by, now, now
         order.save(update_fields=["status", "decided_by", "decided_at", "fulfilled_at", "updated_at"])
-        _notify_requester(order, by=by, approved=True)
+        if notify:
+            _notify_requester(order, by=by, approved=True)
     return order
 
 
-def sales_order_reject(*, order: SalesOrder, by, reason: str = "") -> SalesOrder:
-    """Refuse a pending order (no stock was ever taken for it). Locks the order first."""
+def sales_order_reject(*, order: SalesOrder, by, reason: str = "", notify: bool = True) -> SalesOrder:
+    """Refuse a pending order (no stock was ever taken for it). Locks the order first; e-mails the requester."""
     _ensure_may_decide(by, order.warehouse_id)
     with transaction.atomic():
         order = _locked(order)
@@ -136,7 +138,8 @@ def sales_order_reject(*, order: SalesOrder, by, reason: str = "") -> SalesOrder
         order.rejection_reason = reason
         order.decided_by, order.decided_at = by, timezone.now()
         order.save(update_fields=["status", "rejection_reason", "decided_by", "decided_at", "updated_at"])
-        _notify_requester(order, by=by, approved=False)
+        if notify:
+            _notify_requester(order, by=by, approved=False)
     return order
 
 
