@@ -92,7 +92,7 @@ class CategoryViewSet(_CatalogViewSet):
 
 
 class CSVRenderer(BaseRenderer):
-    """Lets `Accept: text/csv` reach the export; the export streams its own body, errors are JSON text."""
+    """Lets `Accept: text/csv` reach the export (which streams its own body); errors are still JSON text."""
 
     media_type = "text/csv"
     format = "csv"
@@ -263,7 +263,7 @@ class ProductViewSet(_CatalogViewSet):
         methods=["get"],
         url_path="export",
         url_name="export",
-        renderer_classes=[CSVRenderer, JSONRenderer],
+        renderer_classes=[JSONRenderer, CSVRenderer],
         filter_backends=[],
         pagination_class=None,
     )
