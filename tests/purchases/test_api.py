@@ -9,6 +9,7 @@ from purchases.models import PurchaseOrder
 from stock.models import StockMovement
 from tests.purchases.factories import PurchaseOrderFactory
 from tests.purchases.ledger import on_hand, purchase_movements
+from tests.stock.invariants import assert_ledger_consistent
 from tests.suppliers.factories import SupplierFactory
 
 LIST_URL = reverse("purchases:purchase-order-list")
@@ -478,6 +479,7 @@ def test_toggling_status_by_patch_never_applies_the_stock_twice(admin_client, ma
     assert answers == [409] * 7
     assert on_hand(variant, warehouse) == 10
     assert purchase_movements(order).count() == 1
+    assert_ledger_consistent(order.organization)
     variant.refresh_from_db()
     assert variant.cost == Decimal("2.00")
 
@@ -569,3 +571,13 @@ def test_the_detail_runs_the_same_queries_for_any_number_of_items(admin_client, 
     large = PurchaseOrderFactory(organization=org, items=25)
 
     assert _queries(admin_client, detail_url(small)) == _queries(admin_client, detail_url(large)) <= 3
+
+
+def test_deleting_a_supplier_with_purchase_orders_answers_409_protected(admin_client, make_order, variant, supplier):
+    make_order([(variant, 1, "1.00")])
+
+    response = admin_client.delete(reverse("suppliers:supplier-detail", args=[supplier.pk]))
+
+    assert response.status_code == 409
+    assert response.json()["code"] == "protected"
+    assert PurchaseOrder.objects.filter(supplier=supplier).exists()
