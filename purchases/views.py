@@ -1,4 +1,4 @@
-from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -23,6 +23,11 @@ from purchases.services import (
     purchase_order_submit,
     purchase_order_update,
 )
+
+_INVALID = OpenApiResponse(description="`validation_error`; `errors` names each field, e.g. `items.0.quantity`.")
+_FORBIDDEN = OpenApiResponse(description="`permission_denied`: your role or your warehouses do not allow this.")
+_TRANSITION = OpenApiResponse(description="`invalid_transition`: not a legal move from the order's current status.")
+ERRORS = {400: _INVALID, 403: _FORBIDDEN, 409: _TRANSITION}
 
 CREATE_EXAMPLE = OpenApiExample(
     "A draft order of two lines",
@@ -86,7 +91,7 @@ class PurchaseOrderViewSet(
     @extend_schema(
         summary="Create a purchase order",
         request=PurchaseOrderCreateSerializer,
-        responses={201: PurchaseOrderSerializer},
+        responses={201: PurchaseOrderSerializer, 400: _INVALID, 403: _FORBIDDEN},
         examples=[CREATE_EXAMPLE],
     )
     def create(self, request, *args, **kwargs):
@@ -107,7 +112,7 @@ class PurchaseOrderViewSet(
     @extend_schema(
         summary="Edit a draft, or move its status",
         request=PurchaseOrderUpdateSerializer,
-        responses={200: PurchaseOrderSerializer},
+        responses={200: PurchaseOrderSerializer, **ERRORS},
     )
     def partial_update(self, request, *args, **kwargs):
         order = self.get_object()
@@ -119,7 +124,11 @@ class PurchaseOrderViewSet(
         order = purchase_order_update(order=order, by=request.user, **changes)
         return self._respond(order)
 
-    @extend_schema(summary="Submit a draft order", request=None, responses={200: PurchaseOrderSerializer})
+    @extend_schema(
+        summary="Submit a draft order",
+        request=None,
+        responses={200: PurchaseOrderSerializer, 403: _FORBIDDEN, 409: _TRANSITION},
+    )
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
         order = purchase_order_submit(order=self.get_object(), by=request.user)
@@ -128,7 +137,7 @@ class PurchaseOrderViewSet(
     @extend_schema(
         summary="Receive all or part of an order",
         request=PurchaseOrderReceiveSerializer,
-        responses={200: PurchaseOrderSerializer},
+        responses={200: PurchaseOrderSerializer, **ERRORS},
         examples=[RECEIVE_EXAMPLE],
     )
     @action(detail=True, methods=["post"])
@@ -139,7 +148,11 @@ class PurchaseOrderViewSet(
         order = purchase_order_receive(order=order, by=request.user, lines=serializer.receipt_lines())
         return self._respond(order)
 
-    @extend_schema(summary="Cancel a draft or submitted order", request=None, responses={200: PurchaseOrderSerializer})
+    @extend_schema(
+        summary="Cancel a draft or submitted order",
+        request=None,
+        responses={200: PurchaseOrderSerializer, 403: _FORBIDDEN, 409: _TRANSITION},
+    )
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         order = purchase_order_cancel(order=self.get_object(), by=request.user)
