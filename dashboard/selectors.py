@@ -1,0 +1,416 @@
+"""Every dashboard figure, computed in the database.
+
+The dashboard only reads. Each function here runs a fixed number of aggregate queries whatever the size of the
+organization (sums, counts and per-day groups are SQL; Python only fills in the days that had nothing).
+
+Scope: an admin sees every warehouse of the organization, a manager their own (`DashboardScope.warehouse_ids`).
+Stock, movement and sales figures follow the scope. The catalog counts (products, categories, suppliers, expired
+products) are of the organization's catalog, which is not kept per warehouse.
+
+Days are UTC calendar days; a range `[start, end]` is inclusive of both ends.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.db.models import (
+    Count,
+    DecimalField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce, TruncDate
+from django.utils import timezone
+
+from catalog.models import Category, Product
+from core.permissions import ensure_warehouse_access, warehouse_ids_of
+from core.roles import Role
+from sales.models import SHIPPED_STATUSES, SalesOrder, SalesOrderItem, SalesOrderStatus
+from sales.services import REFERENCE_TYPE as SALES_ORDER_REFERENCE
+from stock.models import MovementType, Reason, StockLevel, StockMovement
+from stock.selectors import stock_level_low_list
+from suppliers.models import Supplier
+from users.models import Organization
+from warehouses.models import Warehouse
+
+UTC = dt.UTC
+# Sums of quantity × price can outgrow a price column: 20 digits hold any realistic inventory.
+VALUE = DecimalField(max_digits=20, decimal_places=2)
+ZERO = Value(Decimal("0.00"), output_field=VALUE)
+# The warehouse dashboard lists this many of its most urgent low levels (`low_stock_count` gives them all).
+WAREHOUSE_LOW_STOCK_PREVIEW = 20
+UNCATEGORIZED = "Uncategorized"
+
+
+def today_utc() -> dt.date:
+    return timezone.now().astimezone(UTC).date()
+
+
+# --- Scope ----------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DashboardScope:
+    """One organization, and the warehouses whose figures the caller may see (None: every warehouse)."""
+
+    organization_id: int
+    warehouse_ids: frozenset[int] | None = None
+
+    @property
+    def cache_part(self) -> str:
+        if self.warehouse_ids is None:
+            return "all"
+        return ",".join(str(pk) for pk in sorted(self.warehouse_ids)) or "none"
+
+    def restrict(self, queryset: QuerySet, field: str = "warehouse_id") -> QuerySet:
+        if self.warehouse_ids is None:
+            return queryset
+        return queryset.filter(**{f"{field}__in": sorted(self.warehouse_ids)})
+
+
+def dashboard_scope_for(*, user, warehouse: Warehouse | None = None) -> DashboardScope:
+    """What the user may see: admins every warehouse, managers their own; `warehouse` narrows it to one.
+
+    Raises PermissionDenied (403) when a manager asks for a warehouse that is not theirs.
+    """
+    if warehouse is not None:
+        ensure_warehouse_access(user, [warehouse])
+        return DashboardScope(user.organization_id, frozenset({warehouse.pk}))
+    if user.role == Role.ADMIN:
+        return DashboardScope(user.organization_id, None)
+    return DashboardScope(user.organization_id, frozenset(warehouse_ids_of(user)))
+
+
+@dataclass(frozen=True)
+class DayRange:
+    """An inclusive range of UTC calendar days."""
+
+    start: dt.date
+    end: dt.date
+
+    @classmethod
+    def last_days(cls, days: int, *, end: dt.date | None = None) -> "DayRange":
+        end = end or today_utc()
+        return cls(end - dt.timedelta(days=days - 1), end)
+
+    @property
+    def start_at(self) -> dt.datetime:
+        return dt.datetime.combine(self.start, dt.time.min, tzinfo=UTC)
+
+    @property
+    def end_before(self) -> dt.datetime:
+        """The first instant after the range (an exclusive bound keeps the last microsecond of the day in)."""
+        return dt.datetime.combine(self.end, dt.time.min, tzinfo=UTC) + dt.timedelta(days=1)
+
+    def days(self) -> list[dt.date]:
+        return [self.start + dt.timedelta(days=offset) for offset in range((self.end - self.start).days + 1)]
+
+    def lookup(self, field: str) -> Q:
+        return Q(**{f"{field}__gte": self.start_at, f"{field}__lt": self.end_before})
+
+
+# --- Expressions ----------------------------------------------------------------------------------------------------
+
+
+def _times(quantity, price: str) -> ExpressionWrapper:
+    return ExpressionWrapper(quantity * F(price), output_field=VALUE)
+
+
+def _money_sum(expression, **kwargs) -> Coalesce:
+    return Coalesce(Sum(expression, **kwargs), ZERO, output_field=VALUE)
+
+
+def _int_sum(expression, **kwargs) -> Coalesce:
+    return Coalesce(Sum(expression, **kwargs), 0, output_field=IntegerField())
+
+
+def _count_of(queryset: QuerySet) -> Coalesce:
+    """`SELECT COUNT(*) FROM (queryset)` as a scalar subquery (no GROUP BY: COUNT here is a plain function)."""
+    counted = queryset.order_by().annotate(row_count=Func(F("pk"), function="COUNT")).values("row_count")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def _is_low() -> Q:
+    """A level is low when its quantity is at or below its effective reorder level (override, else variant's)."""
+    return Q(quantity__lte=Coalesce(F("reorder_level_override"), F("variant__reorder_level")))
+
+
+def _levels(scope: DashboardScope) -> QuerySet[StockLevel]:
+    return scope.restrict(StockLevel.objects.filter(organization_id=scope.organization_id))
+
+
+def _movements(scope: DashboardScope) -> QuerySet[StockMovement]:
+    return scope.restrict(StockMovement.objects.filter(organization_id=scope.organization_id))
+
+
+# --- Overview -------------------------------------------------------------------------------------------------------
+
+
+def dashboard_overview(*, scope: DashboardScope) -> dict:
+    """Counts, stock, inventory value and value per category: three queries."""
+    today = today_utc()
+    organization_id = scope.organization_id
+    warehouses = scope.restrict(Warehouse.objects.filter(organization_id=organization_id), "pk")
+    counts = _catalog_counts(organization_id, warehouses, today)
+
+    at_cost = _times(F("quantity"), "variant__cost")
+    at_price = _times(F("quantity"), "variant__price")
+    expired = Q(variant__product__expiration_date__lt=today)
+    uncategorized = Q(variant__product__category__isnull=True)
+    figures = _levels(scope).aggregate(
+        total_stock=_int_sum("quantity"),
+        total_inventory_value=_money_sum(at_cost),
+        total_retail_value=_money_sum(at_price),
+        expired_inventory_value=_money_sum(at_cost, filter=expired),
+        uncategorized_value=_money_sum(at_cost, filter=uncategorized),
+        uncategorized_levels=Count("pk", filter=uncategorized),
+        low_stock=Count("pk", filter=_is_low()),
+    )
+    counts["low_stock"] = figures["low_stock"]
+
+    analytics = list(_category_values(scope, at_cost))
+    if figures["uncategorized_levels"]:
+        analytics.append(
+            {"category": None, "category_name": UNCATEGORIZED, "total_value": figures["uncategorized_value"]}
+        )
+    total = figures["total_inventory_value"]
+    expired_value = figures["expired_inventory_value"]
+    return {
+        "counts": counts,
+        "stock": {"total_stock": figures["total_stock"]},
+        "financial": {
+            "total_inventory_value": total,
+            "total_retail_value": figures["total_retail_value"],
+            "expired_inventory_value": expired_value,
+            "real_inventory_value": total - expired_value,
+        },
+        "analytics": analytics,
+    }
+
+
+def _catalog_counts(organization_id: int, warehouses: QuerySet, today: dt.date) -> dict:
+    """The five counts in one query: scalar subqueries on the organization's row."""
+    products = Product.objects.filter(organization_id=organization_id)
+    row = (
+        Organization.objects.filter(pk=organization_id)
+        .annotate(
+            total_products=_count_of(products),
+            total_categories=_count_of(Category.objects.filter(organization_id=organization_id)),
+            total_suppliers=_count_of(Supplier.objects.filter(organization_id=organization_id)),
+            total_warehouses=_count_of(warehouses),
+            expired_products=_count_of(products.filter(expiration_date__lt=today)),
+        )
+        .values("total_products", "total_categories", "total_suppliers", "total_warehouses", "expired_products")
+        .get()
+    )
+    return dict(row)
+
+
+def _category_values(scope: DashboardScope, at_cost) -> QuerySet:
+    """Every category of the organization with the cost value of its stock in scope, highest first."""
+    value = (
+        _levels(scope)
+        .filter(variant__product__category_id=OuterRef("pk"))
+        .order_by()
+        .values("variant__product__category_id")
+        .annotate(value=Sum(at_cost))
+        .values("value")
+    )
+    return (
+        Category.objects.filter(organization_id=scope.organization_id)
+        .annotate(total_value=Coalesce(Subquery(value, output_field=VALUE), ZERO, output_field=VALUE))
+        .order_by("-total_value", "name", "id")
+        .values(category=F("id"), category_name=F("name"), total_value=F("total_value"))
+    )
+
+
+# --- Low stock ------------------------------------------------------------------------------------------------------
+
+
+def dashboard_low_stock(*, scope: DashboardScope) -> QuerySet[StockLevel]:
+    """Low levels in scope, most urgent first: furthest below the reorder level, then fewest units."""
+    levels = stock_level_low_list(organization_id=scope.organization_id)
+    return scope.restrict(levels).order_by(F("quantity") - F("reorder_level"), "quantity", "pk")
+
+
+# --- Sales ----------------------------------------------------------------------------------------------------------
+
+
+def _shipped_orders(scope: DashboardScope, days: DayRange) -> QuerySet[SalesOrder]:
+    """Orders whose stock left in the range (fulfilled on one of its days), in scope, whatever came back since."""
+    orders = SalesOrder.objects.filter(organization_id=scope.organization_id, status__in=SHIPPED_STATUSES)
+    return scope.restrict(orders.filter(days.lookup("fulfilled_at")))
+
+
+def _shipped_items(scope: DashboardScope, days: DayRange) -> QuerySet[SalesOrderItem]:
+    items = SalesOrderItem.objects.filter(
+        days.lookup("order__fulfilled_at"),
+        order__organization_id=scope.organization_id,
+        order__status__in=SHIPPED_STATUSES,
+    )
+    return scope.restrict(items, "order__warehouse_id")
+
+
+_NET_UNITS = ExpressionWrapper(F("quantity") - F("quantity_returned"), output_field=IntegerField())
+# An order counts while some of it is still sold: a fully returned order is no sale any more.
+_KEPT_ORDER = Count("order", distinct=True, filter=~Q(order__status=SalesOrderStatus.RETURNED))
+
+
+def _sales_figures() -> dict:
+    return {
+        "orders": _KEPT_ORDER,
+        "units": _int_sum(_NET_UNITS),
+        "amount": _money_sum(_times(_NET_UNITS, "unit_price")),
+    }
+
+
+def dashboard_sales(*, scope: DashboardScope, days: DayRange) -> dict:
+    """Sales fulfilled in the range, net of returns, with their cost of goods sold and margin: three queries.
+
+    Cost of goods sold is read from the ledger: the unit cost recorded on each sale movement (OUT, reason sale),
+    less the cost of the units that came back (IN, reason return, recorded at the sale's cost).
+    """
+    items = _shipped_items(scope, days)
+    totals = items.aggregate(**_sales_figures())
+    per_day = (
+        items.annotate(date=TruncDate("order__fulfilled_at", tzinfo=UTC))
+        .order_by()
+        .values("date")
+        .annotate(**_sales_figures())
+        .values("date", "orders", "units", "amount")
+    )
+    by_date = {row["date"]: row for row in per_day}
+
+    order_ids = _shipped_orders(scope, days).values("pk")
+    at_cost = _times(F("quantity"), "unit_cost")
+    ledger = StockMovement.objects.filter(
+        organization_id=scope.organization_id,
+        reference_type=SALES_ORDER_REFERENCE,
+        reference_id__in=Subquery(order_ids),
+    ).aggregate(
+        sold=_money_sum(at_cost, filter=Q(movement_type=MovementType.OUT, reason=Reason.SALE)),
+        returned=_money_sum(at_cost, filter=Q(movement_type=MovementType.IN, reason=Reason.RETURN)),
+    )
+    cost_of_goods_sold = ledger["sold"] - ledger["returned"]
+    amount = totals["amount"]
+    margin = amount - cost_of_goods_sold
+    return {
+        "from": days.start,
+        "to": days.end,
+        "orders_count": totals["orders"],
+        "units_sold": totals["units"],
+        "total_sales_amount": amount,
+        "cost_of_goods_sold": cost_of_goods_sold,
+        "gross_margin": margin,
+        "gross_margin_percent": (margin * 100 / amount) if amount else None,
+        "by_day": [
+            by_date.get(day) or {"date": day, "orders": 0, "units": 0, "amount": Decimal("0.00")}
+            for day in days.days()
+        ],
+    }
+
+
+class TopProductsBy:
+    UNITS = "units"
+    REVENUE = "revenue"
+    CHOICES = (UNITS, REVENUE)
+
+
+def dashboard_top_products(*, scope: DashboardScope, days: DayRange, limit: int, by: str) -> list[dict]:
+    """The best-selling products in the range, net of returns, by units or by revenue (one query)."""
+    order = ("-units", "-revenue") if by == TopProductsBy.UNITS else ("-revenue", "-units")
+    rows = (
+        _shipped_items(scope, days)
+        .order_by()
+        .values(product=F("variant__product_id"), product_name=F("variant__product__name"))
+        .annotate(
+            units=_int_sum(_NET_UNITS),
+            revenue=_money_sum(_times(_NET_UNITS, "unit_price")),
+        )
+        .filter(units__gt=0)
+        .order_by(*order, "product")
+    )
+    return list(rows[:limit])
+
+
+# --- Movements per day ----------------------------------------------------------------------------------------------
+
+
+def dashboard_trends(*, scope: DashboardScope, days: DayRange) -> list[dict]:
+    """Units in and out per day of the range, oldest first, days without movement as zeros (one query)."""
+    rows = (
+        _movements(scope)
+        .filter(days.lookup("created_at"))
+        .annotate(date=TruncDate("created_at", tzinfo=UTC))
+        .order_by()
+        .values("date")
+        .annotate(
+            units_in=_int_sum("quantity", filter=Q(movement_type=MovementType.IN)),
+            units_out=_int_sum("quantity", filter=Q(movement_type=MovementType.OUT)),
+        )
+        .values("date", "units_in", "units_out")
+    )
+    by_date = {row["date"]: (row["units_in"], row["units_out"]) for row in rows}
+    result = []
+    for day in days.days():
+        units_in, units_out = by_date.get(day, (0, 0))
+        result.append({"date": day, "in": units_in, "out": units_out, "net": units_in - units_out})
+    return result
+
+
+# --- One warehouse --------------------------------------------------------------------------------------------------
+
+
+def dashboard_warehouse(*, warehouse: Warehouse, days: DayRange) -> dict:
+    """One warehouse: stock and its value, its most urgent low levels, movements per day and who did the work."""
+    scope = DashboardScope(warehouse.organization_id, frozenset({warehouse.pk}))
+    figures = _levels(scope).aggregate(
+        total_stock=_int_sum("quantity"),
+        inventory_value=_money_sum(_times(F("quantity"), "variant__cost")),
+        retail_value=_money_sum(_times(F("quantity"), "variant__price")),
+        low_stock_count=Count("pk", filter=_is_low()),
+    )
+    return {
+        "warehouse": warehouse.pk,
+        "warehouse_name": warehouse.name,
+        "warehouse_code": warehouse.code,
+        "from": days.start,
+        "to": days.end,
+        **figures,
+        "low_stock": list(dashboard_low_stock(scope=scope)[:WAREHOUSE_LOW_STOCK_PREVIEW]),
+        "movements_by_day": dashboard_trends(scope=scope, days=days),
+        "staff_activity": list(warehouse_staff_activity(warehouse=warehouse, days=days)),
+    }
+
+
+def warehouse_staff_activity(*, warehouse: Warehouse, days: DayRange) -> QuerySet:
+    """The people assigned to the warehouse, and anyone else who worked in it in the range, busiest first.
+
+    `movements`: stock movements they performed there; `sales_orders`: sales they fulfilled there (direct sales
+    and approved requests), both in the range.
+    """
+    User = get_user_model()
+    movements = StockMovement.objects.filter(days.lookup("created_at"), warehouse=warehouse)
+    sales = SalesOrder.objects.filter(days.lookup("fulfilled_at"), warehouse=warehouse, status__in=SHIPPED_STATUSES)
+    assigned = User.warehouses.through.objects.filter(user_id=OuterRef("pk"), warehouse_id=warehouse.pk)
+    return (
+        User.objects.filter(organization_id=warehouse.organization_id)
+        .annotate(
+            movements=_count_of(movements.filter(performed_by_id=OuterRef("pk"))),
+            sales_orders=_count_of(sales.filter(decided_by_id=OuterRef("pk"))),
+        )
+        .filter(Exists(assigned) | Q(movements__gt=0) | Q(sales_orders__gt=0))
+        .order_by("-movements", "-sales_orders", "username", "pk")
+        .values("movements", "sales_orders", "username", user=F("pk"))
+    )
