@@ -5,7 +5,7 @@ import io
 from collections.abc import Iterator
 
 from reports import selectors
-from reports.selectors import ROW_FIELDS, ReportScope
+from reports.selectors import ROW_FIELDS, ReportScope, utc_text_to_iso
 
 CSV_HEADER = [
     "id",
@@ -57,7 +57,7 @@ def stock_movement_csv_chunks(*, scope: ReportScope) -> Iterator[bytes]:
 
 def _csv_row(row: tuple) -> list:
     values = list(row)
-    values[_I["created_at"]] = values[_I["created_at"]].isoformat()
+    values[_I["created_at"]] = utc_text_to_iso(values[_I["created_at"]])
     for index in _TEXT_COLUMNS:
         text = values[index]
         if text and text.startswith(_FORMULA_PREFIXES):

@@ -11,6 +11,7 @@ from reports.selectors import (
     stock_movement_report_by_variant,
     stock_movement_report_rows,
     stock_movement_report_totals,
+    utc_text_to_iso,
 )
 from tests.reports.conftest import at, make_variant, move
 
@@ -122,3 +123,29 @@ def test_rows_are_plain_tuples_oldest_first(scope_for, warehouse, mug):
 
     assert all(type(row) is tuple for row in rows)
     assert [row[0] for row in rows] == [earlier.pk, later.pk]
+
+
+@pytest.mark.parametrize(
+    ("text", "iso"),
+    [
+        ("2025-03-14 12:30:00+00", "2025-03-14T12:30:00+00:00"),  # PostgreSQL, whole second
+        ("2025-03-14 12:30:00.5+00", "2025-03-14T12:30:00.500000+00:00"),  # PostgreSQL trims trailing zeros
+        ("2025-03-14 12:30:00.000123+00", "2025-03-14T12:30:00.000123+00:00"),
+        ("2025-03-14 12:30:00", "2025-03-14T12:30:00+00:00"),  # SQLite
+        ("2025-03-14 12:30:00.500000", "2025-03-14T12:30:00.500000+00:00"),
+    ],
+)
+def test_database_utc_text_becomes_the_api_iso_format(text, iso):
+    assert utc_text_to_iso(text) == iso
+    assert utc_text_to_iso(text) == dt.datetime.fromisoformat(iso).isoformat()
+
+
+@pytest.mark.django_db
+def test_row_timestamps_read_back_as_the_stored_instant(scope_for, warehouse, mug):
+    stamp = at("2025-03-05 10:00:00.000250")
+    move(mug, warehouse, 1, stamp)
+
+    (row,) = stock_movement_report_rows(scope=scope_for())
+
+    assert utc_text_to_iso(row[1]) == stamp.isoformat()
+    assert row[1][:16] == "2025-03-05 10:00"
