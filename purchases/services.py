@@ -91,6 +91,7 @@ def purchase_order_create(
     _ensure_access(by, warehouse.pk)
     _ensure_warehouse_active(warehouse)
     _ensure_items(items)
+    _ensure_same_organization(organization_id, supplier, warehouse, *(item.variant for item in items))
     order = PurchaseOrder.objects.create(
         organization_id=organization_id,
         number=next_number(organization_id=organization_id, prefix=NUMBER_PREFIX),
@@ -119,6 +120,11 @@ def purchase_order_update(
     order = _lock(order, by=by)
     if supplier is not _UNSET or warehouse is not _UNSET or items is not _UNSET:
         _ensure_status(order, {Status.DRAFT}, "Only a draft order can be edited.")
+    _ensure_same_organization(
+        order.organization_id,
+        *(value for value in (supplier, warehouse) if value is not _UNSET),
+        *(item.variant for item in (() if items is _UNSET else items)),
+    )
     fields = []
     if supplier is not _UNSET:
         order.supplier = supplier
@@ -145,6 +151,7 @@ def purchase_order_update_items(*, order: PurchaseOrder, by, items: Sequence[Ite
     """Replace every line of a draft order. Locks the order; `InvalidTransition` once it left draft."""
     order = _lock(order, by=by)
     _ensure_status(order, {Status.DRAFT}, "Only a draft order's items can be edited.")
+    _ensure_same_organization(order.organization_id, *(item.variant for item in items))
     _replace_items(order, items)
     return order
 
@@ -220,6 +227,13 @@ def _ensure_warehouse_active(warehouse) -> None:
 def _ensure_status(order: PurchaseOrder, allowed: set, message: str) -> None:
     if order.status not in allowed:
         raise InvalidTransition(f"{message} This order is {order.status}.", current_status=order.status)
+
+
+def _ensure_same_organization(organization_id: int, *objects) -> None:
+    # Serializers already refuse other organizations' ids (400); this guards every other caller.
+    for obj in objects:
+        if obj.organization_id != organization_id:
+            raise ValueError(f"{obj._meta.verbose_name} {obj.pk} belongs to another organization.")
 
 
 def _ensure_items(items: Sequence[ItemInput]) -> None:

@@ -508,3 +508,14 @@ def test_a_supplier_with_orders_cannot_be_deleted(make_order, variant, supplier)
 
     with pytest.raises(ProtectedError):
         supplier.delete()
+
+
+def test_services_refuse_objects_of_another_organization(make_order, admin, foreign_variant, variant):
+    with pytest.raises(ValueError):
+        make_order([(foreign_variant, 1, "1.00")])
+    order = make_order([(variant, 1, "1.00")])
+    with pytest.raises(ValueError):
+        purchase_order_update_items(order=order, by=admin, items=[ItemInput(foreign_variant, 1, Decimal("1.00"))])
+
+    assert list(PurchaseOrder.objects.values_list("pk", flat=True)) == [order.pk]
+    assert order.items.get().variant == variant
