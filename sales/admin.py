@@ -5,12 +5,15 @@ order's details and lines, and fulfil, reject or cancel pending orders with acti
 order has left `pending` it is read-only, lines included: its stock has moved (or never will).
 """
 
+from decimal import Decimal
+
 from django.contrib import admin, messages
 from rest_framework.exceptions import APIException
 
 from sales import services
 from sales.models import SalesOrder, SalesOrderItem, SalesOrderStatus, line_total_expression
 
+CENT = Decimal("0.01")
 ORDER_FIELDS = (
     "number",
     "organization",
@@ -80,7 +83,7 @@ class SalesOrderAdmin(admin.ModelAdmin):
 
     @admin.display(description="total", ordering="total_amount")
     def total(self, obj):
-        return obj.total_amount
+        return Decimal(obj.total_amount).quantize(CENT)
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None and obj.status == SalesOrderStatus.PENDING:
@@ -133,7 +136,7 @@ class SalesOrderItemAdmin(admin.ModelAdmin):
 
     @admin.display(description="line total", ordering="line_total")
     def line_total(self, obj):
-        return obj.line_total
+        return Decimal(obj.line_total).quantize(CENT)
 
     def has_add_permission(self, request):
         return False

@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from stock.models import StockLevel, StockMovement
-from tests.sales.factories import SaleVariantFactory
+from tests.catalog.factories import VariantFactory
 from tests.stock.helpers import put_stock
 from tests.stock.invariants import assert_ledger_consistent
 
@@ -20,17 +20,17 @@ def _ledger_stays_consistent(request):
 
 @pytest.fixture
 def mug(org):
-    return SaleVariantFactory(organization=org, sku="MUG", price=Decimal("12.50"), cost=Decimal("5.00"))
+    return VariantFactory(organization=org, sku="MUG", price=Decimal("12.50"), cost=Decimal("5.00"))
 
 
 @pytest.fixture
 def tee(org):
-    return SaleVariantFactory(organization=org, sku="TEE", price=Decimal("20.00"), cost=Decimal("8.00"))
+    return VariantFactory(organization=org, sku="TEE", price=Decimal("20.00"), cost=Decimal("8.00"))
 
 
 @pytest.fixture
 def cap(org):
-    return SaleVariantFactory(organization=org, sku="CAP", price=Decimal("15.00"), cost=Decimal("6.00"))
+    return VariantFactory(organization=org, sku="CAP", price=Decimal("15.00"), cost=Decimal("6.00"))
 
 
 @pytest.fixture

@@ -2,31 +2,10 @@ from decimal import Decimal
 
 import factory
 
-from catalog.models import Product, Variant
 from sales.models import SalesOrder, SalesOrderItem, SalesOrderStatus
+from tests.catalog.factories import VariantFactory
 from tests.users.factories import OrganizationFactory, UserFactory
 from tests.warehouses.factories import WarehouseFactory
-
-
-# Local stand-ins until the catalog publishes its own factories; not named after their models, so the canonical
-# `ProductFactory` / `VariantFactory` win wherever tests discover factories by model.
-class SaleProductFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Product
-
-    organization = factory.SubFactory(OrganizationFactory)
-    name = factory.Sequence(lambda n: f"Sale product {n}")
-
-
-class SaleVariantFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Variant
-
-    organization = factory.SubFactory(OrganizationFactory)
-    product = factory.SubFactory(SaleProductFactory, organization=factory.SelfAttribute("..organization"))
-    sku = factory.Sequence(lambda n: f"SALE-{n:05d}")
-    price = Decimal("10.00")
-    cost = Decimal("4.00")
 
 
 class SalesOrderFactory(factory.django.DjangoModelFactory):
@@ -60,6 +39,6 @@ class SalesOrderItemFactory(factory.django.DjangoModelFactory):
         model = SalesOrderItem
 
     order = factory.SubFactory(SalesOrderFactory, items=0)
-    variant = factory.SubFactory(SaleVariantFactory, organization=factory.SelfAttribute("..order.organization"))
+    variant = factory.SubFactory(VariantFactory, organization=factory.SelfAttribute("..order.organization"))
     quantity = 2
     unit_price = Decimal("10.00")

@@ -8,8 +8,9 @@ from django.urls import reverse
 
 from sales.models import SalesOrder, SalesOrderStatus
 from stock.models import StockMovement
+from tests.catalog.factories import VariantFactory
 from tests.sales.conftest import level, sale_movements
-from tests.sales.factories import SalesOrderFactory, SalesOrderItemFactory, SaleVariantFactory
+from tests.sales.factories import SalesOrderFactory, SalesOrderItemFactory
 from tests.users.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -169,7 +170,7 @@ def test_a_bad_line_is_400_naming_its_field(staff_client, warehouse, mug, line, 
 
 
 def test_ids_of_another_organization_are_400(staff_client, warehouse, mug, other_org, foreign_warehouse):
-    foreign_variant = SaleVariantFactory(organization=other_org)
+    foreign_variant = VariantFactory(organization=other_org)
 
     wrong_variant = staff_client.post(LIST, body(warehouse, (mug, 1), (foreign_variant, 1)))
     wrong_warehouse = staff_client.post(LIST, body(foreign_warehouse, (mug, 1), status="pending"))

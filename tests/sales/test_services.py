@@ -11,6 +11,7 @@ from sales.models import TRANSITIONS, SalesOrder, SalesOrderItem, SalesOrderStat
 from sales.services import OrderLine, ReturnLine
 from stock.exceptions import InsufficientStock
 from stock.models import StockMovement
+from tests.catalog.factories import VariantFactory
 from tests.sales.conftest import level, sale_movements
 from tests.users.factories import UserFactory
 
@@ -153,7 +154,7 @@ def test_the_same_variant_on_several_lines_is_checked_against_their_total(staff,
 
 
 def test_numbers_are_sequential_per_organization(staff, warehouse, mug, other_admin, foreign_warehouse):
-    foreign_mug = Variant.objects.create(organization=other_admin.organization, product=mug.product, sku="X")
+    foreign_mug = VariantFactory(organization=other_admin.organization)
 
     numbers = [_create(staff, warehouse, (mug, 1), status=S.PENDING).number for _ in range(3)]
     foreign = _create(other_admin, foreign_warehouse, (foreign_mug, 1), status=S.PENDING)
@@ -163,9 +164,7 @@ def test_numbers_are_sequential_per_organization(staff, warehouse, mug, other_ad
 
 
 def test_a_variant_of_another_organization_is_refused(staff, warehouse, other_org):
-    from tests.sales.factories import SaleVariantFactory
-
-    foreign = SaleVariantFactory(organization=other_org)
+    foreign = VariantFactory(organization=other_org)
 
     with pytest.raises(ValidationError):
         _create(staff, warehouse, (foreign, 1), status=S.PENDING)
