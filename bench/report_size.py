@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/stockroom_bench_reports"
 ORG_NAME = "Report Bench"
 MONTH = "2025-03-15"
+LOAD_BEFORE = ""
 TARGETS = {"pdf": {"seconds": 20.0, "peak_mb": 400.0}, "csv": {"seconds": 3.0}}
 
 
@@ -63,6 +64,8 @@ def main() -> int:
         subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
         run_child(env, ["--seed", str(args.movements)])
 
+    global LOAD_BEFORE
+    LOAD_BEFORE = " ".join(f"{x:.2f}" for x in os.getloadavg())
     results = []
     for file_format in ("pdf", "csv"):
         out = subprocess.run(
@@ -257,7 +260,7 @@ def measure(file_format: str) -> dict:
     force_authenticate(request, user=user)
 
     baseline_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     response = view(request)
     first_byte = None
     size = 0
@@ -267,12 +270,14 @@ def measure(file_format: str) -> dict:
         size += len(chunk)
     response.close()
     seconds = time.perf_counter() - started
+    cpu_seconds = time.process_time() - cpu_started
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     assert response.status_code == 200, response.status_code
     return {
         "format": file_format,
         "movements": movements,
         "seconds": round(seconds, 2),
+        "cpu_seconds": round(cpu_seconds, 2),
         "first_byte_seconds": round(first_byte or seconds, 2),
         "peak_mb": round((peak_kb - baseline_kb) / 1024, 1),
         "baseline_mb": round(baseline_kb / 1024, 1),
@@ -281,9 +286,12 @@ def measure(file_format: str) -> dict:
 
 
 def report(results: list[dict]) -> int:
-    print()
-    print("| format | movements | seconds | first byte (s) | peak memory (MB over baseline) | file (MB) | target |")
-    print("|---|---:|---:|---:|---:|---:|---|")
+    print(f"\nload average before the run: {LOAD_BEFORE}, after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(
+        "| format | movements | seconds | CPU s (Python) | first byte (s) | peak MB (over baseline) | file MB "
+        "| target |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---|")
     failed = []
     for result in results:
         target = TARGETS[result["format"]]
@@ -293,6 +301,7 @@ def report(results: list[dict]) -> int:
             failed.append(result["format"])
         print(
             f"| {result['format']} | {result['movements']:,} | {result['seconds']:.2f} | "
+            f"{result['cpu_seconds']:.2f} | "
             f"{result['first_byte_seconds']:.2f} | {result['peak_mb']:.1f} (baseline {result['baseline_mb']:.0f}) | "
             f"{result['size_mb']:.2f} | {', '.join(limits)} {'ok' if ok else 'MISSED'} |"
         )
