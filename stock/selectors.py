@@ -1,11 +1,14 @@
 """Stock reads, shaped for their serializers (annotations and joins here, so serializers never query)."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.db.models import BooleanField, Case, ExpressionWrapper, F, IntegerField, Q, QuerySet, Sum, When
 from django.db.models.expressions import Window
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
+from catalog.selectors import product_list
 from stock.models import MovementType, StockAdjustment, StockLevel, StockMovement, Transfer
 
 
@@ -32,6 +35,30 @@ def stock_level_low_list(*, organization_id: int) -> QuerySet[StockLevel]:
         stock_level_list(organization_id=organization_id)
         .filter(is_low_stock=True)
         .order_by(F("quantity") - F("reorder_level"), "pk")
+    )
+
+
+@dataclass(frozen=True)
+class StockAlerts:
+    low_stock: QuerySet[StockLevel]
+    expired: QuerySet
+    expiring_soon: QuerySet
+
+
+def stock_alerts(*, organization, days: int, warehouse_id: int | None = None) -> StockAlerts:
+    """Low levels (most urgent first), and active products expired or expiring within `days` days (UTC dates).
+
+    Products carry the catalog's stock figures (all warehouses).
+    """
+    low = stock_level_low_list(organization_id=organization.pk)
+    if warehouse_id is not None:
+        low = low.filter(warehouse_id=warehouse_id)
+    today = timezone.now().date()
+    products = product_list(organization=organization).filter(is_active=True).order_by("expiration_date", "name", "id")
+    return StockAlerts(
+        low_stock=low,
+        expired=products.filter(expiration_date__lt=today),
+        expiring_soon=products.filter(expiration_date__gte=today, expiration_date__lte=today + timedelta(days=days)),
     )
 
 
@@ -151,3 +178,29 @@ def stock_balance_mismatches(*, organization_id: int | None = None, limit: int =
         BalanceMismatch(row["id"], row["variant_id"], row["warehouse_id"], row["balance_after"], row["running"])
         for row in rows
     ]
+
+
+@dataclass(frozen=True)
+class IntegrityReport:
+    levels_checked: int
+    movements_checked: int
+    problems: list  # LevelDifference and BalanceMismatch, levels first
+
+
+def stock_integrity_report(*, organization_id: int | None = None) -> IntegrityReport:
+    """Everything `check_stock_integrity` reports: levels that differ from their movements, then movements whose
+    `balance_after` is not their running balance (the first 100).
+    """
+    levels = StockLevel.objects.all()
+    movements = StockMovement.objects.all()
+    if organization_id is not None:
+        levels = levels.filter(organization_id=organization_id)
+        movements = movements.filter(organization_id=organization_id)
+    return IntegrityReport(
+        levels_checked=levels.count(),
+        movements_checked=movements.count(),
+        problems=[
+            *stock_level_differences(organization_id=organization_id),
+            *stock_balance_mismatches(organization_id=organization_id),
+        ],
+    )

@@ -1,3 +1,4 @@
+from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from stock import views
@@ -10,4 +11,8 @@ router.register("stock-movements", views.StockMovementViewSet, basename="stock-m
 router.register("stock-adjustments", views.StockAdjustmentViewSet, basename="stock-adjustment")
 router.register("transfers", views.TransferViewSet, basename="transfer")
 
-urlpatterns = router.urls
+urlpatterns = [
+    # Under `products/` for the contract; the catalog's router takes only numeric ids there, so this is reached.
+    path("products/alerts/", views.StockAlertsView.as_view(), name="product-alerts"),
+    *router.urls,
+]

@@ -1,11 +1,16 @@
-"""Stock routes: levels, the movement ledger (read-only), adjustments, transfers. Thin: validate, call, serialize."""
+"""Stock routes: levels, the movement ledger (read-only), adjustments, transfers, alerts.
+
+Thin: validate, call, serialize.
+"""
 
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
-from rest_framework import filters, mixins, status, viewsets
+from rest_framework import filters, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
+from catalog.serializers import ProductSerializer
 from core.idempotency import IdempotentMixin
 from core.pagination import NewestFirstCursorPagination
 from core.permissions import is_org_member
@@ -217,3 +222,44 @@ class TransferViewSet(
     def _respond(self, transfer, status_code=status.HTTP_200_OK):
         transfer = self.get_queryset().get(pk=transfer.pk)
         return Response(TransferSerializer(transfer).data, status=status_code)
+
+
+class _AlertsQuerySerializer(serializers.Serializer):
+    days = serializers.IntegerField(
+        min_value=0, max_value=3650, default=30, help_text="How far ahead `expiring_soon` looks, in days."
+    )
+    warehouse = serializers.IntegerField(
+        required=False, min_value=1, help_text="Only the low stock levels of this warehouse."
+    )
+
+
+class StockAlertsSerializer(serializers.Serializer):
+    low_stock = StockLevelSerializer(many=True, help_text="Low levels, most urgent first.")
+    expired = ProductSerializer(many=True, help_text="Active products past their expiration date.")
+    expiring_soon = ProductSerializer(many=True, help_text="Active products expiring within `days` days.")
+
+
+class StockAlertsView(APIView):
+    """What needs attention: low stock levels, expired products and products expiring soon."""
+
+    @extend_schema(
+        summary="Stock alerts: low stock, expired and expiring products",
+        parameters=[_AlertsQuerySerializer],
+        responses={200: StockAlertsSerializer},
+    )
+    def get(self, request):
+        query = _AlertsQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        alerts = selectors.stock_alerts(
+            organization=request.user.organization,
+            days=query.validated_data["days"],
+            warehouse_id=query.validated_data.get("warehouse"),
+        )
+        context = {"request": request}
+        return Response(
+            {
+                "low_stock": StockLevelSerializer(alerts.low_stock, many=True).data,
+                "expired": ProductSerializer(alerts.expired, many=True, context=context).data,
+                "expiring_soon": ProductSerializer(alerts.expiring_soon, many=True, context=context).data,
+            }
+        )
