@@ -8,6 +8,7 @@ from sales.models import CREATABLE_STATUS_CHOICES, SalesOrderStatus
 from warehouses.models import Warehouse
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
+MAX_QUANTITY = 1_000_000  # per line; far above any real order, far below what the columns hold
 TOTAL = {"max_digits": 14, "decimal_places": 2}
 
 
@@ -50,7 +51,7 @@ class SalesOrderSerializer(serializers.Serializer):
 # --- Write --------------------------------------------------------------------------------------------------------
 class SalesOrderItemInputSerializer(serializers.Serializer):
     variant = OrganizationPrimaryKeyRelatedField(queryset=Variant.objects.all())
-    quantity = serializers.IntegerField(min_value=1)
+    quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY)
     unit_price = serializers.DecimalField(
         **MONEY, min_value=0, required=False, help_text="Defaults to the variant's price."
     )
@@ -103,7 +104,7 @@ class SalesOrderRejectSerializer(serializers.Serializer):
 
 class SalesOrderReturnLineSerializer(serializers.Serializer):
     item = serializers.IntegerField(help_text="The id of a line of this order.")
-    quantity = serializers.IntegerField(min_value=1)
+    quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY)
 
 
 class SalesOrderReturnSerializer(serializers.Serializer):

@@ -229,6 +229,8 @@ def sales_order_set_status(*, order: SalesOrder, status: str, by, reason: str = 
     """
     with transaction.atomic():
         order = _locked(order)
+        if status == order.status:  # a second partial return is a move, but not one a bare status can express
+            raise _invalid(order, status, f"The order is already {order.get_status_display().lower()}.")
         _ensure_transition(order, status)
         if status == SalesOrderStatus.FULFILLED:
             return sales_order_fulfil(order=order, by=by)

@@ -157,7 +157,9 @@ def test_an_order_needs_at_least_one_item(staff_client, warehouse, items):
     [
         ({"quantity": 0}, "items.0.quantity"),
         ({"quantity": -2}, "items.0.quantity"),
+        ({"quantity": 1_000_001}, "items.0.quantity"),
         ({"unit_price": "-1"}, "items.0.unit_price"),
+        ({"unit_price": "12345678901.00"}, "items.0.unit_price"),
     ],
 )
 def test_a_bad_line_is_400_naming_its_field(staff_client, warehouse, mug, line, field):
@@ -451,6 +453,15 @@ def test_patch_status_partially_returned_asks_for_the_lines(staff_client, sale):
 
     assert response.status_code == 400
     assert "status" in response.json()["errors"]
+
+
+def test_patch_repeating_a_partial_return_status_is_409(staff_client, sale):
+    staff_client.post(act(sale, "return"), {"items": [{"item": sale["items"][0]["id"], "quantity": 1}]})
+
+    response = staff_client.patch(detail(sale), {"status": "partially_returned"})
+
+    assert response.status_code == 409
+    assert response.json()["code"] == "invalid_transition"
 
 
 def test_patch_with_an_unknown_status_is_400(staff_client, request_by_viewer):

@@ -431,6 +431,13 @@ def test_a_legal_status_move_runs_the_operation_behind_it(
     assert level(mug, warehouse) == stock_after
 
 
+def test_a_second_partial_return_by_status_alone_is_the_status_it_already_has(viewer, staff, warehouse, mug, shelve):
+    order = _order_in(S.PARTIALLY_RETURNED, viewer=viewer, staff=staff, warehouse=warehouse, mug=mug, shelve=shelve)
+
+    with pytest.raises(InvalidTransition):
+        services.sales_order_set_status(order=order, status=S.PARTIALLY_RETURNED, by=staff)
+
+
 def test_a_partial_return_by_status_alone_asks_for_the_lines(viewer, staff, warehouse, mug, shelve):
     order = _order_in(S.FULFILLED, viewer=viewer, staff=staff, warehouse=warehouse, mug=mug, shelve=shelve)
 
