@@ -5,11 +5,8 @@ the ledger (`tests.stock.helpers.put_stock`), never by writing a quantity: a lev
 movements (if any) must be made consistent by the test itself.
 """
 
-from decimal import Decimal
-
 import factory
 
-from catalog.models import Product, Variant
 from stock.models import (
     AdjustmentReason,
     MovementType,
@@ -21,30 +18,9 @@ from stock.models import (
     TransferItem,
     TransferStatus,
 )
+from tests.catalog.factories import VariantFactory
 from tests.users.factories import OrganizationFactory
 from tests.warehouses.factories import WarehouseFactory
-
-
-# Stand-ins until the catalog publishes its factories; not named after their models, so the canonical
-# `ProductFactory` / `VariantFactory` win wherever tests discover factories by model.
-class StockProductFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Product
-
-    organization = factory.SubFactory(OrganizationFactory)
-    name = factory.Sequence(lambda n: f"Stock product {n}")
-
-
-class StockVariantFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Variant
-
-    organization = factory.SubFactory(OrganizationFactory)
-    product = factory.SubFactory(StockProductFactory, organization=factory.SelfAttribute("..organization"))
-    sku = factory.Sequence(lambda n: f"STK-{n:05d}")
-    price = Decimal("10.00")
-    cost = Decimal("4.00")
-    reorder_level = 0
 
 
 class StockLevelFactory(factory.django.DjangoModelFactory):
@@ -54,7 +30,7 @@ class StockLevelFactory(factory.django.DjangoModelFactory):
         model = StockLevel
 
     organization = factory.SubFactory(OrganizationFactory)
-    variant = factory.SubFactory(StockVariantFactory, organization=factory.SelfAttribute("..organization"))
+    variant = factory.SubFactory(VariantFactory, organization=factory.SelfAttribute("..organization"))
     warehouse = factory.SubFactory(WarehouseFactory, organization=factory.SelfAttribute("..organization"))
 
 
@@ -65,7 +41,7 @@ class StockMovementFactory(factory.django.DjangoModelFactory):
         model = StockMovement
 
     organization = factory.SubFactory(OrganizationFactory)
-    variant = factory.SubFactory(StockVariantFactory, organization=factory.SelfAttribute("..organization"))
+    variant = factory.SubFactory(VariantFactory, organization=factory.SelfAttribute("..organization"))
     warehouse = factory.SubFactory(WarehouseFactory, organization=factory.SelfAttribute("..organization"))
     movement_type = MovementType.IN
     reason = Reason.ADJUSTMENT
@@ -80,7 +56,7 @@ class StockAdjustmentFactory(factory.django.DjangoModelFactory):
         model = StockAdjustment
 
     organization = factory.SubFactory(OrganizationFactory)
-    variant = factory.SubFactory(StockVariantFactory, organization=factory.SelfAttribute("..organization"))
+    variant = factory.SubFactory(VariantFactory, organization=factory.SelfAttribute("..organization"))
     warehouse = factory.SubFactory(WarehouseFactory, organization=factory.SelfAttribute("..organization"))
     quantity = 0
     counted_quantity = 0
@@ -113,5 +89,5 @@ class TransferItemFactory(factory.django.DjangoModelFactory):
         model = TransferItem
 
     transfer = factory.SubFactory(TransferFactory, items=0)
-    variant = factory.SubFactory(StockVariantFactory, organization=factory.SelfAttribute("..transfer.organization"))
+    variant = factory.SubFactory(VariantFactory, organization=factory.SelfAttribute("..transfer.organization"))
     quantity = 3

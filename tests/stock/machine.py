@@ -37,7 +37,7 @@ from stock.services import (
     transfer_reject,
     transfer_request,
 )
-from tests.stock.factories import StockVariantFactory
+from tests.catalog.factories import VariantFactory
 from tests.stock.invariants import ledger_problems
 from tests.users.factories import OrganizationFactory, UserFactory
 from tests.warehouses.factories import WarehouseFactory
@@ -59,7 +59,7 @@ class LedgerMachine(RuleBasedStateMachine):
         self.org = OrganizationFactory(name=f"Machine {n}")
         self.admin = UserFactory(organization=self.org, username=f"machine-admin-{n}", role=Role.ADMIN)
         self.warehouses = [WarehouseFactory(organization=self.org) for _ in range(WAREHOUSES)]
-        self.variants = [StockVariantFactory(organization=self.org) for _ in range(VARIANTS)]
+        self.variants = [VariantFactory(organization=self.org) for _ in range(VARIANTS)]
         self.expected: dict[tuple[int, int], int] = {}
 
     # --- The model ------------------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 import pytest
 
 from stock.models import StockAdjustment, StockLevel, StockMovement
-from tests.stock.factories import StockVariantFactory
+from tests.catalog.factories import VariantFactory
 from tests.stock.helpers import on_hand, put_stock
 from tests.stock.invariants import assert_ledger_consistent
 
@@ -213,9 +213,7 @@ def test_adjustment_list_runs_the_same_queries_for_5_and_100_rows(viewer_client,
     from stock.services import stock_adjustment_create
 
     for _ in range(100):
-        stock_adjustment_create(
-            by=admin, variant=StockVariantFactory(organization=org), warehouse=warehouse, quantity=2
-        )
+        stock_adjustment_create(by=admin, variant=VariantFactory(organization=org), warehouse=warehouse, quantity=2)
 
     counts = []
     for size in (5, 100):

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from stock.models import StockLevel
-from tests.stock.factories import StockProductFactory, StockVariantFactory
+from tests.catalog.factories import ProductFactory, VariantFactory
 from tests.stock.helpers import put_stock
 
 pytestmark = pytest.mark.django_db
@@ -19,9 +19,9 @@ def _today():
 
 
 def test_alerts_list_low_levels_most_urgent_first(viewer_client, org, warehouse, other_warehouse):
-    far_below = StockVariantFactory(organization=org, sku="FAR", reorder_level=20)
-    just_low = StockVariantFactory(organization=org, sku="JUST", reorder_level=5)
-    fine = StockVariantFactory(organization=org, sku="FINE", reorder_level=5)
+    far_below = VariantFactory(organization=org, sku="FAR", reorder_level=20)
+    just_low = VariantFactory(organization=org, sku="JUST", reorder_level=5)
+    fine = VariantFactory(organization=org, sku="FINE", reorder_level=5)
     put_stock(far_below, warehouse, 2)
     put_stock(just_low, other_warehouse, 5)
     put_stock(fine, warehouse, 6)
@@ -38,7 +38,7 @@ def test_alerts_list_low_levels_most_urgent_first(viewer_client, org, warehouse,
 
 
 def test_a_levels_override_decides_whether_it_is_low(viewer_client, org, warehouse):
-    variant = StockVariantFactory(organization=org, sku="OVR", reorder_level=10)
+    variant = VariantFactory(organization=org, sku="OVR", reorder_level=10)
     put_stock(variant, warehouse, 4)
     StockLevel.objects.filter(variant=variant).update(reorder_level_override=3)
 
@@ -46,7 +46,7 @@ def test_a_levels_override_decides_whether_it_is_low(viewer_client, org, warehou
 
 
 def test_low_stock_can_be_restricted_to_one_warehouse(viewer_client, org, warehouse, other_warehouse):
-    variant = StockVariantFactory(organization=org, sku="LOW", reorder_level=10)
+    variant = VariantFactory(organization=org, sku="LOW", reorder_level=10)
     put_stock(variant, warehouse, 1)
     put_stock(variant, other_warehouse, 1)
 
@@ -57,12 +57,12 @@ def test_low_stock_can_be_restricted_to_one_warehouse(viewer_client, org, wareho
 
 def test_alerts_split_expired_and_expiring_products_by_the_days_window(viewer_client, org):
     today = _today()
-    StockProductFactory(organization=org, name="Yesterday", expiration_date=today - timedelta(days=1))
-    StockProductFactory(organization=org, name="Today", expiration_date=today)
-    StockProductFactory(organization=org, name="In ten days", expiration_date=today + timedelta(days=10))
-    StockProductFactory(organization=org, name="In forty days", expiration_date=today + timedelta(days=40))
-    StockProductFactory(organization=org, name="Never")
-    StockProductFactory(organization=org, name="Archived", expiration_date=today - timedelta(days=2), is_active=False)
+    ProductFactory(organization=org, name="Yesterday", expiration_date=today - timedelta(days=1))
+    ProductFactory(organization=org, name="Today", expiration_date=today)
+    ProductFactory(organization=org, name="In ten days", expiration_date=today + timedelta(days=10))
+    ProductFactory(organization=org, name="In forty days", expiration_date=today + timedelta(days=40))
+    ProductFactory(organization=org, name="Never")
+    ProductFactory(organization=org, name="Archived", expiration_date=today - timedelta(days=2), is_active=False)
 
     default = viewer_client.get(URL).json()
     week = viewer_client.get(URL, {"days": 7}).json()
@@ -75,8 +75,8 @@ def test_alerts_split_expired_and_expiring_products_by_the_days_window(viewer_cl
 
 
 def test_expiring_products_carry_their_stock(viewer_client, org, warehouse):
-    product = StockProductFactory(organization=org, name="Milk", expiration_date=_today() + timedelta(days=2))
-    variant = StockVariantFactory(organization=org, product=product, sku="MILK-1L")
+    product = ProductFactory(organization=org, name="Milk", expiration_date=_today() + timedelta(days=2))
+    variant = VariantFactory(organization=org, product=product, sku="MILK-1L")
     put_stock(variant, warehouse, 9)
 
     [milk] = viewer_client.get(URL).json()["expiring_soon"]
@@ -86,9 +86,9 @@ def test_expiring_products_carry_their_stock(viewer_client, org, warehouse):
 
 
 def test_another_organizations_alerts_are_not_shown(viewer_client, other_org, foreign_warehouse):
-    foreign = StockVariantFactory(organization=other_org, reorder_level=50)
+    foreign = VariantFactory(organization=other_org, reorder_level=50)
     put_stock(foreign, foreign_warehouse, 1)
-    StockProductFactory(organization=other_org, expiration_date=_today() - timedelta(days=1))
+    ProductFactory(organization=other_org, expiration_date=_today() - timedelta(days=1))
 
     body = viewer_client.get(URL).json()
 
@@ -113,8 +113,8 @@ def test_alerts_cost_the_same_queries_for_few_and_many_rows(viewer_client, org, 
 
     def add(count):
         for _ in range(count):
-            product = StockProductFactory(organization=org, expiration_date=_today() - timedelta(days=1))
-            put_stock(StockVariantFactory(organization=org, product=product, reorder_level=9), warehouse, 1)
+            product = ProductFactory(organization=org, expiration_date=_today() - timedelta(days=1))
+            put_stock(VariantFactory(organization=org, product=product, reorder_level=9), warehouse, 1)
 
     add(2)
     with CaptureQueriesContext(connection) as few:

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from stock.models import Reason, StockLevel, StockMovement
 from stock.services import Reference, StockChange, stock_remove
-from tests.stock.factories import StockVariantFactory
+from tests.catalog.factories import VariantFactory
 from tests.stock.helpers import on_hand, put_stock
 
 pytestmark = pytest.mark.django_db
@@ -160,7 +160,7 @@ def test_levels_cannot_be_created_replaced_or_deleted(admin_client, variant, war
 
 def test_level_list_runs_the_same_queries_for_5_and_100_rows(viewer_client, org, warehouse, django_assert_num_queries):
     for _ in range(100):
-        put_stock(StockVariantFactory(organization=org), warehouse, 1)
+        put_stock(VariantFactory(organization=org), warehouse, 1)
 
     counts = []
     for size in (5, 100):
@@ -199,7 +199,7 @@ def test_a_movement_lists_as_the_contract_describes_it(viewer_client, admin, var
             "reason": "opening",
             "quantity": 4,
             "balance_after": 4,
-            "unit_cost": "4.00",
+            "unit_cost": "6.00",
             "reference": None,
             "performed_by": {"id": admin.pk, "username": "admin"},
             "note": "",
@@ -304,7 +304,7 @@ def test_movement_list_runs_the_same_queries_for_5_and_100_rows(viewer_client, o
     from django.test.utils import CaptureQueriesContext
 
     for _ in range(50):
-        put_stock(StockVariantFactory(organization=org), warehouse, 1, reason=Reason.PURCHASE)
+        put_stock(VariantFactory(organization=org), warehouse, 1, reason=Reason.PURCHASE)
     for level in StockLevel.objects.all():
         put_stock(level.variant, warehouse, 1)
 

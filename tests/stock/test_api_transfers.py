@@ -3,7 +3,7 @@
 import pytest
 
 from stock.models import StockMovement, Transfer, TransferStatus
-from tests.stock.factories import StockVariantFactory
+from tests.catalog.factories import VariantFactory
 from tests.stock.helpers import on_hand, put_stock
 from tests.stock.invariants import assert_ledger_consistent
 
@@ -319,8 +319,8 @@ def test_transfer_list_runs_the_same_queries_for_5_and_100_rows(viewer_client, a
             source_warehouse=warehouse,
             destination_warehouse=other_warehouse,
             items=[
-                TransferLine(StockVariantFactory(organization=org), 1),
-                TransferLine(StockVariantFactory(organization=org), 2),
+                TransferLine(VariantFactory(organization=org), 1),
+                TransferLine(VariantFactory(organization=org), 2),
             ],
         )
 

@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 from stock.exceptions import InsufficientStock
 from stock.models import Reason, StockLevel, StockMovement, Transfer, TransferStatus
 from stock.services import StockChange, stock_add, stock_apply
-from tests.stock.factories import StockVariantFactory
+from tests.catalog.factories import VariantFactory
 from tests.stock.helpers import on_hand, put_stock
 from tests.stock.invariants import assert_ledger_consistent
 
@@ -193,7 +193,7 @@ def test_approve_and_cancel_racing_leave_one_outcome(admin, manager, variant, wa
 
 def test_the_first_stock_of_a_new_pair_added_in_parallel_creates_one_level(org, warehouse):
     for round_ in range(ROUNDS):
-        fresh = StockVariantFactory(organization=org)
+        fresh = VariantFactory(organization=org)
 
         results = run_together(
             20,

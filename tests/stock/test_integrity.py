@@ -79,9 +79,9 @@ def test_movements_without_a_level_row_are_found(history, variant_b, warehouse, 
 
 
 def test_one_organization_can_be_checked_alone(history, org, other_org, other_admin, foreign_warehouse, capsys):
-    from tests.stock.factories import StockVariantFactory
+    from tests.catalog.factories import VariantFactory
 
-    foreign = StockVariantFactory(organization=other_org)
+    foreign = VariantFactory(organization=other_org)
     put_stock(foreign, foreign_warehouse, 2)
     StockLevel.objects.filter(variant=foreign).update(quantity=9)
 
