@@ -633,3 +633,54 @@ def test_totals_add_up_the_lines(admin_client, org):
 
     assert [item["line_total"] for item in data["items"]] == ["59.97", "0.02"]
     assert data["total_amount"] == "59.99"
+
+
+@pytest.mark.parametrize("role_client", ["staff_client", "manager_client"])
+@pytest.mark.parametrize(("name", "payload"), [("fulfill", {}), ("reject", {"reason": "x"})])
+def test_decisions_on_another_warehouses_request_are_forbidden(
+    request, role_client, name, payload, viewer_client, other_warehouse, mug, shelve
+):
+    shelve(mug, other_warehouse, 5)
+    order = viewer_client.post(LIST, body(other_warehouse, (mug, 1))).json()
+
+    response = request.getfixturevalue(role_client).post(act(order, name), payload)
+
+    assert response.status_code == 403
+    assert viewer_client.get(detail(order)).json()["status"] == "pending"
+    assert level(mug, other_warehouse) == 5
+
+
+@pytest.mark.parametrize("role_client", ["staff_client", "manager_client"])
+def test_returns_on_another_warehouses_sale_are_forbidden(
+    request, role_client, admin_client, other_warehouse, mug, shelve
+):
+    shelve(mug, other_warehouse, 5)
+    order = admin_client.post(LIST, body(other_warehouse, (mug, 2))).json()
+
+    response = request.getfixturevalue(role_client).post(act(order, "return"), {})
+
+    assert response.status_code == 403
+    assert level(mug, other_warehouse) == 3
+
+
+def test_approving_through_the_api_emails_the_requester_once(
+    staff_client,
+    viewer,
+    request_by_viewer,
+    warehouse,
+    mug,
+    tee,
+    shelve,
+    mailoutbox,
+    django_capture_on_commit_callbacks,
+):
+    shelve(mug, warehouse, 5)
+    shelve(tee, warehouse, 5)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        first = staff_client.post(act(request_by_viewer, "fulfill"), HTTP_IDEMPOTENCY_KEY="approve")
+        replay = staff_client.post(act(request_by_viewer, "fulfill"), HTTP_IDEMPOTENCY_KEY="approve")
+
+    assert first.status_code == replay.status_code == 200
+    assert [message.to for message in mailoutbox] == [[viewer.email]]
+    assert request_by_viewer["number"] in mailoutbox[0].subject
