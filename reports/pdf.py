@@ -385,7 +385,7 @@ class MovementTablePage(Flowable):
         ops += ["f", "Q", "BT", "0 g", f"{canvas._doc.getInternalFontName(FONT_BOLD)} {ROW_FONT_SIZE} Tf"]
         ops += _header_ops(body_top + (HEADER_HEIGHT - ROW_FONT_SIZE) / 2 + 1)
         ops.append(f"{canvas._doc.getInternalFontName(FONT)} {ROW_FONT_SIZE} Tf")
-        exotic = []  # text outside ASCII goes through ReportLab's own font encoding, after the text object
+        exotic = []  # text the standard fonts cannot encode goes through ReportLab's own machinery, afterwards
         for index, cells in enumerate(self.rows):
             y = body_top - (index + 1) * ROW_HEIGHT + (ROW_HEIGHT - ROW_FONT_SIZE) / 2 + 1
             for column, text in enumerate(cells):
@@ -395,10 +395,11 @@ class MovementTablePage(Flowable):
                     x = lefts[column + 1] - CELL_PADDING - _width(text)
                 else:
                     x = lefts[column] + CELL_PADDING
-                if text.isascii():
-                    ops.append(f"1 0 0 1 {x:.2f} {y:.2f} Tm ({_escape(text)}) Tj")
-                else:
+                literal = _escape(text) if text.isascii() else _winansi_literal(text)
+                if literal is None:
                     exotic.append((x, y, text))
+                else:
+                    ops.append(f"1 0 0 1 {x:.2f} {y:.2f} Tm ({literal}) Tj")
         ops.append("ET")
         canvas.addLiteral("\n".join(ops))
         canvas.setFont(FONT, ROW_FONT_SIZE)
@@ -438,6 +439,15 @@ _PDF_ESCAPES = str.maketrans({"\\": "\\\\", "(": "\\(", ")": "\\)", "\r": " ", "
 
 def _escape(text: str) -> str:
     return text.translate(_PDF_ESCAPES)
+
+
+def _winansi_literal(text: str) -> str | None:
+    """The PDF string literal of `text` in the standard fonts' WinAnsi encoding, or None if it has no such form."""
+    try:
+        encoded = text.encode("cp1252")
+    except UnicodeEncodeError:
+        return None
+    return "".join(chr(byte) if 32 <= byte < 127 and byte not in b"()\\" else f"\\{byte:03o}" for byte in encoded)
 
 
 def _movement_cells(row: tuple) -> list[str]:

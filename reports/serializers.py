@@ -23,6 +23,10 @@ class StockMovementReportQuerySerializer(serializers.Serializer):
     variant = OrganizationPrimaryKeyRelatedField(queryset=Variant.objects.all(), required=False)
     reason = serializers.ChoiceField(choices=Reason.choices, required=False)
 
+    def to_internal_value(self, data):
+        # `?warehouse=&date=` (as forms and copied URLs send them) means "not given", not "invalid".
+        return super().to_internal_value({key: value for key, value in data.items() if value != ""})
+
     def validate(self, attrs):
         on = attrs.get("date") or timezone.now().date()
         try:

@@ -172,6 +172,16 @@ def test_daily_period_defaults_to_today(admin_client, mug, warehouse):
     assert [int(row["id"]) for row in csv_rows(response)] == [today.pk]
 
 
+def test_empty_parameters_count_as_not_given(admin_client, mug, warehouse):
+    today = move(mug, warehouse, 2, timezone.now())
+
+    response = admin_client.get(
+        URL, {"period": "daily", "date": "", "warehouse": "", "product": "", "reason": "", "format": "csv"}
+    )
+
+    assert [int(row["id"]) for row in csv_rows(response)] == [today.pk]
+
+
 def test_warehouse_filter_keeps_that_warehouse_only(admin_client, march, other_warehouse):
     response = admin_client.get(
         URL, {"period": "monthly", "date": "2025-03-01", "format": "csv", "warehouse": other_warehouse.pk}
@@ -317,6 +327,8 @@ def test_another_organizations_product_or_variant_is_a_bad_request(admin_client,
         ({"period": "daily", "format": "xlsx"}, "format"),
         ({"period": "daily", "warehouse": "main"}, "warehouse"),
         ({"period": "daily", "warehouse": "999999"}, "warehouse"),
+        ({"period": "daily", "warehouse": str(2**70)}, "warehouse"),
+        ({"period": "daily", "variant": "-1"}, "variant"),
         ({"period": "daily", "reason": "theft"}, "reason"),
     ],
 )
@@ -347,3 +359,25 @@ def test_write_methods_are_not_allowed(admin_client):
 
     assert response.status_code == 405
     assert response.json()["code"] == "method_not_allowed"
+
+
+def test_pdf_keeps_accents_brackets_and_backslashes_in_names(admin_client, org, warehouse):
+    accented = make_variant(org, "CRÈME-1", "Crème brûlée")
+    bracketed = make_variant(org, "MUG-(L)", r"Mug (large) \ blue")
+    move(accented, warehouse, 1, at("2025-03-05 10:00"))
+    move(bracketed, warehouse, 2, at("2025-03-05 11:00"))
+
+    pages = pdf_pages(download(admin_client.get(URL, {"period": "daily", "date": "2025-03-05"})))
+
+    movements = pages[-1]
+    assert "2025-03-05 10:00 CRÈME-1 Crème brûlée Main IN adjustment 1 1" in movements
+    assert r"2025-03-05 11:00 MUG-(L) Mug (large) \ blue Main IN adjustment 2 2" in movements
+
+
+def test_long_names_are_cut_to_their_column(admin_client, org, warehouse):
+    wordy = make_variant(org, "LONG-1", "An extraordinarily long product name " * 4)
+    move(wordy, warehouse, 1, at("2025-03-05 10:00"))
+
+    movements = pdf_pages(download(admin_client.get(URL, {"period": "daily", "date": "2025-03-05"})))[-1]
+
+    assert re.search(r"LONG-1 An extraordinarily long product name An extra\w*… Main IN", movements), movements
