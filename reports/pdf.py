@@ -379,12 +379,17 @@ class MovementTablePage(Flowable):
         canvas.line(0, body_top, width, body_top)
 
         # Stripes, then every cell, as raw PDF operators: one path and one text object for the whole page.
-        ops = ["q", f"{STRIPE.red:.3f} {STRIPE.green:.3f} {STRIPE.blue:.3f} rg"]
-        for index in range(1, len(self.rows), 2):
-            ops.append(f"0 {body_top - (index + 1) * ROW_HEIGHT:.2f} {width:.2f} {ROW_HEIGHT:.2f} re")
-        ops += ["f", "Q", "BT", "0 g", f"{canvas._doc.getInternalFontName(FONT_BOLD)} {ROW_FONT_SIZE} Tf"]
+        ops = []
+        if len(self.rows) > 1:
+            ops += ["q", f"{STRIPE.red:.3f} {STRIPE.green:.3f} {STRIPE.blue:.3f} rg"]
+            for index in range(1, len(self.rows), 2):
+                ops.append(f"0 {body_top - (index + 1) * ROW_HEIGHT:.2f} {width:.2f} {ROW_HEIGHT:.2f} re")
+            ops += ["f", "Q"]
+        # The document's resource names of the fonts ("/F1"); asking registers them, as setFont would.
+        bold, regular = (canvas._doc.getInternalFontName(name) for name in (FONT_BOLD, FONT))
+        ops += ["BT", "0 g", f"{bold} {ROW_FONT_SIZE} Tf"]
         ops += _header_ops(body_top + (HEADER_HEIGHT - ROW_FONT_SIZE) / 2 + 1)
-        ops.append(f"{canvas._doc.getInternalFontName(FONT)} {ROW_FONT_SIZE} Tf")
+        ops.append(f"{regular} {ROW_FONT_SIZE} Tf")
         exotic = []  # text the standard fonts cannot encode goes through ReportLab's own machinery, afterwards
         for index, cells in enumerate(self.rows):
             y = body_top - (index + 1) * ROW_HEIGHT + (ROW_HEIGHT - ROW_FONT_SIZE) / 2 + 1
