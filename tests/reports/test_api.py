@@ -142,6 +142,17 @@ def test_csv_has_a_header_and_one_row_per_movement_of_the_period(admin_client, m
     }
 
 
+def test_csv_streams_in_chunks_rather_than_one_body(admin_client, org, warehouse, admin):
+    many_movements([make_variant(org, "BULK-1")], warehouse, 1200, at("2025-05-01 08:00"), by=admin)
+
+    response = admin_client.get(URL, {"period": "monthly", "date": "2025-05-01", "format": "csv"})
+
+    assert response.streaming
+    chunks = list(response.streaming_content)
+    assert len(chunks) >= 3  # 500 rows a chunk
+    assert b"".join(chunks).decode().count("\n") == 1 + 1200
+
+
 def test_csv_header_comes_first_even_when_nothing_moved(admin_client, march):
     response = admin_client.get(URL, {"period": "daily", "date": "2025-03-02", "format": "csv"})
 
