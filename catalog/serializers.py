@@ -76,6 +76,15 @@ class AttributesField(serializers.DictField):
         return {str(key).strip(): item for key, item in value.items()}
 
 
+class OrganizationIdField(OrganizationPrimaryKeyRelatedField):
+    """An id of the caller's organization, as an integer (or a string of digits from a form), never `1.5`."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not (isinstance(data, int) or (isinstance(data, str) and data.isdigit())):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        return super().to_internal_value(data)
+
+
 def _normalize_barcode(value):
     return value or None  # "" and null both mean "no barcode" (NULLs don't collide under the unique constraint)
 
@@ -196,9 +205,9 @@ class ProductSerializer(StrictModelSerializer):
     `/api/variants/{id}/` (a `variants` key in an update body is ignored).
     """
 
-    category = OrganizationPrimaryKeyRelatedField(queryset=Category.objects.all(), allow_null=True, required=False)
+    category = OrganizationIdField(queryset=Category.objects.all(), allow_null=True, required=False)
     category_name = serializers.CharField(source="category.name", read_only=True, default=None)
-    supplier = OrganizationPrimaryKeyRelatedField(queryset=Supplier.objects.all(), allow_null=True, required=False)
+    supplier = OrganizationIdField(queryset=Supplier.objects.all(), allow_null=True, required=False)
     supplier_name = serializers.CharField(source="supplier.name", read_only=True, default=None)
     variants = ProductVariantSerializer(many=True, read_only=True)
     total_quantity = serializers.IntegerField(read_only=True, help_text="Units in stock over all variants.")
