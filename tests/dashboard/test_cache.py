@@ -1,8 +1,12 @@
 """Dashboard responses are cached briefly, and a committed stock change retires them at once."""
 
 import datetime as dt
+import os
 
 import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from tests.dashboard.conftest import TODAY
 from tests.dashboard.helpers import moment, travel
@@ -112,3 +116,24 @@ def test_a_real_commit_retires_the_cached_dashboard(client_for, org, warehouse, 
         after = client.get("/api/dashboard/").json()
 
     assert (before["stock"]["total_stock"], after["stock"]["total_stock"]) == (10, 17)
+
+
+@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="set REDIS_URL to run against Redis")
+def test_cached_responses_round_trip_through_redis(
+    settings, tea, admin_client, get, django_capture_on_commit_callbacks
+):
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["REDIS_URL"]}
+    }
+    cache.clear()
+    first = get(admin_client, "/api/dashboard/sales/").json()
+    with CaptureQueriesContext(connection) as context:
+        second = get(admin_client, "/api/dashboard/sales/").json()
+    with django_capture_on_commit_callbacks(execute=True):
+        adjust(admin_client, tea, tea.stock_levels.get().warehouse, 1)
+    overview = get(admin_client, "/api/dashboard/").json()
+
+    assert second == first
+    assert len(context.captured_queries) == 0
+    assert overview["stock"]["total_stock"] == 11
+    cache.clear()
