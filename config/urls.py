@@ -31,5 +31,6 @@ urlpatterns = [
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
+handler400 = "core.exceptions.handler400"
 handler404 = "core.exceptions.handler404"
 handler500 = "core.exceptions.handler500"

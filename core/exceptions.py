@@ -1,17 +1,21 @@
 """The contract's error shape: every error body has `status`, `code` and `detail`.
 
 Domain code raises the exceptions below (or DRF's own); `exception_handler` turns all of them, plus Django's
-`Http404`, `PermissionDenied` and `ProtectedError`, into one JSON body. Anything unexpected becomes a 500 with the
+`Http404`, `PermissionDenied`, `ValidationError`, `ProtectedError` and `SuspiciousOperation` (an oversized body
+among them), into one JSON body. Anything unexpected becomes a 500 with the
 same shape and no traceback (the traceback goes to the log).
 """
 
 import logging
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
+from rest_framework.serializers import as_serializer_error
 from rest_framework.views import set_rollback
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 
@@ -59,6 +63,18 @@ class IdempotencyKeyReused(DomainError):
 class IdempotencyKeyInUse(DomainError):
     default_code = "idempotency_key_in_use"
     default_detail = "A request with this Idempotency-Key is still being processed."
+
+
+class BadRequest(exceptions.APIException):
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = "bad_request"
+    default_detail = "The request could not be understood."
+
+
+class RequestTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "request_too_large"
+    default_detail = "The request body is too large."
 
 
 _CODES = {
@@ -122,6 +138,12 @@ def exception_handler(exc, context):
         exc = Protected(_protected_detail(exc))
     elif isinstance(exc, TokenError):
         exc = InvalidToken(str(exc))
+    elif isinstance(exc, DjangoValidationError):  # model validation or a service's full_clean()
+        exc = exceptions.ValidationError(as_serializer_error(exc))
+    elif isinstance(exc, RequestDataTooBig):  # raised while DRF reads the body, so it reaches this handler
+        exc = RequestTooLarge()
+    elif isinstance(exc, SuspiciousOperation):
+        exc = BadRequest()
 
     if not isinstance(exc, exceptions.APIException):
         request = context.get("request")
@@ -164,7 +186,16 @@ def _protected_detail(exc: ProtectedError | RestrictedError) -> str:
     return f"It cannot be deleted because it is still referred to by: {parts}."
 
 
-# Django's own 404/500 handlers (URLs that match no route, errors outside DRF views): JSON under /api/.
+# Django's own 400/404/500 handlers (a disallowed Host, URLs that match no route, errors outside DRF views): JSON
+# under /api/, Django's pages elsewhere (admin).
+def handler400(request, exception=None):
+    if request.path.startswith("/api/"):
+        return JsonResponse(error_body(400, "bad_request", "The request could not be understood."), status=400)
+    from django.views.defaults import bad_request
+
+    return bad_request(request, exception)
+
+
 def handler404(request, exception=None):
     if request.path.startswith("/api/"):
         return JsonResponse(error_body(404, "not_found", "Not found."), status=404)

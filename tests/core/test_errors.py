@@ -42,6 +42,21 @@ def test_400_parse_error_for_malformed_json(admin_client):
     assert_error(response, 400, "parse_error")
 
 
+@pytest.mark.urls("tests.core.error_urls")
+def test_400_for_a_django_validation_error_raised_by_a_service(api_client, db):
+    response = api_client.post("/api/_test/model-validation/", {}, format="json")
+
+    body = assert_error(response, 400, "validation_error")
+    assert body["errors"] == {"code": ["Code must be upper case."]}
+
+
+@pytest.mark.django_db
+def test_400_bad_request_for_a_host_that_is_not_allowed(api_client):
+    response = api_client.get("/api/health/", HTTP_HOST="evil.example.com")
+
+    assert_error(response, 400, "bad_request")
+
+
 @pytest.mark.django_db
 def test_401_not_authenticated_without_credentials(api_client):
     response = api_client.get("/api/warehouses/")
@@ -104,6 +119,15 @@ def test_415_unsupported_media_type(admin_client):
     response = admin_client.post("/api/warehouses/", "name=Dock", content_type="text/plain")
 
     assert_error(response, 415, "unsupported_media_type")
+
+
+@pytest.mark.django_db
+def test_413_request_too_large_when_the_body_exceeds_the_upload_limit(admin_client, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
+
+    response = admin_client.post("/api/warehouses/", {"name": "x" * 2048, "code": "BIG"}, format="json")
+
+    assert_error(response, 413, "request_too_large")
 
 
 @pytest.mark.django_db
