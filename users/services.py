@@ -343,6 +343,7 @@ def promotion_request_create(*, user: User, by: User, reason: str = "") -> Promo
     """
     if by.role != Role.MANAGER:
         raise PermissionDenied("Only managers request promotions.")
+    user = _locked(user)
     if user.organization_id != by.organization_id:
         raise ValidationError({"user": ["No such user in your organization."]})
     if user.role != Role.STAFF or user.status != UserStatus.ACTIVE:

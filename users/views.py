@@ -92,6 +92,10 @@ class LoginView(APIView):
     permission_classes = [AllowAny]
     throttle_classes = [AnonRateThrottle, LoginRateThrottle]
 
+    def get_authenticate_header(self, request):
+        # Without authentication classes DRF would turn a failed login into a 403; a challenge keeps it a 401.
+        return 'Bearer realm="api"'
+
     @extend_schema(
         summary="Log in",
         description="Returns a JWT pair and the profile. At most 10 attempts a minute per username (429).",

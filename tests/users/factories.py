@@ -1,7 +1,7 @@
 import factory
 
 from core.roles import Role
-from users.models import Organization, User, UserStatus
+from users.models import Organization, PromotionRequest, User, UserStatus
 
 PASSWORD = "Correct-Horse-42"
 
@@ -29,3 +29,17 @@ class UserFactory(factory.django.DjangoModelFactory):
     def warehouses(self, create, extracted, **kwargs):
         if create and extracted:
             self.warehouses.set(extracted)
+
+
+class PromotionRequestFactory(factory.django.DjangoModelFactory):
+    """A pending request by a manager for a staff member, both in `organization`."""
+
+    class Meta:
+        model = PromotionRequest
+
+    organization = factory.SubFactory(OrganizationFactory)
+    user = factory.SubFactory(UserFactory, organization=factory.SelfAttribute("..organization"), role=Role.STAFF)
+    requested_by = factory.SubFactory(
+        UserFactory, organization=factory.SelfAttribute("..organization"), role=Role.MANAGER
+    )
+    reason = "Ready to run the warehouse."

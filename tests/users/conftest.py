@@ -1,0 +1,48 @@
+import io
+
+import pytest
+from django.urls import reverse
+from PIL import Image
+
+from tests.users.factories import PASSWORD
+
+
+@pytest.fixture
+def login(api_client):
+    """`login(username, password=PASSWORD)` → the response of a real POST /api/auth/login/."""
+
+    def do(username, password=PASSWORD):
+        return api_client.post(reverse("users:auth-login"), {"username": username, "password": password})
+
+    return do
+
+
+@pytest.fixture
+def tokens_for(login):
+    """`tokens_for(user)` → `{access, refresh}` obtained through the real login route."""
+
+    def do(user, password=PASSWORD):
+        response = login(user.username, password)
+        assert response.status_code == 200, response.content
+        return {"access": response.data["access"], "refresh": response.data["refresh"]}
+
+    return do
+
+
+@pytest.fixture
+def bearer():
+    """`bearer(access)` → an APIClient sending `Authorization: Bearer <access>`."""
+    from rest_framework.test import APIClient
+
+    def make(access):
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {access}")
+        return client
+
+    return make
+
+
+def png_bytes(size=(8, 8)) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, color=(200, 30, 30)).save(buffer, format="PNG")
+    return buffer.getvalue()
