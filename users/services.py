@@ -201,7 +201,7 @@ def user_update(*, user: User, by: User, **fields) -> User:
     """Admin update of a user. `is_active` drives `status`: False dismisses, True reinstates a dismissed user."""
     warehouses = fields.pop("warehouses", None)
     is_active = fields.pop("is_active", None)
-    user = _locked(user)
+    user = _locked(user, with_organization=True)
     if "role" in fields and fields["role"] != Role.ADMIN and user.role == Role.ADMIN:
         _ensure_another_admin_remains(user)
     for name, value in fields.items():
@@ -267,7 +267,7 @@ def user_dismiss(*, user: User, by: User) -> User:
     blacklists every outstanding refresh token. Admins dismiss anyone but themselves and the last active admin;
     managers only staff/viewers of their own warehouses (or pending registrants). Already dismissed → 409.
     """
-    user = _locked(user)
+    user = _locked(user, with_organization=True)
     if user.status == UserStatus.DISMISSED:
         raise InvalidTransition("This user is already dismissed.")
     if user.pk == by.pk:
@@ -313,21 +313,25 @@ def user_demote(*, user: User, by: User) -> User:
     return user
 
 
-def _locked(user: User) -> User:
-    """Re-read the user row under a row lock (the caller is inside a transaction)."""
+def _locked(user: User, *, with_organization: bool = False) -> User:
+    """Re-read the user row under a row lock (the caller is inside a transaction).
+
+    `with_organization` first locks the organization row: changes that may take away an admin (update, dismiss)
+    queue up per organization, so two admins demoting each other at once cannot both succeed, and the lock
+    order is always organization → user (no deadlock).
+    """
+    if with_organization and user.organization_id is not None:
+        list(Organization.objects.select_for_update().filter(pk=user.organization_id).values_list("pk"))
     return User.objects.select_for_update().get(pk=user.pk)
 
 
 def _ensure_another_admin_remains(user: User) -> None:
-    """Raise 409 if taking `user` out of the admin role would leave the organization without an active admin."""
-    # Lock every active admin of the organization, in pk order, so two admins cannot demote each other at once.
-    admins = list(
-        User.objects.select_for_update()
-        .filter(organization_id=user.organization_id, role=Role.ADMIN, is_active=True)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
-    if not [pk for pk in admins if pk != user.pk]:
+    """Raise 409 if taking `user` out of the admin role would leave the organization without an active admin.
+
+    Call it holding the organization lock (`_locked(..., with_organization=True)`).
+    """
+    others = User.objects.filter(organization_id=user.organization_id, role=Role.ADMIN, is_active=True)
+    if not others.exclude(pk=user.pk).exists():
         raise Conflict("The organization must keep at least one active admin.")
 
 

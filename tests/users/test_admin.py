@@ -1,0 +1,54 @@
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from core.roles import Role
+from tests.users.factories import PromotionRequestFactory, UserFactory
+from users.models import UserStatus
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def site_client(org):
+    superuser = UserFactory(organization=org, username="root", is_staff=True, is_superuser=True, role=Role.ADMIN)
+    client = Client()
+    client.force_login(superuser)
+    return client
+
+
+@pytest.mark.parametrize(
+    "url_name",
+    [
+        "admin:users_user_changelist",
+        "admin:users_organization_changelist",
+        "admin:users_promotionrequest_changelist",
+        "admin:warehouses_warehouse_changelist",
+        "admin:users_user_add",
+    ],
+)
+def test_admin_pages_render(site_client, org, manager, staff, url_name):
+    PromotionRequestFactory(organization=org, user=staff, requested_by=manager)
+
+    response = site_client.get(reverse(url_name), {"q": "a"} if url_name.endswith("changelist") else None)
+
+    assert response.status_code == 200
+
+
+def test_admin_user_change_page_renders(site_client, manager):
+    assert site_client.get(reverse("admin:users_user_change", args=[manager.pk])).status_code == 200
+
+
+def test_admin_action_approves_only_pending_users(site_client, org, staff):
+    pending = UserFactory(organization=org, status=UserStatus.PENDING, role=Role.VIEWER)
+
+    response = site_client.post(
+        reverse("admin:users_user_changelist"),
+        {"action": "approve_selected", "_selected_action": [pending.pk, staff.pk]},
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    pending.refresh_from_db()
+    assert (pending.status, pending.is_active) == (UserStatus.ACTIVE, True)
+    assert "Approved 1 pending user" in response.content.decode()
