@@ -206,9 +206,9 @@ class ProductSerializer(StrictModelSerializer):
     """
 
     category = OrganizationIdField(queryset=Category.objects.all(), allow_null=True, required=False)
-    category_name = serializers.CharField(source="category.name", read_only=True, default=None)
+    category_name = serializers.CharField(source="category.name", read_only=True, default=None, allow_null=True)
     supplier = OrganizationIdField(queryset=Supplier.objects.all(), allow_null=True, required=False)
-    supplier_name = serializers.CharField(source="supplier.name", read_only=True, default=None)
+    supplier_name = serializers.CharField(source="supplier.name", read_only=True, default=None, allow_null=True)
     variants = ProductVariantSerializer(many=True, read_only=True)
     total_quantity = serializers.IntegerField(read_only=True, help_text="Units in stock over all variants.")
     is_low_stock = serializers.BooleanField(read_only=True)
