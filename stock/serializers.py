@@ -160,7 +160,11 @@ class _VariantOrSkuMixin:
             raise serializers.ValidationError({"variant": ["Give a variant id or a sku."]})
         if variant is None:
             request = self.context["request"]
-            variant = Variant.objects.filter(organization_id=request.user.organization_id, sku=sku).first()
+            variant = (
+                Variant.objects.select_related("product")
+                .filter(organization_id=request.user.organization_id, sku=sku)
+                .first()
+            )
             if variant is None:
                 raise serializers.ValidationError({"sku": [f"No variant with SKU '{sku}'."]})
             attrs["variant"] = variant
@@ -171,7 +175,8 @@ class _VariantOrSkuMixin:
 
 
 class StockAdjustmentCreateSerializer(_VariantOrSkuMixin, serializers.Serializer):
-    variant = OrganizationPrimaryKeyRelatedField(queryset=Variant.objects.all(), required=False)
+    # With its product: the response names it.
+    variant = OrganizationPrimaryKeyRelatedField(queryset=Variant.objects.select_related("product"), required=False)
     sku = serializers.CharField(required=False, max_length=64, help_text="Instead of variant.")
     warehouse = OrganizationPrimaryKeyRelatedField(queryset=Warehouse.objects.all())
     quantity = serializers.IntegerField(

@@ -93,13 +93,17 @@ def stock_apply(
     for change in changes:
         _validate_quantity(change.quantity)
     # Read before locking: the less work done while holding the row locks, the shorter everyone else waits.
-    costs = _variant_costs(organization_id, {change.variant_id for change in changes})
     keys = {change.key for change in changes}
     if len(keys) == 1:
+        # An existing level of this organization vouches for its variant and warehouse: only the costs the caller
+        # did not give need reading.
+        uncosted = {change.variant_id for change in changes if change.unit_cost is None}
+        costs = _variant_costs(organization_id, uncosted) if uncosted else {}
         with transaction.atomic(savepoint=False):
             movements = _apply_to_one_level(organization_id, changes, costs, reason, by, reference, note)
         if movements is not None:
             return movements
+    costs = _variant_costs(organization_id, {change.variant_id for change in changes})
     missing = _missing_levels(organization_id, keys)
     with transaction.atomic(savepoint=False):
         levels = _levels_locked(organization_id, keys, missing)
@@ -272,8 +276,8 @@ def _movement(organization_id, change: StockChange, balance_after: int, costs, r
         organization_id=organization_id,
         variant_id=change.variant_id,
         warehouse_id=change.warehouse_id,
-        movement_type=MovementType.IN if change.quantity > 0 else MovementType.OUT,
-        reason=reason,
+        movement_type=MovementType.IN.value if change.quantity > 0 else MovementType.OUT.value,
+        reason=str(reason),
         quantity=abs(change.quantity),
         balance_after=balance_after,
         unit_cost=change.unit_cost if change.unit_cost is not None else costs.get(change.variant_id),
@@ -398,13 +402,15 @@ def stock_adjustment_create(
         else:
             [movement] = stock_apply(
                 organization_id=organization_id,
-                changes=[StockChange(variant.pk, warehouse.pk, quantity)],
+                changes=[StockChange(variant.pk, warehouse.pk, quantity, unit_cost=variant.cost)],
                 reason=reason,
                 by=by,
                 reference=reference,
                 note=note,
             )
         if movement is not None:
+            # The response shows the movement with these: no need to read them back.
+            movement.variant, movement.warehouse, movement.performed_by = variant, warehouse, by
             adjustment.movement = movement
             adjustment.quantity = (
                 movement.quantity if movement.movement_type == MovementType.IN else -movement.quantity

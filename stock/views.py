@@ -145,7 +145,6 @@ class StockAdjustmentViewSet(
         serializer = StockAdjustmentCreateSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         adjustment = services.stock_adjustment_create(by=request.user, **serializer.validated_data)
-        adjustment = self.get_queryset().get(pk=adjustment.pk)
         return Response(StockAdjustmentSerializer(adjustment).data, status=status.HTTP_201_CREATED)
 
 

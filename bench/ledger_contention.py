@@ -1,0 +1,441 @@
+"""Contention on one stock level: N threads selling the same SKU through the HTTP API, against a raw-SQL baseline.
+
+    .venv/bin/python bench/ledger_contention.py                          # 16 threads, 20 s per phase
+    .venv/bin/python bench/ledger_contention.py --endpoint sales-orders  # sell with sales orders instead
+    .venv/bin/python bench/ledger_contention.py --stock 500              # stock runs out mid-run: refusals too
+    .venv/bin/python bench/ledger_contention.py --small                  # 4 threads, 3 s: a smoke run
+
+It drops and re-creates its own PostgreSQL database (`stockroom_bench` by default; `--database-url`), migrates it,
+creates an organization, an admin, a warehouse and two variants with opening stock through the ledger, then:
+
+1. HTTP: starts gunicorn on 127.0.0.1 (a free port, `THROTTLE_USER_RATE` very high) and runs `--threads` client
+   threads (stdlib `http.client`, one keep-alive connection each) that sell one unit of the same SKU per request
+   for `--duration` seconds (and at most `--max-requests` in all). "Selling" is `--endpoint`:
+   - `stock-adjustments` (default): `POST /api/stock-adjustments/ {variant, warehouse, quantity: -1}`;
+   - `sales-orders`: `POST /api/sales-orders/ {warehouse, items: [{variant, quantity: 1}]}` (created fulfilled).
+2. Baseline: the same number of threads, each with its own psycopg connection, doing by hand what the ledger does
+   for one line — `SELECT ... FOR UPDATE` the level, check it, `UPDATE` it, `INSERT` the movement, commit — on the
+   second SKU for the same time.
+
+For each it prints operations/s (units sold per second), requests/s, p50/p99 latency, refusals (409
+`insufficient_stock`), oversells and 5xx; then the HTTP/baseline ratios. An oversell is a unit sold without being
+taken off the level (sold − (opening − final)) or sold beyond the opening stock; both must be 0, and so must 5xx.
+`check_stock_integrity` runs at the end. Exit status 1 when an oversell, a 5xx or an integrity difference shows up.
+"""
+
+import argparse
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/stockroom_bench"
+USERNAME, PASSWORD = "bench_admin", "bench-Password-1"
+HTTP_SKU, RAW_SKU = "BENCH-HTTP", "BENCH-RAW"
+ENDPOINTS = ("stock-adjustments", "sales-orders")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--threads", type=int, default=16, help="client threads (and baseline connections)")
+    parser.add_argument("--duration", type=float, default=20.0, help="seconds per phase")
+    parser.add_argument("--max-requests", type=int, default=200_000, help="upper bound of requests per phase")
+    parser.add_argument("--stock", type=int, default=1_000_000, help="opening stock of each SKU")
+    parser.add_argument("--endpoint", choices=ENDPOINTS, default="stock-adjustments", help="how the API sells")
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
+    parser.add_argument("--worker-threads", type=int, default=4, help="threads per gunicorn worker (gthread)")
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL))
+    parser.add_argument("--small", action="store_true", help="4 threads, 3 s, 1 worker: a smoke run")
+    parser.add_argument("--setup", action="store_true", help=argparse.SUPPRESS)  # child process mode
+    args = parser.parse_args()
+    if args.small:
+        args.threads, args.duration, args.workers, args.worker_threads = 4, 3.0, 1, 4
+
+    env = {
+        **os.environ,
+        "DATABASE_URL": args.database_url,
+        "DJANGO_SETTINGS_MODULE": "config.settings.base",
+        "STOCKROOM_ALLOW_DEV_KEY": "true",
+        "DEBUG": "false",
+        "LOG_LEVEL": "WARNING",
+        "THROTTLE_USER_RATE": "100000000/min",
+        "THROTTLE_LOGIN_RATE": "100000/min",
+        "JWT_ACCESS_MINUTES": "120",
+        "CONN_MAX_AGE": "600",
+    }
+    env.pop("REDIS_URL", None)
+
+    if args.setup:
+        os.environ.update(env)
+        print(json.dumps(setup_data(args.stock)))
+        return 0
+
+    print(f"database {args.database_url}: re-creating and migrating ...", flush=True)
+    recreate_database(args.database_url)
+    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
+    out = subprocess.run(
+        [sys.executable, __file__, "--setup", "--stock", str(args.stock), "--database-url", args.database_url],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    ids = json.loads(out.stdout.strip().splitlines()[-1])
+
+    load_before = os.getloadavg()
+    port = free_port()
+    server = start_gunicorn(env, port, args.workers, args.worker_threads)
+    try:
+        wait_until_up(port)
+        token = login(port)
+        warm_up(port, token, args, ids)
+        opening = level_of(args.database_url, ids["http_level"])
+        http_result = run_http(port, token, args, ids)
+        http_result.opening, http_result.final = opening, level_of(args.database_url, ids["http_level"])
+    finally:
+        stop(server)
+    raw_result = run_raw(args, ids)
+    raw_result.final = level_of(args.database_url, ids["raw_level"])
+    integrity = subprocess.run(
+        [sys.executable, "manage.py", "check_stock_integrity"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    load_after = os.getloadavg()
+
+    label = "POST /api/" + args.endpoint + "/"
+    print()
+    print(
+        f"{args.threads} threads × {args.duration:g} s, one SKU; gunicorn {args.workers} workers × "
+        f"{args.worker_threads} threads; load average {load_before[0]:.2f} before, {load_after[0]:.2f} after"
+    )
+    print(
+        f"{'':28} {'ops/s':>8} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'sold':>8} {'refused':>8} "
+        f"{'oversold':>8} {'5xx':>5} {'other':>6}"
+    )
+    for name, result in ((label, http_result), ("raw SQL (psycopg)", raw_result)):
+        print(result.line(name, args.duration))
+    if raw_result.sold:
+        print(
+            f"{'HTTP / raw SQL':28} {http_result.sold / raw_result.sold:>8.2f} "
+            f"{'':>8} {http_result.p(50) / max(raw_result.p(50), 1e-9):>8.1f}× "
+            f"{http_result.p(99) / max(raw_result.p(99), 1e-9):>7.1f}×"
+        )
+    print(
+        f"check_stock_integrity: exit {integrity.returncode}: {integrity.stdout.strip() or integrity.stderr.strip()}"
+    )
+    if http_result.errors_sample:
+        print("unexpected responses (sample):", *http_result.errors_sample[:5], sep="\n  ")
+    failed = http_result.oversold or raw_result.oversold or http_result.server_errors or integrity.returncode != 0
+    return 1 if failed else 0
+
+
+# --- Setup ----------------------------------------------------------------------------------------------------------
+
+
+def recreate_database(url: str) -> None:
+    import psycopg
+
+    base, _, name = url.rpartition("/")
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{name}"')
+
+
+def setup_data(stock: int) -> dict:
+    """(Child process, Django set up.) An organization, an admin, a warehouse, two SKUs with opening stock."""
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from decimal import Decimal
+
+    from catalog.models import Product, Variant
+    from core.roles import Role
+    from stock.models import Reason, StockLevel
+    from stock.services import StockChange, stock_add
+    from users.models import Organization, User
+    from warehouses.models import Warehouse
+
+    organization = Organization.objects.create(name="Ledger Bench")
+    admin = User.objects.create_user(USERNAME, f"{USERNAME}@example.com", PASSWORD)
+    admin.organization, admin.role = organization, Role.ADMIN
+    admin.save()
+    warehouse = Warehouse.objects.create(organization=organization, name="Bench", code="BENCH")
+    product = Product.objects.create(organization=organization, name="Bench product")
+    variants = {
+        sku: Variant.objects.create(
+            organization=organization, product=product, sku=sku, price=Decimal("5.00"), cost=Decimal("2.00")
+        )
+        for sku in (HTTP_SKU, RAW_SKU)
+    }
+    stock_add(
+        organization_id=organization.pk,
+        changes=[StockChange(variant.pk, warehouse.pk, stock) for variant in variants.values()],
+        reason=Reason.OPENING,
+        by=admin,
+    )
+    levels = {level.variant.sku: level.pk for level in StockLevel.objects.select_related("variant")}
+    return {
+        "organization": organization.pk,
+        "user": admin.pk,
+        "warehouse": warehouse.pk,
+        "http_variant": variants[HTTP_SKU].pk,
+        "raw_variant": variants[RAW_SKU].pk,
+        "http_level": levels[HTTP_SKU],
+        "raw_level": levels[RAW_SKU],
+    }
+
+
+def level_of(url: str, level_id: int) -> int:
+    import psycopg
+
+    with psycopg.connect(url) as connection:
+        return connection.execute("SELECT quantity FROM stock_stocklevel WHERE id = %s", [level_id]).fetchone()[0]
+
+
+# --- Gunicorn -------------------------------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_gunicorn(env, port: int, workers: int, threads: int) -> subprocess.Popen:
+    command = [
+        str(Path(sys.executable).parent / "gunicorn"),
+        "config.wsgi:application",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        "--worker-class",
+        "gthread",
+        "--threads",
+        str(threads),
+        "--keep-alive",
+        "30",
+        "--log-level",
+        "warning",
+    ]
+    return subprocess.Popen(command, cwd=ROOT, env=env)
+
+
+def wait_until_up(port: int, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            connection.request("GET", "/api/health/")
+            if connection.getresponse().status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"gunicorn did not answer on port {port} within {timeout:g} s")
+
+
+def stop(server: subprocess.Popen) -> None:
+    if server.poll() is None:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+def login(port: int) -> str:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    body = json.dumps({"username": USERNAME, "password": PASSWORD})
+    connection.request("POST", "/api/auth/login/", body, {"Content-Type": "application/json"})
+    response = connection.getresponse()
+    data = json.loads(response.read())
+    if response.status != 200:
+        raise RuntimeError(f"login failed: {response.status} {data}")
+    return data["access"]
+
+
+# --- Measuring ------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Result:
+    latencies: list = field(default_factory=list)  # seconds, every request
+    sold: int = 0
+    refused: int = 0
+    server_errors: int = 0
+    other: int = 0
+    opening: int = 0
+    final: int = 0
+    errors_sample: list = field(default_factory=list)
+
+    def merge(self, other: "Result") -> None:
+        self.latencies += other.latencies
+        self.sold += other.sold
+        self.refused += other.refused
+        self.server_errors += other.server_errors
+        self.other += other.other
+        self.errors_sample += other.errors_sample[:3]
+
+    @property
+    def oversold(self) -> int:
+        taken = self.opening - self.final
+        return max(self.sold - taken, 0) + max(self.sold - self.opening, 0) + max(-self.final, 0)
+
+    def p(self, percentile: float) -> float:
+        if not self.latencies:
+            return 0.0
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(len(ordered) * percentile / 100))] * 1000
+
+    def line(self, name: str, duration: float) -> str:
+        return (
+            f"{name:28} {self.sold / duration:>8.1f} {len(self.latencies) / duration:>8.1f} {self.p(50):>8.1f} "
+            f"{self.p(99):>8.1f} {self.sold:>8} {self.refused:>8} {self.oversold:>8} {self.server_errors:>5} "
+            f"{self.other:>6}"
+        )
+
+
+class _Budget:
+    """Shared stop conditions: a deadline and a request count, whichever comes first."""
+
+    def __init__(self, duration: float, max_requests: int):
+        self.deadline = time.monotonic() + duration
+        self.remaining = max_requests
+        self.lock = threading.Lock()
+
+    def take(self) -> bool:
+        if time.monotonic() >= self.deadline:
+            return False
+        with self.lock:
+            if self.remaining <= 0:
+                return False
+            self.remaining -= 1
+            return True
+
+
+def _sell_request(args, ids) -> tuple[str, bytes]:
+    if args.endpoint == "sales-orders":
+        body = {"warehouse": ids["warehouse"], "items": [{"variant": ids["http_variant"], "quantity": 1}]}
+    else:
+        body = {"variant": ids["http_variant"], "warehouse": ids["warehouse"], "quantity": -1, "note": "bench"}
+    return f"/api/{args.endpoint}/", json.dumps(body).encode()
+
+
+def _run_threads(count: int, work) -> Result:
+    results = [Result() for _ in range(count)]
+    barrier = threading.Barrier(count)
+
+    def worker(index):
+        barrier.wait()
+        work(results[index])
+
+    threads = [threading.Thread(target=worker, args=(index,), daemon=True) for index in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    total = Result()
+    for result in results:
+        total.merge(result)
+    return total
+
+
+def _http_loop(port: int, token: str, path: str, body: bytes, budget: _Budget, result: Result) -> None:
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    while budget.take():
+        started = time.perf_counter()
+        try:
+            connection.request("POST", path, body, headers)
+            response = connection.getresponse()
+            payload = response.read()
+        except (OSError, http.client.HTTPException) as error:
+            connection.close()  # reconnects on the next request
+            result.other += 1
+            result.errors_sample.append(repr(error))
+            continue
+        result.latencies.append(time.perf_counter() - started)
+        if response.status == 201:
+            result.sold += 1
+        elif response.status == 409 and b"insufficient_stock" in payload:
+            result.refused += 1
+        elif response.status >= 500:
+            result.server_errors += 1
+            result.errors_sample.append(f"{response.status} {payload[:200]!r}")
+        else:
+            result.other += 1
+            result.errors_sample.append(f"{response.status} {payload[:200]!r}")
+    connection.close()
+
+
+def warm_up(port: int, token: str, args, ids) -> None:
+    """Open every worker's database connection and load the code before timing (these sales are not counted)."""
+    path, body = _sell_request(args, ids)
+    budget = _Budget(1.5, args.threads * 5)
+    _run_threads(args.threads, lambda result: _http_loop(port, token, path, body, budget, result))
+
+
+def run_http(port: int, token: str, args, ids) -> Result:
+    path, body = _sell_request(args, ids)
+    print(f"HTTP: {args.threads} threads selling through POST {path} for {args.duration:g} s ...", flush=True)
+    budget = _Budget(args.duration, args.max_requests)
+    return _run_threads(args.threads, lambda result: _http_loop(port, token, path, body, budget, result))
+
+
+RAW_LOCK = "SELECT quantity FROM stock_stocklevel WHERE id = %s FOR UPDATE"
+RAW_UPDATE = "UPDATE stock_stocklevel SET quantity = %s, updated_at = now() WHERE id = %s"
+RAW_INSERT = """
+    INSERT INTO stock_stockmovement (organization_id, variant_id, warehouse_id, movement_type, reason, quantity,
+        balance_after, unit_cost, reference_type, reference_id, performed_by_id, note, created_at)
+    VALUES (%s, %s, %s, 'OUT', 'adjustment', 1, %s, 2.00, '', NULL, %s, 'bench raw', now())
+"""
+
+
+def run_raw(args, ids) -> Result:
+    import psycopg
+
+    print(
+        f"raw SQL: {args.threads} connections doing lock/check/update/insert for {args.duration:g} s ...", flush=True
+    )
+    opening = level_of(args.database_url, ids["raw_level"])
+    budget = _Budget(args.duration, args.max_requests)
+    level, org, variant, warehouse, user = (
+        ids["raw_level"],
+        ids["organization"],
+        ids["raw_variant"],
+        ids["warehouse"],
+        ids["user"],
+    )
+
+    def loop(result: Result) -> None:
+        with psycopg.connect(args.database_url, autocommit=True) as connection:
+            while budget.take():
+                started = time.perf_counter()
+                with connection.transaction():
+                    (quantity,) = connection.execute(RAW_LOCK, [level]).fetchone()
+                    if quantity < 1:
+                        result.refused += 1
+                    else:
+                        connection.execute(RAW_UPDATE, [quantity - 1, level])
+                        connection.execute(RAW_INSERT, [org, variant, warehouse, quantity - 1, user])
+                        result.sold += 1
+                result.latencies.append(time.perf_counter() - started)
+
+    result = _run_threads(args.threads, loop)
+    result.opening = opening
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(main())
