@@ -119,3 +119,22 @@ def test_categories_need_authentication(api_client):
 
     assert response.status_code == 401
     assert response.json()["code"] == "not_authenticated"
+
+
+def test_put_replaces_a_category(manager_client, org):
+    category = CategoryFactory(organization=org, name="Old", description="old")
+
+    response = manager_client.put(detail(category), {"name": "New", "description": ""})
+
+    assert response.status_code == 200
+    category.refresh_from_db()
+    assert (category.name, category.description) == ("New", "")
+
+
+def test_put_without_a_name_is_a_400(manager_client, org):
+    category = CategoryFactory(organization=org)
+
+    response = manager_client.put(detail(category), {"description": "x"})
+
+    assert response.status_code == 400
+    assert "name" in response.json()["errors"]

@@ -263,3 +263,22 @@ def test_a_given_sku_taken_by_a_concurrent_request_is_a_400_keyed_by_field(org):
     assert set(listed.value.detail) == {"variants.1"}
     assert set(listed.value.detail["variants.1"]) == {"barcode"}
     assert not Variant.objects.filter(sku__in=["FREE", "Y"]).exists()
+
+
+def test_put_replaces_a_variant_and_keeps_its_sku_when_omitted(manager_client, org):
+    variant = VariantFactory(organization=org, sku="KEEP", reorder_level=4)
+
+    response = manager_client.put(detail(variant), {"price": "3.00", "attributes": {"size": "S"}})
+
+    assert response.status_code == 200, response.json()
+    variant.refresh_from_db()
+    assert (variant.sku, variant.price, variant.attributes) == ("KEEP", Decimal("3.00"), {"size": "S"})
+
+
+def test_put_without_a_price_is_a_400(manager_client, org):
+    variant = VariantFactory(organization=org)
+
+    response = manager_client.put(detail(variant), {"sku": "X"})
+
+    assert response.status_code == 400
+    assert "price" in response.json()["errors"]

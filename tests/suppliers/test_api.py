@@ -132,3 +132,13 @@ def test_deleting_a_supplier_with_purchase_orders_is_409_protected_and_says_why(
     assert response.json()["code"] == "protected"
     assert response.json()["detail"] == 'Supplier "Acme" cannot be deleted: 2 purchase orders still refer to it.'
     assert Supplier.objects.filter(pk=supplier.pk).exists()
+
+
+def test_put_replaces_a_supplier(manager_client, org):
+    supplier = SupplierFactory(organization=org, name="Old", notes="old")
+
+    response = manager_client.put(detail(supplier), {"name": "New"})
+
+    assert response.status_code == 200
+    supplier.refresh_from_db()
+    assert supplier.name == "New"
