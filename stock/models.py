@@ -183,3 +183,71 @@ class TransferItem(models.Model):
 
     def __str__(self):
         return f"{self.quantity} × {self.variant_id}"
+
+
+class LowStockAlert(models.Model):
+    """A stock level at or below its effective reorder level, from the job run that saw it drop to the one that saw
+    it rise above.
+
+    Opened and closed only by `stock.alerts.low_stock_alerts_refresh`, in bulk. At most one open alert per level
+    (a partial unique constraint), so two runs at once cannot open it twice; a level that recovers and drops again
+    gets a new alert.
+    """
+
+    organization = models.ForeignKey("users.Organization", on_delete=models.CASCADE, related_name="+")
+    level = models.ForeignKey(StockLevel, on_delete=models.CASCADE, related_name="low_stock_alerts")
+    quantity_at_open = models.IntegerField()
+    reorder_level_at_open = models.PositiveIntegerField()
+    opened_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["level"], condition=Q(closed_at__isnull=True), name="low_stock_alert_one_open_per_level"
+            ),
+            models.CheckConstraint(
+                condition=Q(closed_at__isnull=True) | Q(closed_at__gte=models.F("opened_at")),
+                name="low_stock_alert_closes_after_opening",
+            ),
+        ]
+        indexes = [models.Index(fields=["organization", "-id"])]
+
+    def __str__(self):
+        state = "open" if self.closed_at is None else "closed"
+        return f"Low stock alert {self.pk} on level {self.level_id} ({state})"
+
+
+class LowStockDigestState(models.TextChoices):
+    PENDING = "pending", "Pending"  # claimed; sending, or interrupted while sending
+    SENT = "sent", "Sent"
+
+
+class LowStockDigest(models.Model):
+    """The delivery log of the low-stock e-mail: one row per recipient and (UTC) day.
+
+    A run claims the row (a unique insert, state `pending`) before sending and marks it `sent` after; the unique
+    constraint is what keeps a second run, a retry or a second beat from e-mailing the same person twice that day.
+    """
+
+    organization = models.ForeignKey("users.Organization", on_delete=models.CASCADE, related_name="+")
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    state = models.CharField(max_length=16, choices=LowStockDigestState.choices, default=LowStockDigestState.PENDING)
+    email = models.EmailField()
+    subject = models.CharField(max_length=255)
+    alert_count = models.PositiveIntegerField()
+    claimed_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-day", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["recipient", "day"], name="low_stock_digest_one_per_recipient_day"),
+            models.CheckConstraint(condition=Q(state__in=["pending", "sent"]), name="low_stock_digest_state_valid"),
+        ]
+        indexes = [models.Index(fields=["organization", "-day"])]
+
+    def __str__(self):
+        return f"Low-stock digest for {self.recipient_id} on {self.day} ({self.state})"
