@@ -34,7 +34,7 @@ class SalesOrderSerializer(serializers.Serializer):
     warehouse = serializers.IntegerField(source="warehouse_id", read_only=True)
     warehouse_name = serializers.CharField(source="warehouse.name", read_only=True)
     customer_name = serializers.CharField(read_only=True)
-    customer_email = serializers.EmailField(read_only=True)
+    customer_email = serializers.CharField(read_only=True)  # may be blank: not documented as format "email"
     notes = serializers.CharField(read_only=True)
     status = serializers.ChoiceField(choices=SalesOrderStatus.choices, read_only=True)
     rejection_reason = serializers.CharField(read_only=True)
@@ -60,7 +60,7 @@ class SalesOrderItemInputSerializer(serializers.Serializer):
 class SalesOrderCreateSerializer(serializers.Serializer):
     warehouse = OrganizationPrimaryKeyRelatedField(queryset=Warehouse.objects.all())
     customer_name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-    customer_email = serializers.EmailField(required=False, allow_blank=True, default="")
+    customer_email = serializers.EmailField(required=False, allow_blank=True)
     notes = serializers.CharField(required=False, allow_blank=True, default="")
     status = serializers.ChoiceField(
         choices=CREATABLE_STATUS_CHOICES,

@@ -113,7 +113,7 @@ class SalesOrderViewSet(
             lines=[services.OrderLine(**item) for item in data["items"]],
             status=data.get("status"),
             customer_name=data["customer_name"],
-            customer_email=data["customer_email"],
+            customer_email=data.get("customer_email", ""),
             notes=data["notes"],
         )
         return self._respond(order, status.HTTP_201_CREATED)
