@@ -4,9 +4,12 @@
     .venv/bin/python bench/ledger_contention.py --endpoint sales-orders  # sell with sales orders instead
     .venv/bin/python bench/ledger_contention.py --stock 500              # stock runs out mid-run: refusals too
     .venv/bin/python bench/ledger_contention.py --small                  # 4 threads, 3 s: a smoke run
+    .venv/bin/python bench/ledger_contention.py --keep-database --database-url postgres://.../stockroom_bench_full
+                                                                         # next to generate_bench_data's million rows
 
 It drops and re-creates its own PostgreSQL database (`stockroom_bench` by default; `--database-url`), migrates it,
 creates an organization, an admin, a warehouse and two variants with opening stock through the ledger, then:
+(`--keep-database` keeps the database and its data, and adds an organization with names of its own for this run.)
 
 1. HTTP: starts gunicorn on 127.0.0.1 (a free port, `THROTTLE_USER_RATE` very high) and runs `--threads` client
    threads (stdlib `http.client`, one keep-alive connection each) that sell one unit of the same SKU per request
@@ -54,7 +57,9 @@ def main() -> int:
     parser.add_argument("--worker-threads", type=int, default=4, help="threads per gunicorn worker (gthread)")
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL))
     parser.add_argument("--small", action="store_true", help="4 threads, 3 s, 1 worker: a smoke run")
+    parser.add_argument("--keep-database", action="store_true", help="use the database as it is (add, drop nothing)")
     parser.add_argument("--setup", action="store_true", help=argparse.SUPPRESS)  # child process mode
+    parser.add_argument("--tag", default="", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.small:
         args.threads, args.duration, args.workers, args.worker_threads = 4, 3.0, 1, 4
@@ -75,14 +80,29 @@ def main() -> int:
 
     if args.setup:
         os.environ.update(env)
-        print(json.dumps(setup_data(args.stock)))
+        print(json.dumps(setup_data(args.stock, args.tag)))
         return 0
 
-    print(f"database {args.database_url}: re-creating and migrating ...", flush=True)
-    recreate_database(args.database_url)
+    tag = ""
+    if args.keep_database:
+        tag = time.strftime("%Y%m%d%H%M%S")
+        print(f"database {args.database_url}: kept; migrating ...", flush=True)
+    else:
+        print(f"database {args.database_url}: re-creating and migrating ...", flush=True)
+        recreate_database(args.database_url)
     subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
     out = subprocess.run(
-        [sys.executable, __file__, "--setup", "--stock", str(args.stock), "--database-url", args.database_url],
+        [
+            sys.executable,
+            __file__,
+            "--setup",
+            "--stock",
+            str(args.stock),
+            "--database-url",
+            args.database_url,
+            "--tag",
+            tag,
+        ],
         cwd=ROOT,
         env=env,
         check=True,
@@ -90,6 +110,8 @@ def main() -> int:
         text=True,
     )
     ids = json.loads(out.stdout.strip().splitlines()[-1])
+    global USERNAME
+    USERNAME = ids["username"]
 
     load_before = os.getloadavg()
     port = free_port()
@@ -134,6 +156,15 @@ def main() -> int:
     if http_result.errors_sample:
         print("unexpected responses (sample):", *http_result.errors_sample[:5], sep="\n  ")
     failed = http_result.oversold or raw_result.oversold or http_result.server_errors or integrity.returncode != 0
+    figures = {
+        "ops_ratio": http_result.sold / raw_result.sold if raw_result.sold else None,
+        "http_ops": http_result.sold / args.duration,
+        "raw_ops": raw_result.sold / args.duration,
+        "oversold": http_result.oversold + raw_result.oversold,
+        "5xx": http_result.server_errors,
+        "integrity_exit": integrity.returncode,
+    }
+    print("BENCH_RESULT " + json.dumps(figures))  # one line for bench/run.py
     return 1 if failed else 0
 
 
@@ -149,7 +180,7 @@ def recreate_database(url: str) -> None:
         connection.execute(f'CREATE DATABASE "{name}"')
 
 
-def setup_data(stock: int) -> dict:
+def setup_data(stock: int, tag: str = "") -> dict:
     """(Child process, Django set up.) An organization, an admin, a warehouse, two SKUs with opening stock."""
     sys.path.insert(0, str(ROOT))
     import django
@@ -164,8 +195,9 @@ def setup_data(stock: int) -> dict:
     from users.models import Organization, User
     from warehouses.models import Warehouse
 
-    organization = Organization.objects.create(name="Ledger Bench")
-    admin = User.objects.create_user(USERNAME, f"{USERNAME}@example.com", PASSWORD)
+    username = f"ledger_{tag}" if tag else USERNAME
+    organization = Organization.objects.create(name=f"Ledger Bench {tag}".strip())
+    admin = User.objects.create_user(username, f"{username}@example.com", PASSWORD)
     admin.organization, admin.role = organization, Role.ADMIN
     admin.save()
     warehouse = Warehouse.objects.create(organization=organization, name="Bench", code="BENCH")
@@ -182,10 +214,14 @@ def setup_data(stock: int) -> dict:
         reason=Reason.OPENING,
         by=admin,
     )
-    levels = {level.variant.sku: level.pk for level in StockLevel.objects.select_related("variant")}
+    levels = {
+        level.variant.sku: level.pk
+        for level in StockLevel.objects.filter(organization=organization).select_related("variant")
+    }
     return {
         "organization": organization.pk,
         "user": admin.pk,
+        "username": username,
         "warehouse": warehouse.pk,
         "http_variant": variants[HTTP_SKU].pk,
         "raw_variant": variants[RAW_SKU].pk,

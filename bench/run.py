@@ -1,0 +1,702 @@
+"""Stockroom benchmarks at scale: `make bench` (full scale) and `make bench-smoke` (small scale, for CI).
+
+    .venv/bin/python bench/run.py            # 10,000 products, 1,000,000 movements: about 15 minutes on 2 cores
+    .venv/bin/python bench/run.py --small    # 500 products, 50,000 movements: a couple of minutes
+    .venv/bin/python bench/run.py --reuse    # keep the generated database of a previous run of the same scale
+
+Steps, each printing one table:
+
+0. data: drop and re-create the PostgreSQL database (`stockroom_bench_full`, or `stockroom_bench_smoke` with
+   `--small`), migrate it, and fill it with `manage.py generate_bench_data`.
+1. indexes: `EXPLAIN ANALYZE` of the SQL every list route runs for each of its filters and orderings, on the
+   generated data; sequential scans and big sorts on the big tables are flagged.
+2. lists: `/api/products/`, `/api/stock-levels/`, `/api/stock-movements/` (pages of 50, with filters) through
+   gunicorn, next to the raw baseline (`bench/raw_app.py`: the same SQL with psycopg, serialised with orjson, under
+   the same gunicorn settings), in alternating rounds so both see the same machine.
+3. dashboard: `/api/dashboard/`, `/api/dashboard/sales/`, `/api/dashboard/trends/` (uncached) against the same SQL.
+4. contention: `bench/ledger_contention.py` on this database (one hot SKU, N clients, HTTP vs raw SQL).
+5. low-stock job: `stock.tasks.send_low_stock_alerts` over every level: seconds and queries.
+6. reports: `bench/report_size.py` (the monthly movement report at 100,000 movements, PDF and CSV).
+7. summary: every target as a ratio measured in this run.
+
+The load generator is a small threaded client (stdlib `http.client`, a bounded number of requests): on two cores
+shared by the server, the database and the client, a client that costs little per request matters more than the
+features of locust, and it needs nothing installed. Both servers run gunicorn sync workers: each request is accepted
+by whichever worker is free (no keep-alive, so a connection per request, on both sides alike). The exit status is 0
+whatever the timings (the benchmark reports; it does not judge); it is 1 only when a step fails to run.
+"""
+
+import argparse
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+BASE_URL = os.environ.get("BENCH_DATABASE_BASE", "postgres://postgres@127.0.0.1:5432")
+USERNAME, PASSWORD = "bench_admin", "bench-password"
+
+SCALES = {
+    "full": {
+        "database": "stockroom_bench_full",
+        "generate": ["--products", "10000", "--variants-per-product", "2", "--warehouses", "5"],
+        "movements": 1_000_000,
+        "list_requests": 240,  # per endpoint and side (API, raw)
+        "dashboard_requests": 24,
+        "rounds": 4,
+        "contention": ["--threads", "16", "--duration", "20"],
+        "report": [],
+    },
+    "small": {
+        "database": "stockroom_bench_smoke",
+        "generate": ["--products", "500", "--variants-per-product", "2", "--warehouses", "5"],
+        "movements": 50_000,
+        "list_requests": 40,
+        "dashboard_requests": 8,
+        "rounds": 2,
+        "contention": ["--threads", "4", "--duration", "3", "--workers", "1"],
+        "report": ["--small"],
+    },
+}
+TARGETS = {"lists": 2.5, "dashboard": 1.5, "contention": 0.5, "lowstock_seconds": 5.0}
+LIST_LABELS = {
+    "products": "/api/products/",
+    "stock_levels": "/api/stock-levels/",
+    "stock_movements": "/api/stock-movements/",
+    "dashboard_overview": "/api/dashboard/",
+    "dashboard_sales": "/api/dashboard/sales/",
+    "dashboard_trends": "/api/dashboard/trends/",
+}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--small", action="store_true", help="small scale (CI smoke run)")
+    parser.add_argument("--reuse", action="store_true", help="keep the database of a previous run of this scale")
+    parser.add_argument("--database", help="database name (default: stockroom_bench_full / stockroom_bench_smoke)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers, for the API and for the baseline")
+    parser.add_argument("--concurrency", type=int, default=2, help="client threads during the list/dashboard steps")
+    parser.add_argument("--requests", type=int, help="requests per list endpoint and side")
+    parser.add_argument(
+        "--steps",
+        default="indexes,lists,dashboard,contention,lowstock,reports",
+        help="comma-separated steps to run after the data step",
+    )
+    parser.add_argument("--out", default=os.environ.get("BENCH_OUT", "/tmp/stockroom-bench"), help="output folder")
+    args = parser.parse_args()
+    scale = SCALES["small" if args.small else "full"]
+    if args.requests:
+        scale["list_requests"] = args.requests
+    database = args.database or scale["database"]
+    url = f"{BASE_URL}/{database}"
+    out = Path(args.out) / ("small" if args.small else "full")
+    out.mkdir(parents=True, exist_ok=True)
+    steps = [step.strip() for step in args.steps.split(",") if step.strip()]
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "STOCKROOM_ALLOW_DEV_KEY": "true",
+        "DEBUG": "false",
+        "LOG_LEVEL": "WARNING",
+        "THROTTLE_USER_RATE": "1000000/min",
+        "THROTTLE_ANON_RATE": "1000000/min",
+        "THROTTLE_LOGIN_RATE": "100000/min",
+        "JWT_ACCESS_MINUTES": "120",
+        "CONN_MAX_AGE": "600",
+        "PYTHONWARNINGS": "ignore",
+    }
+    env.pop("REDIS_URL", None)  # cache: see bench/settings.py; Celery tasks run in-process
+
+    started = time.monotonic()
+    results: dict = {"scale": "small" if args.small else "full", "database": database}
+    print(f"Stockroom benchmark ({results['scale']} scale) on {database}; {os.cpu_count()} CPUs; {load()}", flush=True)
+    results["data"] = step_data(url, database, scale, env, reuse=args.reuse)
+    plan_file = out / "plan.json"
+    run_step(env, ["plan", str(plan_file)])
+    plan = json.loads(plan_file.read_text())
+
+    if "indexes" in steps:
+        results["indexes"] = step_indexes(env, out)
+    if "lists" in steps or "dashboard" in steps:
+        with Servers(env, url, plan_file, args.workers) as servers:
+            results["identical"] = check_identical(servers, plan)
+            if "lists" in steps:
+                results["lists"] = step_load(
+                    servers, plan["groups"]["lists"], scale["list_requests"], scale["rounds"], args, "lists"
+                )
+            if "dashboard" in steps:
+                results["dashboard"] = step_load(
+                    servers,
+                    plan["groups"]["dashboard"],
+                    scale["dashboard_requests"],
+                    scale["rounds"],
+                    args,
+                    "dashboard",
+                )
+    if "contention" in steps:
+        results["contention"] = step_contention(url, scale)
+    if "lowstock" in steps:
+        results["lowstock"] = step_lowstock(env)
+    if "reports" in steps:
+        results["reports"] = step_reports(scale)
+    results["minutes"] = round((time.monotonic() - started) / 60, 1)
+    summary(results)
+    (out / "results.json").write_text(json.dumps(results, indent=2, default=str))
+    print(f"\nWhole run: {results['minutes']} min; {load()}; results in {out}/results.json", flush=True)
+    return 0
+
+
+# --- Helpers --------------------------------------------------------------------------------------------------------
+
+
+def load() -> str:
+    return "load average " + " ".join(f"{value:.1f}" for value in os.getloadavg())
+
+
+def heading(title: str) -> None:
+    print(f"\n== {title}  ({load()})", flush=True)
+
+
+def table(headers: list[str], rows: list[list], align: str | None = None) -> None:
+    """A Markdown table (pastes into bench/README.md as is)."""
+    align = align or "l" + "r" * (len(headers) - 1)
+    print("| " + " | ".join(headers) + " |")
+    print("|" + "|".join("---:" if a == "r" else "---" for a in align) + "|")
+    for row in rows:
+        print("| " + " | ".join(str(cell) for cell in row) + " |")
+    sys.stdout.flush()
+
+
+def run_step(env, arguments: list[str]) -> dict:
+    """Run `bench/steps.py` with these arguments; its last stdout line is JSON."""
+    done = subprocess.run(
+        [PY, str(ROOT / "bench" / "steps.py"), *arguments], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    if done.returncode != 0:
+        sys.stderr.write(done.stdout[-3000:] + done.stderr[-5000:])
+        raise RuntimeError(f"bench/steps.py {arguments[0]} failed (exit {done.returncode})")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def ratio(numerator: float, denominator: float) -> float:
+    return numerator / denominator if denominator else float("inf")
+
+
+# --- 0. Data --------------------------------------------------------------------------------------------------------
+
+
+def step_data(url: str, database: str, scale: dict, env, *, reuse: bool) -> dict:
+    import psycopg
+
+    heading(f"0. data: {database}")
+    if reuse and existing_movements(url) == scale["movements"]:
+        print(f"reusing {database} ({scale['movements']:,} movements)")
+        return {"reused": True}
+    base, _, name = url.rpartition("/")
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{name}"')
+    timings = {}
+    started = time.monotonic()
+    subprocess.run([PY, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
+    timings["migrate"] = time.monotonic() - started
+    started = time.monotonic()
+    generate = [PY, "manage.py", "generate_bench_data", *scale["generate"], "--movements", str(scale["movements"])]
+    subprocess.run(generate, cwd=ROOT, env=env, check=True)
+    timings["generate"] = time.monotonic() - started
+    started = time.monotonic()
+    integrity = subprocess.run(
+        [PY, "manage.py", "check_stock_integrity"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    timings["integrity"] = time.monotonic() - started
+    counts = table_counts(url)
+    print()
+    table(
+        ["what", "value"],
+        [
+            ["products / variants", f"{counts['catalog_product']:,} / {counts['catalog_variant']:,}"],
+            ["stock levels", f"{counts['stock_stocklevel']:,}"],
+            ["movements", f"{counts['stock_stockmovement']:,}"],
+            ["sales orders (lines)", f"{counts['sales_salesorder']:,} ({counts['sales_salesorderitem']:,})"],
+            [
+                "purchase orders (lines)",
+                f"{counts['purchases_purchaseorder']:,} ({counts['purchases_purchaseorderitem']:,})",
+            ],
+            ["adjustments", f"{counts['stock_stockadjustment']:,}"],
+            ["migrate", f"{timings['migrate']:.0f} s"],
+            ["generate_bench_data", f"{timings['generate']:.0f} s"],
+            [
+                "check_stock_integrity",
+                f"exit {integrity.returncode} in {timings['integrity']:.0f} s: "
+                + (integrity.stdout.strip() or integrity.stderr.strip())[-120:],
+            ],
+        ],
+        "lr",
+    )
+    return {"reused": False, "seconds": timings, "counts": counts, "integrity_exit": integrity.returncode}
+
+
+def existing_movements(url: str) -> int | None:
+    import psycopg
+
+    try:
+        with psycopg.connect(url, connect_timeout=5) as connection:
+            return connection.execute("SELECT count(*) FROM stock_stockmovement").fetchone()[0]
+    except psycopg.Error:
+        return None
+
+
+def table_counts(url: str) -> dict[str, int]:
+    import psycopg
+
+    tables = [
+        "catalog_product",
+        "catalog_variant",
+        "stock_stocklevel",
+        "stock_stockmovement",
+        "stock_stockadjustment",
+        "sales_salesorder",
+        "sales_salesorderitem",
+        "purchases_purchaseorder",
+        "purchases_purchaseorderitem",
+    ]
+    with psycopg.connect(url) as connection:
+        return {name: connection.execute(f"SELECT count(*) FROM {name}").fetchone()[0] for name in tables}
+
+
+# --- 1. Indexes -----------------------------------------------------------------------------------------------------
+
+
+def step_indexes(env, out: Path) -> dict:
+    heading("1. indexes: EXPLAIN ANALYZE of every filter and ordering of every list route")
+    result = run_step(env, ["indexes", str(out / "plans.json")])
+    big = result["big_tables"]
+    print(
+        "big tables (>= 50,000 rows): "
+        + (", ".join(f"{name} {rows:,}" for name, rows in sorted(big.items())) or "none at this scale")
+    )
+    rows = []
+    for row in result["rows"]:
+        rows.append(
+            [
+                row["route"],
+                row["case"],
+                row["status"],
+                row["queries"],
+                f"{row['db_ms']:.1f}",
+                row["verdict"],
+                "; ".join(row["notes"])[:150],
+            ]
+        )
+    table(
+        ["route", "filter / ordering", "status", "queries", "SQL ms", "verdict", "plan (big tables)"], rows, "llrrrll"
+    )
+    flagged = [row for row in result["rows"] if row["verdict"] == "FLAG"]
+    print(
+        f"{len(result['rows'])} cases, {len(flagged)} flagged (sequential scan of a big table that discards most of "
+        f"it, or a sort of more than 10,000 rows); full plans in {out}/plans.json"
+    )
+    return {"cases": len(result["rows"]), "flagged": [f"{row['route']} {row['case']}" for row in flagged]}
+
+
+# --- Servers --------------------------------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Servers:
+    """The API (config.wsgi) and the raw baseline (bench.raw_app) under identical gunicorn settings."""
+
+    def __init__(self, env, url: str, plan_file: Path, workers: int):
+        self.env, self.url, self.plan_file, self.workers = env, url, plan_file, workers
+        self.processes = []
+
+    def _start(self, app: str, extra_env: dict) -> int:
+        port = free_port()
+        command = [
+            str(Path(PY).parent / "gunicorn"),
+            app,
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(self.workers),
+            "--worker-class",
+            "sync",
+            "--log-level",
+            "warning",
+            "--timeout",
+            "120",
+        ]
+        self.processes.append(subprocess.Popen(command, cwd=ROOT, env={**self.env, **extra_env}))
+        wait_until_up(port, "/api/health/" if app.startswith("config") else "/")
+        return port
+
+    def __enter__(self):
+        self.api = self._start("config.wsgi:application", {})
+        self.raw = self._start(
+            "bench.raw_app:application", {"BENCH_PLAN": str(self.plan_file), "BENCH_RAW_DSN": self.url}
+        )
+        self.token = login(self.api)
+        return self
+
+    def __exit__(self, *exc):
+        for process in self.processes:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in self.processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def wait_until_up(port: int, path: str, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            connection.request("GET", path)
+            connection.getresponse().read()
+            return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError(f"nothing answered on port {port} within {timeout:g} s")
+
+
+def login(port: int) -> str:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    body = json.dumps({"username": USERNAME, "password": PASSWORD})
+    connection.request("POST", "/api/auth/login/", body, {"Content-Type": "application/json"})
+    response = connection.getresponse()
+    data = json.loads(response.read())
+    if response.status != 200:
+        raise RuntimeError(f"login failed: {response.status} {data}")
+    return data["access"]
+
+
+def fetch(port: int, url: str, token: str | None = None) -> tuple[int, bytes]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    connection.request("GET", url, headers={"Authorization": f"Bearer {token}"} if token else {})
+    response = connection.getresponse()
+    return response.status, response.read()
+
+
+def _comparable(body):
+    if isinstance(body, dict):
+        return {key: value for key, value in body.items() if key not in ("next", "previous")}
+    return body
+
+
+def check_identical(servers: Servers, plan: dict) -> dict:
+    """Every URL once from each side: the bodies must be the same (page links aside)."""
+    urls = [url for group in plan["groups"].values() for urls in group.values() for url in urls]
+    different, sizes = [], {}
+    for url in urls:
+        api_status, api_body = fetch(servers.api, url, servers.token)
+        raw_status, raw_body = fetch(servers.raw, url)
+        sizes[url] = (len(api_body), len(raw_body))
+        if (
+            api_status != 200
+            or raw_status != 200
+            or _comparable(json.loads(api_body)) != _comparable(json.loads(raw_body))
+        ):
+            different.append(url)
+            (Path("/tmp") / "stockroom-bench-different.json").write_text(
+                json.dumps({"url": url, "api": json.loads(api_body), "raw": json.loads(raw_body)}, indent=1)
+            )
+    print(
+        f"\nresponses compared (API vs raw baseline, page links aside): {len(urls) - len(different)} of {len(urls)} "
+        "identical" + (f"; different: {', '.join(different)}" if different else "")
+    )
+    return {"urls": len(urls), "different": different, "sizes": sizes}
+
+
+# --- 2, 3. Load -----------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Sample:
+    latencies: list = field(default_factory=list)
+    seconds: float = 0.0  # wall time of the batches
+    errors: int = 0
+    bytes: int = 0
+    error_sample: list = field(default_factory=list)
+
+    def p(self, percentile: float) -> float:
+        if not self.latencies:
+            return 0.0
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(len(ordered) * percentile / 100))] * 1000
+
+    @property
+    def rate(self) -> float:
+        return len(self.latencies) / self.seconds if self.seconds else 0.0
+
+
+def run_batch(port: int, token: str | None, urls: list[str], count: int, concurrency: int, sample: Sample) -> None:
+    """`count` GETs cycling through `urls` from `concurrency` threads (each with a keep-alive connection)."""
+    lock = threading.Lock()
+    state = {"next": 0}
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    results = [Sample() for _ in range(concurrency)]
+
+    def worker(result: Sample) -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        while True:
+            with lock:
+                index = state["next"]
+                if index >= count:
+                    break
+                state["next"] += 1
+            url = urls[index % len(urls)]
+            started = time.perf_counter()
+            try:
+                connection.request("GET", url, headers=headers)
+                response = connection.getresponse()
+                body = response.read()
+            except (OSError, http.client.HTTPException) as error:
+                connection.close()
+                result.errors += 1
+                result.error_sample.append(f"{url}: {error!r}")
+                continue
+            result.latencies.append(time.perf_counter() - started)
+            result.bytes += len(body)
+            if response.status != 200:
+                result.errors += 1
+                result.error_sample.append(f"{url}: {response.status} {body[:120]!r}")
+        connection.close()
+
+    threads = [threading.Thread(target=worker, args=(result,), daemon=True) for result in results]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    sample.seconds += time.perf_counter() - started
+    for result in results:
+        sample.latencies += result.latencies
+        sample.errors += result.errors
+        sample.bytes += result.bytes
+        sample.error_sample += result.error_sample[:3]
+
+
+def step_load(servers: Servers, groups: dict, requests: int, rounds: int, args, name: str) -> dict:
+    title = {
+        "lists": "2. lists: pages of 50, with filters; API through gunicorn vs the raw baseline (same SQL)",
+        "dashboard": "3. dashboard (uncached): API through gunicorn vs the raw baseline (same SQL)",
+    }[name]
+    heading(title)
+    print(
+        f"{requests} requests per endpoint and side in {rounds} alternating rounds, {args.concurrency} client "
+        f"threads, gunicorn {args.workers} sync workers each",
+        flush=True,
+    )
+    target = TARGETS["lists" if name == "lists" else "dashboard"]
+    rows, figures = [], {}
+    for shape, urls in groups.items():
+        # Warm both sides: every worker's connection, code and plans in the database's cache.
+        run_batch(servers.api, servers.token, urls, len(urls) * 2, args.concurrency, Sample())
+        run_batch(servers.raw, None, urls, len(urls) * 2, args.concurrency, Sample())
+        api, raw = Sample(), Sample()
+        per_round = max(1, requests // rounds)
+        for _ in range(rounds):
+            run_batch(servers.api, servers.token, urls, per_round, args.concurrency, api)
+            run_batch(servers.raw, None, urls, per_round, args.concurrency, raw)
+        p50_ratio = ratio(api.p(50), raw.p(50))
+        figures[shape] = {
+            "urls": len(urls),
+            "api": {"rps": api.rate, "p50": api.p(50), "p99": api.p(99), "errors": api.errors},
+            "raw": {"rps": raw.rate, "p50": raw.p(50), "p99": raw.p(99), "errors": raw.errors},
+            "p50_ratio": p50_ratio,
+            "kb": api.bytes / max(len(api.latencies), 1) / 1024,
+            "errors": api.error_sample[:3] + raw.error_sample[:3],
+        }
+        rows.append(
+            [
+                LIST_LABELS[shape],
+                len(urls),
+                f"{api.rate:.1f}",
+                f"{api.p(50):.1f}",
+                f"{api.p(99):.1f}",
+                f"{raw.rate:.1f}",
+                f"{raw.p(50):.1f}",
+                f"{raw.p(99):.1f}",
+                f"{p50_ratio:.2f}×",
+                f"≤ {target}× {'ok' if p50_ratio <= target else 'MISSED'}",
+                f"{api.bytes / max(len(api.latencies), 1) / 1024:.1f}",
+                api.errors + raw.errors,
+            ]
+        )
+    table(
+        [
+            "endpoint",
+            "URLs",
+            "API req/s",
+            "API p50 ms",
+            "API p99 ms",
+            "raw req/s",
+            "raw p50 ms",
+            "raw p99 ms",
+            "p50 API/raw",
+            "target",
+            "KB/resp",
+            "errors",
+        ],
+        rows,
+        "lrrrrrrrrlrr",
+    )
+    for shape, figure in figures.items():
+        for error in figure["errors"]:
+            print(f"  {shape}: {error}")
+    return figures
+
+
+# --- 4. Contention --------------------------------------------------------------------------------------------------
+
+
+def step_contention(url: str, scale: dict) -> dict:
+    heading("4. contention: one hot SKU sold through the API vs raw SQL, on this database")
+    done = subprocess.run(
+        [PY, str(ROOT / "bench" / "ledger_contention.py"), "--keep-database", "--database-url", url]
+        + scale["contention"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    text = done.stdout
+    print(text.strip()[-3000:])
+    if done.returncode not in (0, 1):
+        print(done.stderr[-3000:])
+        return {"failed": done.returncode}
+    figures = {"exit": done.returncode}
+    for line in text.splitlines():
+        if line.startswith("BENCH_RESULT "):
+            figures.update(json.loads(line.removeprefix("BENCH_RESULT ")))
+    return figures
+
+
+# --- 5. Low-stock job -----------------------------------------------------------------------------------------------
+
+
+def step_lowstock(env) -> dict:
+    heading("5. low-stock job over every stock level")
+    result = run_step(env, ["lowstock"])
+    if "skipped" in result:
+        print(f"skipped: {result['skipped']}")
+        return result
+    target = TARGETS["lowstock_seconds"]
+    table(
+        ["job", "levels", "low levels", "seconds", "queries", "e-mails", "target"],
+        [
+            [
+                "send_low_stock_alerts",
+                f"{result['levels']:,}",
+                f"{result['low_levels']:,}",
+                f"{result['seconds']:.2f}",
+                result["queries"],
+                result["emails"],
+                f"≤ {target:g} s {'ok' if result['seconds'] <= target else 'MISSED'}",
+            ]
+        ],
+        "lrrrrrl",
+    )
+    return result
+
+
+# --- 6. Reports -----------------------------------------------------------------------------------------------------
+
+
+def step_reports(scale: dict) -> dict:
+    heading("6. reports: the monthly stock-movement report (bench/report_size.py)")
+    done = subprocess.run(
+        [PY, str(ROOT / "bench" / "report_size.py"), *scale["report"]], cwd=ROOT, capture_output=True, text=True
+    )
+    lines = [line for line in done.stdout.splitlines() if line.startswith("|") or "load average" in line]
+    print("\n".join(lines) if lines else done.stdout[-2000:] + done.stderr[-2000:])
+    return {"exit": done.returncode, "table": lines}
+
+
+# --- 7. Summary -----------------------------------------------------------------------------------------------------
+
+
+def summary(results: dict) -> None:
+    heading("7. summary: targets, as ratios measured side by side in this run")
+    rows = []
+    for group in ("lists", "dashboard"):
+        target = TARGETS[group]
+        for shape, figure in results.get(group, {}).items():
+            value = figure["p50_ratio"]
+            rows.append(
+                [
+                    f"{LIST_LABELS[shape]} p50 / raw p50",
+                    f"{value:.2f}×",
+                    f"≤ {target}×",
+                    "ok" if value <= target else f"MISSED by {value / target - 1:.0%}",
+                ]
+            )
+    contention = results.get("contention") or {}
+    if "ops_ratio" in contention:
+        ok = contention["ops_ratio"] >= TARGETS["contention"] and not contention["oversold"] and not contention["5xx"]
+        rows.append(
+            [
+                "contention ops/s API / raw (oversold, 5xx)",
+                f"{contention['ops_ratio']:.0%} ({contention['oversold']}, {contention['5xx']})",
+                "≥ 50% (0, 0)",
+                "ok" if ok else "MISSED",
+            ]
+        )
+    lowstock = results.get("lowstock") or {}
+    if "seconds" in lowstock:
+        ok = lowstock["seconds"] <= TARGETS["lowstock_seconds"]
+        rows.append(
+            [
+                "low-stock job (queries)",
+                f"{lowstock['seconds']:.2f} s ({lowstock['queries']} queries)",
+                "≤ 5 s, queries independent of levels",
+                "ok" if ok else "MISSED",
+            ]
+        )
+    elif "skipped" in lowstock:
+        rows.append(["low-stock job", "skipped", "≤ 5 s", lowstock["skipped"]])
+    indexes = results.get("indexes")
+    if indexes:
+        rows.append(
+            [
+                "list filters/orderings flagged by EXPLAIN",
+                f"{len(indexes['flagged'])} of {indexes['cases']}",
+                "0",
+                "ok" if not indexes["flagged"] else "see step 1 and bench/README.md",
+            ]
+        )
+    identical = results.get("identical")
+    if identical:
+        rows.append(
+            [
+                "raw baseline answers the same bodies",
+                f"{identical['urls'] - len(identical['different'])} of {identical['urls']}",
+                "all",
+                "ok" if not identical["different"] else "DIFFERENT",
+            ]
+        )
+    reports = results.get("reports")
+    if reports:
+        rows.append(["reports (PDF ≤ 20 s, CSV ≤ 3 s)", "see step 6", "", "ok" if reports["exit"] == 0 else "MISSED"])
+    table(["figure", "measured", "target", "verdict"], rows, "lrll")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
