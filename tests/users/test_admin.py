@@ -1,10 +1,13 @@
 import pytest
+from django.contrib.admin.sites import site
 from django.test import Client
 from django.urls import reverse
+from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
 from core.roles import Role
 from tests.users.factories import PromotionRequestFactory, UserFactory
-from users.models import UserStatus
+from users.models import User, UserStatus
+from users.services import user_tokens_issue
 
 pytestmark = pytest.mark.django_db
 
@@ -52,3 +55,29 @@ def test_admin_action_approves_only_pending_users(site_client, org, staff):
     pending.refresh_from_db()
     assert (pending.status, pending.is_active) == (UserStatus.ACTIVE, True)
     assert "Approved 1 pending user" in response.content.decode()
+
+
+class _Form:
+    def __init__(self, changed):
+        self.changed_data = changed
+
+
+def test_unticking_active_in_the_admin_dismisses_and_revokes_tokens(staff, rf):
+    user_tokens_issue(user=staff)
+    model_admin = site._registry[User]
+    staff.is_active = False
+
+    model_admin.save_model(rf.post("/"), staff, _Form(["is_active"]), change=True)
+
+    staff.refresh_from_db()
+    assert (staff.status, staff.is_active) == (UserStatus.DISMISSED, False)
+    assert not OutstandingToken.objects.filter(user=staff, blacklistedtoken__isnull=True).exists()
+
+
+def test_setting_status_dismissed_in_the_admin_deactivates(staff, rf):
+    staff.status = UserStatus.DISMISSED
+
+    site._registry[User].save_model(rf.post("/"), staff, _Form(["status"]), change=True)
+
+    staff.refresh_from_db()
+    assert staff.is_active is False
