@@ -1,7 +1,9 @@
 import logging
+import smtplib
 
 from celery import shared_task
 
+from stock.alerts import low_stock_job_run
 from stock.selectors import stock_integrity_report
 
 logger = logging.getLogger("stockroom.stock.integrity")
@@ -24,3 +26,24 @@ def check_stock_integrity() -> dict:
         "movements_checked": report.movements_checked,
         "differences": [str(problem) for problem in report.problems],
     }
+
+
+@shared_task(
+    name="stock.tasks.send_low_stock_alerts",  # the name CELERY_BEAT_SCHEDULE["low-stock-digest"] sends
+    autoretry_for=(smtplib.SMTPException, ConnectionError, OSError),
+    retry_backoff=True,  # 1 s, 2 s, 4 s, ... with jitter
+    retry_backoff_max=600,
+    max_retries=10,
+)
+def send_low_stock_alerts() -> dict:
+    """Daily (beat): refresh the low-stock alerts and e-mail each manager and admin their digest of the day.
+
+    Safe to run twice and to retry: a digest already sent today is not sent again (see `stock.alerts`). When some
+    e-mails fail, the others are still sent and the first error is raised, so Celery retries with backoff; the
+    retry sends only what is still missing.
+    """
+    result = low_stock_job_run()
+    if result.failures:
+        _, error = result.failures[0]
+        raise error
+    return result.as_dict()
