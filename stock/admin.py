@@ -7,7 +7,16 @@ services keep the ledger exact.
 
 from django.contrib import admin
 
-from stock.models import StockAdjustment, StockLevel, StockMovement, Transfer, TransferItem
+from stock.models import (
+    LowStockAlert,
+    LowStockDigest,
+    LowStockDigestState,
+    StockAdjustment,
+    StockLevel,
+    StockMovement,
+    Transfer,
+    TransferItem,
+)
 
 
 class _ReadOnlyAdmin(admin.ModelAdmin):
@@ -121,3 +130,57 @@ class TransferAdmin(_ReadOnlyAdmin):
     list_select_related = ["source_warehouse", "destination_warehouse", "requested_by", "decided_by"]
     date_hierarchy = "created_at"
     inlines = [TransferItemInline]
+
+
+@admin.register(LowStockAlert)
+class LowStockAlertAdmin(_ReadOnlyAdmin):
+    """Opened and closed by the low-stock job only."""
+
+    list_display = [
+        "id",
+        "sku",
+        "warehouse",
+        "quantity_at_open",
+        "reorder_level_at_open",
+        "opened_at",
+        "closed_at",
+        "is_open",
+    ]
+    list_filter = [("closed_at", admin.EmptyFieldListFilter), "organization", "level__warehouse", "opened_at"]
+    search_fields = ["level__variant__sku", "level__variant__product__name", "level__warehouse__name"]
+    list_select_related = ["level__variant", "level__warehouse"]
+    date_hierarchy = "opened_at"
+
+    @admin.display(description="SKU", ordering="level__variant__sku")
+    def sku(self, alert):
+        return alert.level.variant.sku
+
+    @admin.display(description="warehouse", ordering="level__warehouse__name")
+    def warehouse(self, alert):
+        return alert.level.warehouse
+
+    @admin.display(description="open", boolean=True)
+    def is_open(self, alert):
+        return alert.closed_at is None
+
+
+@admin.register(LowStockDigest)
+class LowStockDigestAdmin(admin.ModelAdmin):
+    """The delivery log. Read-only, except that a digest left `pending` by an interrupted run may be deleted: the
+    next run (or `manage.py send_low_stock_alerts`) then sends it again.
+    """
+
+    list_display = ["day", "recipient", "email", "state", "alert_count", "subject", "claimed_at", "sent_at"]
+    list_filter = ["state", "day", "organization"]
+    search_fields = ["recipient__username", "email", "subject"]
+    list_select_related = ["recipient"]
+    date_hierarchy = "day"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return obj is None or obj.state == LowStockDigestState.PENDING
