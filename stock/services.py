@@ -2,9 +2,10 @@
 
 Every change of a `StockLevel.quantity` in the code base goes through `stock_apply` (or its thin wrappers), which
 runs in one transaction, locks the affected levels in primary-key order, checks every line before writing any,
-and writes one `StockMovement` per line with the balance right after it. Callers lock their own document row
-(order, transfer) *before* calling here, and call here once per transaction, so locks are always taken in the
-order document → levels.
+and writes one `StockMovement` per line with the balance right after it. A change of a single level (every
+one-line sale or adjustment) takes its lock, check and change in one conditional `UPDATE ... RETURNING`, which is
+the same lock taken one round trip sooner. Callers lock their own document row (order, transfer) *before* calling
+here, and call here once per transaction, so locks are always taken in the order document → levels.
 
 Below the ledger: the workflows this app owns (adjustments, transfers, a level's reorder override), each a thin
 layer of rules over one ledger call.
