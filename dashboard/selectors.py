@@ -179,7 +179,7 @@ def dashboard_overview(*, scope: DashboardScope) -> dict:
     )
     counts["low_stock"] = figures["low_stock"]
 
-    analytics = list(_category_values(scope, at_cost))
+    analytics = list(_category_values(scope))
     if figures["uncategorized_levels"]:
         analytics.append(
             {"category": None, "category_name": UNCATEGORIZED, "total_value": figures["uncategorized_value"]}
@@ -217,21 +217,21 @@ def _catalog_counts(organization_id: int, warehouses: QuerySet, today: dt.date) 
     return dict(row)
 
 
-def _category_values(scope: DashboardScope, at_cost) -> QuerySet:
-    """Every category of the organization with the cost value of its stock in scope, highest first."""
-    value = (
-        _levels(scope)
-        .filter(variant__product__category_id=OuterRef("pk"))
-        .order_by()
-        .values("variant__product__category_id")
-        .annotate(value=Sum(at_cost))
-        .values("value")
-    )
+def _category_values(scope: DashboardScope) -> QuerySet:
+    """Every category of the organization with the cost value of its stock in scope, highest first.
+
+    One GROUP BY over category → products → variants → levels; the outer joins keep empty categories (at zero).
+    """
+    level = "products__variants__stock_levels__"
+    in_scope = None
+    if scope.warehouse_ids is not None:
+        in_scope = Q(**{f"{level}warehouse_id__in": sorted(scope.warehouse_ids)})
+    value = _times(F(f"{level}quantity"), "products__variants__cost")
     return (
         Category.objects.filter(organization_id=scope.organization_id)
-        .annotate(total_value=Coalesce(Subquery(value, output_field=VALUE), ZERO, output_field=VALUE))
-        .order_by("-total_value", "name", "id")
-        .values(category=F("id"), category_name=F("name"), total_value=F("total_value"))
+        .values(category=F("id"), category_name=F("name"))
+        .annotate(total_value=_money_sum(value, filter=in_scope))
+        .order_by("-total_value", "category_name", "category")
     )
 
 
