@@ -83,3 +83,15 @@ def test_a_cached_response_runs_no_query(admin_client, get, books, warehouse, ad
 
     assert response.status_code == 200
     assert len(context.captured_queries) == 0
+
+
+def test_low_stock_pages_of_5_and_100_cost_the_same_queries(admin_client, get, books, warehouse, admin, make_variant):
+    for index in range(30):
+        books.add(
+            make_variant(f"Low {index}", "1.00", "2.00", reorder_level=50), warehouse, index + 1, by=admin, day=TODAY
+        )
+
+    small = queries_of(admin_client, "/api/dashboard/low-stock/?page_size=5", get)
+    large = queries_of(admin_client, "/api/dashboard/low-stock/?page_size=100", get)
+
+    assert small == large == BUDGETS["/api/dashboard/low-stock/"]
