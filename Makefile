@@ -40,5 +40,13 @@ worker: install
 beat: install
 	$(VENV)/bin/celery -A config beat --loglevel=info
 
+# Benchmarks at scale on local PostgreSQL (postgres@127.0.0.1:5432; BENCH_DATABASE_BASE to change): see bench/README.md.
+bench: install
+	$(PY) bench/run.py $(BENCH_ARGS)
+
+# The same steps at small scale (a couple of minutes): CI runs it through bench/smoke.sh; it reports, never fails on time.
+bench-smoke: install
+	bash bench/smoke.sh
+
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles
