@@ -215,7 +215,7 @@ class ProductViewSet(_CatalogViewSet):
         url_path="variants",
         url_name="variants",
     )
-    def variants(self, request, pk=None):
+    def variants(self, request, pk=None, **kwargs):
         product = get_object_or_404(Product.objects.filter(organization=self.organization), pk=pk)
         if request.method == "POST":
             serializer = self.get_serializer(data=request.data)
@@ -245,7 +245,7 @@ class ProductViewSet(_CatalogViewSet):
         filter_backends=[],
         pagination_class=None,
     )
-    def import_csv(self, request):
+    def import_csv(self, request, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         result = services.product_import_csv(
@@ -267,7 +267,7 @@ class ProductViewSet(_CatalogViewSet):
         filter_backends=[],
         pagination_class=None,
     )
-    def export(self, request):
+    def export(self, request, **kwargs):
         rows = selectors.product_export_rows(organization=self.organization)
         response = StreamingHttpResponse(
             _csv_stream(rows, selectors.EXPORT_COLUMNS), content_type="text/csv; charset=utf-8"

@@ -282,3 +282,10 @@ def test_put_without_a_price_is_a_400(manager_client, org):
 
     assert response.status_code == 400
     assert "price" in response.json()["errors"]
+
+
+def test_format_suffix_routes_work_on_the_custom_actions(viewer_client, org):
+    product = ProductFactory(organization=org, variants=1)
+
+    assert viewer_client.get(f"/api/products/{product.pk}/variants.json").status_code == 200
+    assert viewer_client.get("/api/products/export.csv").status_code == 200
