@@ -146,7 +146,7 @@ class LowStockAlertAdmin(_ReadOnlyAdmin):
         "closed_at",
         "is_open",
     ]
-    list_filter = [("closed_at", admin.EmptyFieldListFilter), "organization", "level__warehouse", "opened_at"]
+    list_filter = [("closed_at", admin.EmptyFieldListFilter), "level__organization", "level__warehouse", "opened_at"]
     search_fields = ["level__variant__sku", "level__variant__product__name", "level__warehouse__name"]
     list_select_related = ["level__variant", "level__warehouse"]
     date_hierarchy = "opened_at"

@@ -328,6 +328,29 @@ def test_a_long_digest_lists_the_most_urgent_levels_and_counts_the_rest(org, adm
     assert "and 1 more" in message.body and "and 1 more" in html_of(message)
 
 
+def test_a_long_digest_over_several_warehouses_lists_the_most_urgent_of_all_and_counts_every_level(
+    org, admin, warehouse, other_warehouse, monkeypatch
+):
+    monkeypatch.setattr(alerts, "DIGEST_MAX_LINES", 2)
+    shortfalls = {warehouse: [5, 4, 3], other_warehouse: [9, 1]}  # units below a reorder level of 10
+    for place, below in shortfalls.items():
+        variants = [VariantFactory(organization=org, sku=f"{place.code}-{n}", reorder_level=10) for n in below]
+        stock_add(
+            organization_id=org.pk,
+            changes=[StockChange(v.pk, place.pk, 10 - n) for v, n in zip(variants, below, strict=True)],
+            reason=Reason.OPENING,
+        )
+
+    result = low_stock_job_run(now=DAY)
+
+    [message] = mail.outbox
+    assert result.open_alerts == 5
+    assert message.subject == "Low stock on 2026-03-02: 5 levels in Acme"
+    listed = [line.split()[1] for line in message.body.splitlines() if line.startswith("- ")]
+    assert listed == ["ANNEX-9", "MAIN-5"]
+    assert "and 3 more" in message.body
+
+
 # --- Failures and retries -------------------------------------------------------------------------------------------
 
 
