@@ -5,8 +5,9 @@ A level is low when `quantity <= effective reorder level` (the level's override,
 
 1. closes the open alerts of levels that rose above their reorder level and opens one for every low level without
    one — two set-based statements whatever the number of levels (`low_stock_alerts_refresh`);
-2. reads every open alert in one query (`low_stock_open_alert_rows`) and groups it per recipient in Python: each
-   manager gets the low levels of their own warehouses, each admin those of the whole organization
+2. reads the open alerts in one query — each warehouse's most urgent ones and its count, so the rows read depend on
+   the number of warehouses, not of levels (`low_stock_open_alert_list`) — and groups them per recipient in
+   Python: each manager gets the low levels of their own warehouses, each admin those of the whole organization
    (`low_stock_digests_build`);
 3. sends each digest at most once per recipient and UTC day (`low_stock_digest_send`): it claims a
    `LowStockDigest(recipient, day)` row with a unique insert, sends, then marks the row sent. A retry or a second
@@ -334,7 +335,7 @@ def low_stock_job_run(*, now: datetime | None = None) -> LowStockJobResult:
                     draft.recipient.email,
                     result.day,
                 )
-            setattr(result, outcome, getattr(result, outcome) + 1)
+            setattr(result, outcome, getattr(result, outcome) + 1)  # the outcomes name the counters
     finally:
         _close_quietly(backend)
     logger.info("Low-stock job: %s", result.as_dict())
