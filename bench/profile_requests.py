@@ -1,9 +1,10 @@
 """Profile API requests in-process, through the whole Django stack (middleware, JWT authentication, view, renderer).
 
-    DATABASE_URL=postgres://.../stockroom_bench_full .venv/bin/python bench/profile.py "/api/products/?page_size=50"
-    ... bench/profile.py --repeat 50 --sql "/api/stock-levels/?page_size=50" "/api/dashboard/"
+    DATABASE_URL=postgres://.../stockroom_bench_full .venv/bin/python bench/profile_requests.py "/api/products/"
+    ... bench/profile_requests.py --repeat 50 --sql "/api/stock-levels/?page_size=50" "/api/dashboard/"
 
-Uses pyinstrument when it is importable (`pip install pyinstrument`, or put it on PYTHONPATH), else cProfile. Prints,
+Uses pyinstrument when it is importable (`pip install pyinstrument`, or put it on PYTHONPATH), else cProfile
+(`--cpu`: cProfile on CPU time, which a loaded machine does not blur, by cumulative then own time). Prints,
 per URL: the mean time of a request, its SQL statements and the time the database spent on them, then the profile.
 The requests are authenticated with a JWT of `bench_admin` (the organization of `generate_bench_data`).
 """
@@ -22,7 +23,9 @@ def main() -> int:
     parser.add_argument("urls", nargs="+")
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--sql", action="store_true", help="print each statement of the first request")
-    parser.add_argument("--cprofile", action="store_true", help="use cProfile even when pyinstrument is there")
+    parser.add_argument(
+        "--cpu", action="store_true", help="cProfile on CPU time (not wall time), sorted by own time: the hot spots"
+    )
     args = parser.parse_args()
 
     sys.path.insert(0, str(ROOT))
@@ -53,7 +56,7 @@ def main() -> int:
         if args.sql:
             for query in queries.captured_queries:
                 print(f"  [{float(query['time']) * 1000:.1f} ms] {query['sql'][:600]}")
-        profiler = _profiler(args.cprofile)
+        profiler = _profiler(args.cpu)
         started = time.perf_counter()
         profiler.start()
         for _ in range(args.repeat):
@@ -65,9 +68,9 @@ def main() -> int:
     return 0
 
 
-def _profiler(force_cprofile: bool):
+def _profiler(cpu: bool):
     try:
-        if force_cprofile:
+        if cpu:
             raise ImportError
         from pyinstrument import Profiler
 
@@ -91,7 +94,7 @@ def _profiler(force_cprofile: bool):
 
         class _CProfile:
             def __init__(self):
-                self.profiler = cProfile.Profile()
+                self.profiler = cProfile.Profile(time.process_time) if cpu else cProfile.Profile()
 
             def start(self):
                 self.profiler.enable()
@@ -100,7 +103,9 @@ def _profiler(force_cprofile: bool):
                 self.profiler.disable()
 
             def report(self):
-                pstats.Stats(self.profiler).sort_stats("cumulative").print_stats(40)
+                stats = pstats.Stats(self.profiler)
+                stats.sort_stats("cumulative").print_stats(45)
+                stats.sort_stats("tottime").print_stats(30)
 
         return _CProfile()
 
