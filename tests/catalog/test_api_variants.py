@@ -284,8 +284,10 @@ def test_put_without_a_price_is_a_400(manager_client, org):
     assert "price" in response.json()["errors"]
 
 
-def test_format_suffix_routes_work_on_the_custom_actions(viewer_client, org):
+def test_catalog_routes_have_no_format_suffix_twins(viewer_client, org):
     product = ProductFactory(organization=org, variants=1)
 
-    assert viewer_client.get(f"/api/products/{product.pk}/variants.json").status_code == 200
-    assert viewer_client.get("/api/products/export.csv").status_code == 200
+    for url in (f"/api/products/{product.pk}/variants.json", "/api/products/export.csv", "/api/suppliers.json"):
+        response = viewer_client.get(url)
+        assert response.status_code == 404, url
+        assert response.json()["code"] == "not_found"
