@@ -3,45 +3,22 @@
 Each scenario runs several rounds: a race that is lost only sometimes still fails the test most runs.
 """
 
-import threading
 from collections import Counter
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 from django.urls import reverse
 from rest_framework.test import APIClient
 
 from core.exceptions import InvalidTransition
 from purchases.models import PurchaseOrder
 from purchases.services import ReceiptLine, purchase_order_receive
+from tests.concurrency import run_together
 from tests.purchases.ledger import on_hand, purchase_movements
 from tests.stock.invariants import assert_ledger_consistent
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 ROUNDS = 3
-
-
-def run_parallel(target, count: int) -> list:
-    """Run `target(index)` in `count` threads released together; return each one's result or exception."""
-    barrier = threading.Barrier(count)
-    results: list = [None] * count
-
-    def run(index):
-        try:
-            barrier.wait()
-            results[index] = target(index)
-        except Exception as exc:  # collected and asserted by the caller
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(index,)) for index in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 def _kinds(results) -> Counter:
@@ -52,7 +29,7 @@ def _kinds(results) -> Counter:
 def test_ten_parallel_receives_of_one_order_receive_it_once(make_order, admin, variant, variant_b, warehouse, round_):
     order = make_order([(variant, 10, "2.00"), (variant_b, 4, "5.00")], status="submitted")
 
-    results = run_parallel(lambda _: purchase_order_receive(order=order, by=admin), 10)
+    results = run_together(10, lambda _: purchase_order_receive(order=order, by=admin))
 
     assert _kinds(results) == {"PurchaseOrder": 1, "InvalidTransition": 9}, results
     order.refresh_from_db()
@@ -77,7 +54,7 @@ def test_ten_parallel_receives_over_http_mixing_post_and_patch_receive_once(
             return client.patch(detail_url, {"status": "received"}, format="json").status_code
         return client.post(receive_url, format="json").status_code
 
-    results = run_parallel(receive, 10)
+    results = run_together(10, receive)
 
     assert Counter(results) == {200: 1, 409: 9}, results
     assert on_hand(variant, warehouse) == 10
@@ -93,8 +70,8 @@ def test_parallel_partial_receipts_never_take_a_line_past_what_was_ordered(
     order = make_order([(variant, 5, "2.00")], status="submitted")
     item_id = order.items.get().pk
 
-    results = run_parallel(
-        lambda _: purchase_order_receive(order=order, by=admin, lines=[ReceiptLine(item_id, 1)]), 10
+    results = run_together(
+        10, lambda _: purchase_order_receive(order=order, by=admin, lines=[ReceiptLine(item_id, 1)])
     )
 
     kinds = _kinds(results)
@@ -122,7 +99,7 @@ def test_twenty_parallel_creations_get_twenty_distinct_consecutive_numbers(admin
         response = client.post(url, body, format="json")
         return response.status_code, response.json().get("number")
 
-    results = run_parallel(create, 20)
+    results = run_together(20, create)
 
     assert [status for status, _ in results] == [201] * 20, results
     assert sorted(number for _, number in results) == [f"PO-{n:05d}" for n in range(1, 21)]
@@ -136,7 +113,7 @@ def test_parallel_receipts_of_one_variant_average_its_cost_from_each_others_resu
     cheap = make_order([(variant, 10, "2.00")], status="submitted")
     dear = make_order([(variant, 10, "4.00")], status="submitted", warehouse=other_warehouse)
 
-    results = run_parallel(lambda index: purchase_order_receive(order=(cheap, dear)[index], by=admin), 2)
+    results = run_together(2, lambda index: purchase_order_receive(order=(cheap, dear)[index], by=admin))
 
     assert _kinds(results) == {"PurchaseOrder": 2}, results
     variant.refresh_from_db()
@@ -152,7 +129,7 @@ def test_orders_of_the_same_variants_in_opposite_order_never_deadlock(
         make_order([(variant_b, 3, "1.00"), (variant, 3, "1.00")], status="submitted"),
     ] * 3
 
-    results = run_parallel(lambda index: purchase_order_receive(order=orders[index], by=admin), 6)
+    results = run_together(6, lambda index: purchase_order_receive(order=orders[index], by=admin))
 
     # Orders 0/2/4 and 1/3/5 are the same two orders: each received exactly once, no deadlock errors.
     assert _kinds(results) == {"PurchaseOrder": 2, "InvalidTransition": 4}, results

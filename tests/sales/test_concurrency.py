@@ -1,51 +1,15 @@
 """Sales under real concurrency: threads with their own PostgreSQL connections, released together by a barrier."""
 
-import threading
-from collections import Counter
-
 import pytest
-from django.db import connection
 from django.urls import reverse
-from rest_framework.test import APIClient
 
 from sales.models import SalesOrder
+from tests.concurrency import client, run_together, statuses
 from tests.sales.conftest import level, sale_movements
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 LIST = reverse("sales:salesorder-list")
 ROUNDS = 3
-
-
-def run_together(count, call):
-    """Run `call(index)` in `count` threads started at the same instant; return the results in index order."""
-    barrier = threading.Barrier(count)
-    results = [None] * count
-
-    def worker(index):
-        try:
-            barrier.wait()
-            results[index] = call(index)
-        except Exception as error:  # a crash must show up in the assertions, not vanish with the thread
-            results[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(index,)) for index in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
-
-
-def client(user):
-    api = APIClient()
-    api.force_authenticate(user)
-    return api
-
-
-def statuses(responses):
-    return Counter(getattr(response, "status_code", repr(response)) for response in responses)
 
 
 def test_ten_parallel_fulfils_of_one_request_fulfil_it_once(viewer, staff, warehouse, mug, tee, shelve):

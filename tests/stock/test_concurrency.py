@@ -3,17 +3,13 @@
 Each test runs several rounds: a race that a broken ledger loses only sometimes must still fail the test.
 """
 
-import threading
-from collections import Counter
-
 import pytest
-from django.db import connection
-from rest_framework.test import APIClient
 
 from stock.exceptions import InsufficientStock
 from stock.models import Reason, StockLevel, StockMovement, Transfer, TransferStatus
 from stock.services import StockChange, stock_add, stock_apply
 from tests.catalog.factories import VariantFactory
+from tests.concurrency import client, run_together, statuses
 from tests.stock.helpers import on_hand, put_stock
 from tests.stock.invariants import assert_ledger_consistent
 
@@ -22,42 +18,6 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 ROUNDS = 3
 ADJUSTMENTS = "/api/stock-adjustments/"
 TRANSFERS = "/api/transfers/"
-
-
-def run_together(count, call):
-    """Run `call(index)` in `count` threads released at the same instant; return the results in index order.
-
-    An exception in a thread is returned as the result, so it shows in the assertions instead of vanishing.
-    """
-    barrier = threading.Barrier(count)
-    results = [None] * count
-
-    def worker(index):
-        try:
-            barrier.wait(timeout=30)
-            results[index] = call(index)
-        except Exception as error:  # noqa: BLE001 - reported through `results`
-            results[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(index,)) for index in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads), "a thread is stuck (deadlock?)"
-    return results
-
-
-def client(user):
-    api = APIClient()
-    api.force_authenticate(user)
-    return api
-
-
-def statuses(responses):
-    return Counter(getattr(response, "status_code", repr(response)) for response in responses)
 
 
 def test_twenty_parallel_one_unit_removals_against_ten_units_sell_exactly_ten(staff, variant, warehouse):
