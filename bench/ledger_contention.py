@@ -4,6 +4,7 @@
     .venv/bin/python bench/ledger_contention.py --endpoint sales-orders  # sell with sales orders instead
     .venv/bin/python bench/ledger_contention.py --stock 500              # stock runs out mid-run: refusals too
     .venv/bin/python bench/ledger_contention.py --small                  # 4 threads, 3 s: a smoke run
+    .venv/bin/python bench/ledger_contention.py --spread                 # and the same requests on one SKU each
     .venv/bin/python bench/ledger_contention.py --keep-database --database-url postgres://.../stockroom_bench_full
                                                                          # next to generate_bench_data's million rows
 
@@ -19,6 +20,9 @@ creates an organization, an admin, a warehouse and two variants with opening sto
 2. Baseline: the same number of threads, each with its own psycopg connection, doing by hand what the ledger does
    for one line — `SELECT ... FOR UPDATE` the level, check it, `UPDATE` it, `INSERT` the movement, commit — on the
    second SKU for the same time.
+
+With `--spread`, a third phase sends the same HTTP requests with one SKU per client thread (no row contention at
+all): when it is no faster than the hot-SKU phase, the hot row is not what limits the API.
 
 For each it prints operations/s (units sold per second), requests/s, p50/p99 latency, refusals (409
 `insufficient_stock`), oversells and 5xx; then the HTTP/baseline ratios. An oversell is a unit sold without being
@@ -58,6 +62,7 @@ def main() -> int:
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL))
     parser.add_argument("--small", action="store_true", help="4 threads, 3 s, 1 worker: a smoke run")
     parser.add_argument("--keep-database", action="store_true", help="use the database as it is (add, drop nothing)")
+    parser.add_argument("--spread", action="store_true", help="also sell through HTTP with one SKU per thread")
     parser.add_argument("--setup", action="store_true", help=argparse.SUPPRESS)  # child process mode
     parser.add_argument("--tag", default="", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -80,7 +85,7 @@ def main() -> int:
 
     if args.setup:
         os.environ.update(env)
-        print(json.dumps(setup_data(args.stock, args.tag)))
+        print(json.dumps(setup_data(args.stock, args.tag, args.threads if args.spread else 0)))
         return 0
 
     tag = ""
@@ -102,6 +107,9 @@ def main() -> int:
             args.database_url,
             "--tag",
             tag,
+            "--threads",
+            str(args.threads),
+            *(["--spread"] if args.spread else []),
         ],
         cwd=ROOT,
         env=env,
@@ -123,6 +131,12 @@ def main() -> int:
         opening = level_of(args.database_url, ids["http_level"])
         http_result = run_http(port, token, args, ids)
         http_result.opening, http_result.final = opening, level_of(args.database_url, ids["http_level"])
+        spread_result = None
+        if args.spread:
+            spread_opening = stock_of_variants(args.database_url, ids["spread_variants"])
+            spread_result = run_http_spread(port, token, args, ids)
+            spread_result.opening = spread_opening
+            spread_result.final = stock_of_variants(args.database_url, ids["spread_variants"])
     finally:
         stop(server)
     raw_result = run_raw(args, ids)
@@ -142,7 +156,10 @@ def main() -> int:
         f"{'':28} {'ops/s':>8} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'sold':>8} {'refused':>8} "
         f"{'oversold':>8} {'5xx':>5} {'other':>6}"
     )
-    for name, result in ((label, http_result), ("raw SQL (psycopg)", raw_result)):
+    rows = [(label, http_result), ("raw SQL (psycopg)", raw_result)]
+    if spread_result is not None:
+        rows.insert(1, ("same, one SKU per thread", spread_result))
+    for name, result in rows:
         print(result.line(name, args.duration))
     if raw_result.sold:
         print(
@@ -155,13 +172,16 @@ def main() -> int:
     )
     if http_result.errors_sample:
         print("unexpected responses (sample):", *http_result.errors_sample[:5], sep="\n  ")
-    failed = http_result.oversold or raw_result.oversold or http_result.server_errors or integrity.returncode != 0
+    server_errors = http_result.server_errors + (spread_result.server_errors if spread_result else 0)
+    oversold = http_result.oversold + raw_result.oversold + (spread_result.oversold if spread_result else 0)
+    failed = oversold or server_errors or integrity.returncode != 0
     figures = {
         "ops_ratio": http_result.sold / raw_result.sold if raw_result.sold else None,
         "http_ops": http_result.sold / args.duration,
         "raw_ops": raw_result.sold / args.duration,
-        "oversold": http_result.oversold + raw_result.oversold,
-        "5xx": http_result.server_errors,
+        "spread_ops": spread_result.sold / args.duration if spread_result else None,
+        "oversold": oversold,
+        "5xx": server_errors,
         "integrity_exit": integrity.returncode,
     }
     print("BENCH_RESULT " + json.dumps(figures))  # one line for bench/run.py
@@ -180,8 +200,10 @@ def recreate_database(url: str) -> None:
         connection.execute(f'CREATE DATABASE "{name}"')
 
 
-def setup_data(stock: int, tag: str = "") -> dict:
-    """(Child process, Django set up.) An organization, an admin, a warehouse, two SKUs with opening stock."""
+def setup_data(stock: int, tag: str = "", spread: int = 0) -> dict:
+    """(Child process, Django set up.) An organization, an admin, a warehouse, two SKUs with opening stock, and
+    `spread` more (one per client thread of the `--spread` phase).
+    """
     sys.path.insert(0, str(ROOT))
     import django
 
@@ -206,7 +228,7 @@ def setup_data(stock: int, tag: str = "") -> dict:
         sku: Variant.objects.create(
             organization=organization, product=product, sku=sku, price=Decimal("5.00"), cost=Decimal("2.00")
         )
-        for sku in (HTTP_SKU, RAW_SKU)
+        for sku in (HTTP_SKU, RAW_SKU, *(f"{HTTP_SKU}-{n}" for n in range(spread)))
     }
     stock_add(
         organization_id=organization.pk,
@@ -225,6 +247,7 @@ def setup_data(stock: int, tag: str = "") -> dict:
         "warehouse": warehouse.pk,
         "http_variant": variants[HTTP_SKU].pk,
         "raw_variant": variants[RAW_SKU].pk,
+        "spread_variants": [variants[f"{HTTP_SKU}-{n}"].pk for n in range(spread)],
         "http_level": levels[HTTP_SKU],
         "raw_level": levels[RAW_SKU],
     }
@@ -235,6 +258,14 @@ def level_of(url: str, level_id: int) -> int:
 
     with psycopg.connect(url) as connection:
         return connection.execute("SELECT quantity FROM stock_stocklevel WHERE id = %s", [level_id]).fetchone()[0]
+
+
+def stock_of_variants(url: str, variant_ids: list[int]) -> int:
+    import psycopg
+
+    with psycopg.connect(url) as connection:
+        query = "SELECT COALESCE(SUM(quantity), 0) FROM stock_stocklevel WHERE variant_id = ANY(%s)"
+        return connection.execute(query, [variant_ids]).fetchone()[0]
 
 
 # --- Gunicorn -------------------------------------------------------------------------------------------------------
@@ -427,6 +458,26 @@ def run_http(port: int, token: str, args, ids) -> Result:
     print(f"HTTP: {args.threads} threads selling through POST {path} for {args.duration:g} s ...", flush=True)
     budget = _Budget(args.duration, args.max_requests)
     return _run_threads(args.threads, lambda result: _http_loop(port, token, path, body, budget, result))
+
+
+def run_http_spread(port: int, token: str, args, ids) -> Result:
+    """The same requests as `run_http`, each thread selling its own SKU: no two requests wait for one row."""
+    print(f"HTTP: {args.threads} threads, one SKU each, for {args.duration:g} s ...", flush=True)
+    budget = _Budget(args.duration, args.max_requests)
+    bodies = []
+    for variant in ids["spread_variants"]:
+        _path, body = _sell_request(args, {**ids, "http_variant": variant})
+        bodies.append(body)
+    path = f"/api/{args.endpoint}/"
+    slots = iter(range(len(bodies)))
+    lock = threading.Lock()
+
+    def work(result: Result) -> None:
+        with lock:
+            body = bodies[next(slots)]
+        _http_loop(port, token, path, body, budget, result)
+
+    return _run_threads(args.threads, work)
 
 
 RAW_LOCK = "SELECT quantity FROM stock_stocklevel WHERE id = %s FOR UPDATE"

@@ -53,7 +53,7 @@ SCALES = {
         "dashboard_requests": 60,
         "rounds": 4,
         "batch_seconds": 6.0,  # each round's batch stops after this long, whatever its count
-        "contention": ["--threads", "16", "--duration", "20"],
+        "contention": ["--threads", "16", "--duration", "15", "--spread"],
         "report": [],
     },
     "small": {
@@ -64,7 +64,7 @@ SCALES = {
         "dashboard_requests": 8,
         "rounds": 2,
         "batch_seconds": 3.0,
-        "contention": ["--threads", "4", "--duration", "3", "--workers", "1"],
+        "contention": ["--small", "--spread"],
         "report": ["--small"],
     },
 }
@@ -673,12 +673,19 @@ def summary(results: dict) -> None:
     contention = results.get("contention") or {}
     if "ops_ratio" in contention:
         ok = contention["ops_ratio"] >= TARGETS["contention"] and not contention["oversold"] and not contention["5xx"]
+        spread = contention.get("spread_ops")
         rows.append(
             [
                 "contention ops/s API / raw (oversold, 5xx)",
                 f"{contention['ops_ratio']:.0%} ({contention['oversold']}, {contention['5xx']})",
                 "≥ 50% (0, 0)",
-                "ok" if ok else "MISSED",
+                ("ok" if ok else f"MISSED by {1 - contention['ops_ratio'] / TARGETS['contention']:.0%}")
+                + (
+                    f"; the API alone, one SKU per thread: {spread:.0f} ops/s vs {contention['http_ops']:.0f} on "
+                    "the hot SKU"
+                    if spread
+                    else ""
+                ),
             ]
         )
     lowstock = results.get("lowstock") or {}
