@@ -77,6 +77,8 @@ class StockMovement(models.Model):
             models.Index(fields=["organization", "-id"]),
             models.Index(fields=["variant", "-id"]),
             models.Index(fields=["warehouse", "-id"]),
+            # `?reason=` newest first: a rare reason (returns, transfers) otherwise walks the whole ledger backwards.
+            models.Index(fields=["organization", "reason", "-id"]),
             # Date-range reports, for the organization and per warehouse.
             models.Index(fields=["organization", "created_at"]),
             models.Index(fields=["warehouse", "created_at"]),
