@@ -123,8 +123,10 @@ def main() -> int:
     print(f"Stockroom benchmark ({results['scale']} scale) on {database}; {os.cpu_count()} CPUs; {load()}", flush=True)
     results["data"] = step_data(url, database, scale, env, reuse=args.reuse)
     plan_file = out / "plan.json"
-    run_step(env, ["plan", str(plan_file)])
+    planned = run_step(env, ["plan", str(plan_file)])
     plan = json.loads(plan_file.read_text())
+    for url, why in planned["skipped"].items():
+        print(f"left out of the load steps: {url}: {why}")
 
     if "indexes" in steps:
         results["indexes"] = step_indexes(env, out)
@@ -530,6 +532,8 @@ def step_load(servers: Servers, groups: dict, requests: int, scale: dict, args, 
     target = TARGETS["lists" if name == "lists" else "dashboard"]
     rows, figures = [], {}
     for shape, urls in groups.items():
+        if not urls:
+            continue
         # Warm both sides: every worker's connection, code and plans in the database's cache.
         run_batch(servers.api, servers.token, urls, len(urls) * 2, args.concurrency, Sample())
         run_batch(servers.raw, None, urls, len(urls) * 2, args.concurrency, Sample())
