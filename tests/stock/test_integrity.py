@@ -95,7 +95,7 @@ def test_the_nightly_task_logs_each_difference(history, variant, warehouse, capl
     StockLevel.objects.filter(variant=variant, warehouse=warehouse).update(quantity=0)
 
     with caplog.at_level(logging.ERROR, logger="stockroom.stock.integrity"):
-        result = check_stock_integrity.delay().get()
+        result = check_stock_integrity.apply().get()
 
     assert len(result["differences"]) == 1
     assert "TEA-GREEN" in result["differences"][0]
@@ -103,7 +103,7 @@ def test_the_nightly_task_logs_each_difference(history, variant, warehouse, capl
 
 
 def test_the_nightly_task_reports_nothing_on_a_consistent_database(history):
-    result = check_stock_integrity.delay().get()
+    result = check_stock_integrity.apply().get()
 
     assert result == {"levels_checked": 3, "movements_checked": 4, "differences": []}
 

@@ -404,7 +404,7 @@ def test_the_task_retries_a_refused_email_and_the_retry_sends_only_what_is_missi
 ):
     refusing_backend.refuse = {"admin@example.com": 2}  # refused twice, accepted on the third attempt
 
-    outcome = send_low_stock_alerts.delay().get()
+    outcome = send_low_stock_alerts.apply().get()
 
     assert sorted(message.to[0] for message in mail.outbox) == ["admin@example.com", "manager@example.com"]
     assert outcome["emails_sent"] == 1 and outcome["already_sent"] == 1  # the last attempt's own summary
@@ -417,7 +417,7 @@ def test_the_task_gives_up_after_its_retries_and_raises_the_smtp_error(
     refusing_backend.refuse = {"admin@example.com": 100}
 
     with pytest.raises(smtplib.SMTPRecipientsRefused):
-        send_low_stock_alerts.delay().get()
+        send_low_stock_alerts.apply().get()
 
     assert mail.outbox == [] and not LowStockDigest.objects.exists()
     assert refusing_backend.refuse["admin@example.com"] == 100 - 1 - send_low_stock_alerts.max_retries

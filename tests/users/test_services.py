@@ -157,7 +157,7 @@ def test_flush_expired_tokens_deletes_only_expired_ones(staff):
     expired = OutstandingToken.objects.filter(user=staff).first()
     OutstandingToken.objects.filter(pk=expired.pk).update(expires_at=timezone.now() - timedelta(days=1))
 
-    flush_expired_tokens.delay()
+    flush_expired_tokens.apply()
 
     assert list(OutstandingToken.objects.filter(user=staff).exclude(pk=expired.pk)) == list(
         OutstandingToken.objects.filter(user=staff)
