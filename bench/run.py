@@ -36,6 +36,7 @@ import subprocess
 import sys
 import threading
 import time
+import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -128,35 +129,47 @@ def main() -> int:
     for url, why in planned["skipped"].items():
         print(f"left out of the load steps: {url}: {why}")
 
+    failed = []
+
+    def attempt(name: str, function, *arguments):
+        """Run one step; a step that breaks is reported and the others still run."""
+        try:
+            results[name] = function(*arguments)
+        except Exception as error:  # noqa: BLE001 - report it, go on with the next step
+            failed.append(name)
+            print(f"\n!! step {name} failed: {error!r}", flush=True)
+            traceback.print_exc()
+
     if "indexes" in steps:
-        results["indexes"] = step_indexes(env, out)
+        attempt("indexes", step_indexes, env, out)
     if "lists" in steps or "dashboard" in steps:
-        with Servers(env, url, plan_file, args.workers) as servers:
-            results["identical"] = check_identical(servers, plan)
-            if "lists" in steps:
-                results["lists"] = step_load(
-                    servers, plan["groups"]["lists"], scale["list_requests"], scale, args, "lists"
-                )
-            if "dashboard" in steps:
-                results["dashboard"] = step_load(
-                    servers,
-                    plan["groups"]["dashboard"],
-                    scale["dashboard_requests"],
-                    scale,
-                    args,
-                    "dashboard",
-                )
+        try:
+            with Servers(env, url, plan_file, args.workers) as servers:
+                attempt("identical", check_identical, servers, plan)
+                if "lists" in steps:
+                    groups = plan["groups"]["lists"]
+                    attempt("lists", step_load, servers, groups, scale["list_requests"], scale, args, "lists")
+                if "dashboard" in steps:
+                    groups = plan["groups"]["dashboard"]
+                    attempt(
+                        "dashboard", step_load, servers, groups, scale["dashboard_requests"], scale, args, "dashboard"
+                    )
+        except RuntimeError as error:  # the servers did not start or log in
+            failed.append("servers")
+            print(f"\n!! gunicorn: {error}", flush=True)
     if "contention" in steps:
-        results["contention"] = step_contention(url, scale)
+        attempt("contention", step_contention, url, scale)
     if "lowstock" in steps:
-        results["lowstock"] = step_lowstock(env)
+        attempt("lowstock", step_lowstock, env)
     if "reports" in steps:
-        results["reports"] = step_reports(scale)
+        attempt("reports", step_reports, scale)
     results["minutes"] = round((time.monotonic() - started) / 60, 1)
     summary(results)
     (out / "results.json").write_text(json.dumps(results, indent=2, default=str))
     print(f"\nWhole run: {results['minutes']} min; {load()}; results in {out}/results.json", flush=True)
-    return 0
+    if failed:
+        print(f"steps that could not run: {', '.join(failed)}")
+    return 1 if failed else 0
 
 
 # --- Helpers --------------------------------------------------------------------------------------------------------
