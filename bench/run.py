@@ -331,7 +331,7 @@ def step_indexes(env, out: Path) -> dict:
     print(
         f"{len(result['rows'])} cases ({len(contract)} named by the contract), {len(flagged)} flagged "
         f"({len(flagged_contract)} of the contract's): a sequential scan of a big table that discards most of it, "
-        f"or a sort of 5,000 rows or more. Full plans in {out}/plans.json"
+        f"an index scan reading 50,000+ rows to keep a tenth, or a sort of 5,000+ rows. Plans: {out}/plans.json"
     )
     return {
         "cases": len(result["rows"]),

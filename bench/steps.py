@@ -409,13 +409,21 @@ def _nodes(node: dict):
 
 
 def _verdict(plan: dict, big: dict[str, int], fallback: dict | None) -> tuple[str, list[str]]:
-    """'index', 'seq ok' (the scan keeps most of the table: no index would help), 'SEQ SCAN' or 'SORT'."""
+    """'index', or 'FLAG' with why: a sequential scan of a big table that discards most of it (or runs once per outer
+    row), an index scan that reads 50,000 rows or more to keep a tenth of them, or a sort of 5,000 rows or more.
+    """
     problems, notes = [], []
     for node in _nodes(plan["Plan"]):
         table = node.get("Relation Name")
         kind = node["Node Type"]
         if table in big and kind in ("Index Scan", "Index Only Scan", "Bitmap Heap Scan"):
             notes.append(f"{kind.replace(' Scan', '').lower()}:{node.get('Index Name') or table}")
+            # An index used only for its order, reading most of the table to find a page: as bad as a scan.
+            loops = node.get("Actual Loops", 1)
+            kept = node.get("Actual Rows", 0) * loops
+            removed = node.get("Rows Removed by Filter", 0) * loops
+            if removed >= BIG_TABLE_ROWS and removed > 10 * kept:
+                problems.append(f"INDEX SCAN {table} reads {removed + kept:,} rows for {kept:,}")
         if table in big and kind == "Seq Scan":
             # A parallel scan counts one loop per process; only a scan repeated for each outer row is a loop.
             processes = node.get("Actual Loops", 1)
