@@ -4,6 +4,7 @@ import django_filters
 from django.db.models import Q
 from django.utils import timezone
 
+from core.filters import FilterSet
 from stock.models import (
     AdjustmentReason,
     MovementType,
@@ -20,7 +21,7 @@ def _start_of(day) -> datetime:
     return datetime.combine(day, time.min, tzinfo=timezone.get_current_timezone())
 
 
-class StockLevelFilter(django_filters.FilterSet):
+class StockLevelFilter(FilterSet):
     warehouse = django_filters.NumberFilter(field_name="warehouse_id")
     variant = django_filters.NumberFilter(field_name="variant_id")
     product = django_filters.NumberFilter(field_name="variant__product_id")
@@ -31,7 +32,7 @@ class StockLevelFilter(django_filters.FilterSet):
         fields = ["warehouse", "variant", "product", "low_stock"]
 
 
-class StockMovementFilter(django_filters.FilterSet):
+class StockMovementFilter(FilterSet):
     """The contract's movement filters. Date bounds are inclusive days, compared as timestamp ranges."""
 
     variant = django_filters.NumberFilter(field_name="variant_id")
@@ -65,7 +66,7 @@ class StockMovementFilter(django_filters.FilterSet):
         return queryset.filter(created_at__lt=_start_of(value + timedelta(days=1)))
 
 
-class StockAdjustmentFilter(django_filters.FilterSet):
+class StockAdjustmentFilter(FilterSet):
     variant = django_filters.NumberFilter(field_name="variant_id")
     warehouse = django_filters.NumberFilter(field_name="warehouse_id")
     reason = django_filters.ChoiceFilter(choices=AdjustmentReason.choices)
@@ -75,7 +76,7 @@ class StockAdjustmentFilter(django_filters.FilterSet):
         fields = ["variant", "warehouse", "reason"]
 
 
-class TransferFilter(django_filters.FilterSet):
+class TransferFilter(FilterSet):
     status = django_filters.ChoiceFilter(choices=TransferStatus.choices)
     warehouse = django_filters.NumberFilter(method="filter_warehouse", label="Source or destination warehouse")
 

@@ -73,6 +73,37 @@ def stock_movement_list(*, organization_id: int) -> QuerySet[StockMovement]:
     )
 
 
+# What a listed movement shows, named as `stock_movement_list()` names them (the columns of `movement_row_data`).
+MOVEMENT_ROW_COLUMNS = (
+    "id",
+    "variant_id",
+    "sku",
+    "product_id",
+    "product_name",
+    "warehouse_id",
+    "warehouse_name",
+    "movement_type",
+    "reason",
+    "quantity",
+    "balance_after",
+    "unit_cost",
+    "reference_type",
+    "reference_id",
+    "performed_by_id",
+    "performed_by_username",
+    "note",
+    "created_at",
+)
+
+
+def stock_movement_rows(movements: QuerySet[StockMovement]) -> QuerySet:
+    """`stock_movement_list()` (filtered as the caller likes) read as dicts of `MOVEMENT_ROW_COLUMNS`.
+
+    For pages of the ledger: building a model instance per row was a third of a page's CPU.
+    """
+    return movements.values(*MOVEMENT_ROW_COLUMNS)
+
+
 def stock_adjustment_list(*, organization_id: int) -> QuerySet[StockAdjustment]:
     return StockAdjustment.objects.filter(organization_id=organization_id).select_related(
         "variant",

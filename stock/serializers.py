@@ -125,30 +125,62 @@ class StockMovementSerializer(serializers.Serializer):
             sku, product_id, product_name = variant.sku, variant.product_id, variant.product.name
             warehouse_name = movement.warehouse.name
             username = movement.performed_by.username if movement.performed_by_id else None
-        return {
-            "id": movement.id,
-            "variant": movement.variant_id,
-            "sku": sku,
-            "product": product_id,
-            "product_name": product_name,
-            "warehouse": movement.warehouse_id,
-            "warehouse_name": warehouse_name,
-            "movement_type": movement.movement_type,
-            "reason": movement.reason,
-            "quantity": movement.quantity,
-            "balance_after": movement.balance_after,
-            "unit_cost": _money(movement.unit_cost),
-            "reference": (
-                {"type": movement.reference_type, "id": movement.reference_id}
-                if movement.reference_type and movement.reference_id is not None
-                else None
-            ),
-            "performed_by": (
-                {"id": movement.performed_by_id, "username": username} if movement.performed_by_id else None
-            ),
-            "note": movement.note,
-            "created_at": _iso(movement.created_at),
-        }
+        return movement_row_data(
+            {
+                "id": movement.id,
+                "variant_id": movement.variant_id,
+                "sku": sku,
+                "product_id": product_id,
+                "product_name": product_name,
+                "warehouse_id": movement.warehouse_id,
+                "warehouse_name": warehouse_name,
+                "movement_type": movement.movement_type,
+                "reason": movement.reason,
+                "quantity": movement.quantity,
+                "balance_after": movement.balance_after,
+                "unit_cost": movement.unit_cost,
+                "reference_type": movement.reference_type,
+                "reference_id": movement.reference_id,
+                "performed_by_id": movement.performed_by_id,
+                "performed_by_username": username,
+                "note": movement.note,
+                "created_at": movement.created_at,
+            }
+        )
+
+
+def movement_row_data(row: dict) -> dict:
+    """A movement as the API shows it, from its columns (a `stock_movement_rows()` dict).
+
+    The one place that shapes a movement: `StockMovementSerializer` gives it a movement's values, and the movement
+    list gives it the rows of a page directly (no model instances, no serializer per page).
+    """
+    return {
+        "id": row["id"],
+        "variant": row["variant_id"],
+        "sku": row["sku"],
+        "product": row["product_id"],
+        "product_name": row["product_name"],
+        "warehouse": row["warehouse_id"],
+        "warehouse_name": row["warehouse_name"],
+        "movement_type": row["movement_type"],
+        "reason": row["reason"],
+        "quantity": row["quantity"],
+        "balance_after": row["balance_after"],
+        "unit_cost": _money(row["unit_cost"]),
+        "reference": (
+            {"type": row["reference_type"], "id": row["reference_id"]}
+            if row["reference_type"] and row["reference_id"] is not None
+            else None
+        ),
+        "performed_by": (
+            {"id": row["performed_by_id"], "username": row["performed_by_username"]}
+            if row["performed_by_id"]
+            else None
+        ),
+        "note": row["note"],
+        "created_at": _iso(row["created_at"]),
+    }
 
 
 # --- Input helpers --------------------------------------------------------------------------------------------------

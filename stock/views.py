@@ -26,6 +26,7 @@ from stock.serializers import (
     StockMovementSerializer,
     TransferCreateSerializer,
     TransferSerializer,
+    movement_row_data,
 )
 
 
@@ -99,6 +100,11 @@ class StockMovementViewSet(_OrganizationSelectorMixin, viewsets.ReadOnlyModelVie
 
     def select(self, organization_id):
         return selectors.stock_movement_list(organization_id=organization_id)
+
+    def list(self, request, *args, **kwargs):
+        # The page is read as dicts and shaped by `movement_row_data` (what the serializer itself uses).
+        rows = self.paginate_queryset(selectors.stock_movement_rows(self.filter_queryset(self.get_queryset())))
+        return self.get_paginated_response([movement_row_data(row) for row in rows])
 
 
 @extend_schema_view(

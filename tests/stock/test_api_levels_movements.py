@@ -1,11 +1,15 @@
 """`/api/stock-levels/` and `/api/stock-movements/`: what clients read, and that nothing there writes stock."""
 
+import json
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
 
 from stock.models import Reason, StockLevel, StockMovement
+from stock.selectors import stock_movement_list
+from stock.serializers import StockMovementSerializer
 from stock.services import Reference, StockChange, stock_remove
 from tests.catalog.factories import VariantFactory
 from tests.stock.helpers import on_hand, put_stock
@@ -222,6 +226,38 @@ def test_a_movements_reference_names_its_cause(viewer_client, org, variant, ware
 
     assert newest["reference"] == {"type": "sales_order", "id": 12}
     assert (newest["movement_type"], newest["balance_after"]) == ("OUT", 3)
+
+
+def test_the_listed_movements_are_what_the_serializer_makes_of_the_same_movements(
+    viewer_client, org, admin, variant, variant_b, warehouse
+):
+    # The list reads its page as rows and shapes them itself; every other route that shows a movement (an
+    # adjustment's, a detail) goes through StockMovementSerializer. Both must agree on every kind of movement.
+    put_stock(variant, warehouse, 7, by=admin)
+    put_stock(variant_b, warehouse, 3)  # no user: performed_by is null
+    stock_remove(
+        organization_id=org.pk,
+        changes=[StockChange(variant.pk, warehouse.pk, 2, unit_cost=Decimal("1.5"))],
+        reason=Reason.SALE,
+        by=admin,
+        reference=Reference("sales_order", 12),
+        note="Counter sale, \u00e9t\u00e9",
+    )
+    StockMovement.objects.filter(variant=variant_b).update(unit_cost=None)
+
+    listed = viewer_client.get(MOVEMENTS).json()["results"]
+
+    by_serializer = [
+        StockMovementSerializer(movement).data
+        for movement in StockMovement.objects.select_related("variant__product", "warehouse", "performed_by")
+        .filter(organization=org)
+        .order_by("-id")
+    ]
+    assert len(listed) == 3
+    assert listed == json.loads(json.dumps(by_serializer))
+    annotated = stock_movement_list(organization_id=org.pk).order_by("-id")  # the list's own selector
+    assert listed == json.loads(json.dumps(StockMovementSerializer(annotated, many=True).data))
+    assert {row["unit_cost"] for row in listed} == {None, "1.50", "6.00"}
 
 
 def test_movements_come_newest_first_with_a_cursor(viewer_client, variant, warehouse):
