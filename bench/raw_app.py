@@ -116,40 +116,33 @@ def _products(rows, plan, environ):
                 "is_low_stock": variant["is_low_stock"],
             }
         )
-    names, page_rows = rows["page"]
-    # The page query selects the product's columns, then its category's, supplier's and creator's (same names).
-    first = {}
-    occurrences: dict[str, list[int]] = {}
-    for position, name in enumerate(names):
-        first.setdefault(name, position)
-        occurrences.setdefault(name, []).append(position)
-    category_name, supplier_name = occurrences["name"][1], occurrences["name"][2]
-    username = first["username"]
-    results = []
-    for row in page_rows:
-        product_id = row[first["id"]]
-        created_by = row[first["created_by_id"]]
-        results.append(
-            {
-                "id": product_id,
-                "name": row[first["name"]],
-                "description": row[first["description"]],
-                "category": row[first["category_id"]],
-                "category_name": row[category_name],
-                "supplier": row[first["supplier_id"]],
-                "supplier_name": row[supplier_name],
-                "expiration_date": _date(row[first["expiration_date"]]),
-                "is_active": row[first["is_active"]],
-                "variants": variants_by_product.get(product_id, []),
-                "total_quantity": row[first["total_quantity"]],
-                "is_low_stock": row[first["is_low_stock"]],
-                "is_expired": row[first["is_expired"]],
-                "has_expiry": row[first["has_expiry"]],
-                "created_by": None if created_by is None else {"id": created_by, "username": row[username]},
-                "created_at": _datetime(row[first["created_at"]]),
-                "updated_at": _datetime(row[first["updated_at"]]),
-            }
-        )
+    # The page query names its columns as the response does (`catalog.selectors.product_rows`).
+    results = [
+        {
+            "id": product["id"],
+            "name": product["name"],
+            "description": product["description"],
+            "category": product["category"],
+            "category_name": product["category_name"],
+            "supplier": product["supplier"],
+            "supplier_name": product["supplier_name"],
+            "expiration_date": _date(product["expiration_date"]),
+            "is_active": product["is_active"],
+            "variants": variants_by_product.get(product["id"], []),
+            "total_quantity": product["total_quantity"],
+            "is_low_stock": product["is_low_stock"],
+            "is_expired": product["is_expired"],
+            "has_expiry": product["has_expiry"],
+            "created_by": (
+                None
+                if product["created_by"] is None
+                else {"id": product["created_by"], "username": product["created_by_username"]}
+            ),
+            "created_at": _datetime(product["created_at"]),
+            "updated_at": _datetime(product["updated_at"]),
+        }
+        for product in _dicts(rows["page"])
+    ]
     count = rows["count"][1][0][0]
     following, previous = _page_links(environ, count, plan)
     return {"count": count, "next": following, "previous": previous, "results": results}

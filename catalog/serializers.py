@@ -90,7 +90,8 @@ class OrganizationIdField(OrganizationPrimaryKeyRelatedField):
 # A page of products is 50 products and their variants: through DRF's per-field machinery (get_attribute, field
 # to_representation, nested serializers) it cost about 13 ms of CPU, a third of the request (bench/README.md). The read
 # serializers below keep their declared fields (validation, OpenAPI schema) but build their output with plain dicts,
-# producing exactly what those fields would.
+# producing exactly what those fields would. The product list does not build model instances at all: it shapes rows
+# (`product_rows_data`, below).
 
 
 def _iso_datetime(value):
@@ -117,6 +118,53 @@ def _variant_in_product(variant) -> dict:
         "quantity": variant.quantity,
         "is_low_stock": bool(variant.is_low_stock),
     }
+
+
+def _variant_row_in_product(row: dict) -> dict:
+    """`_variant_in_product()` of a `selectors.product_variant_rows()` row."""
+    return {
+        "id": row["id"],
+        "sku": row["sku"],
+        "barcode": row["barcode"],
+        "attributes": row["attributes"],
+        "price": _money(row["price"]),
+        "cost": _money(row["cost"]),
+        "reorder_level": row["reorder_level"],
+        "quantity": row["quantity"],
+        "is_low_stock": bool(row["is_low_stock"]),
+    }
+
+
+def product_rows_data(rows, variants_by_product: dict[int, list[dict]]) -> list[dict]:
+    """The product list's results from `selectors.product_rows()` and `selectors.product_variant_rows()`: for each
+    product exactly what `ProductSerializer` writes for it (tests/catalog/test_product_rows.py holds them equal).
+    """
+    return [
+        {
+            "id": row["id"],
+            "name": row["name"],
+            "description": row["description"],
+            "category": row["category"],
+            "category_name": row["category_name"],
+            "supplier": row["supplier"],
+            "supplier_name": row["supplier_name"],
+            "expiration_date": row["expiration_date"].isoformat() if row["expiration_date"] else None,
+            "is_active": row["is_active"],
+            "variants": [_variant_row_in_product(variant) for variant in variants_by_product[row["id"]]],
+            "total_quantity": row["total_quantity"],
+            "is_low_stock": bool(row["is_low_stock"]),
+            "is_expired": bool(row["is_expired"]),
+            "has_expiry": bool(row["has_expiry"]),
+            "created_by": (
+                {"id": row["created_by"], "username": row["created_by_username"]}
+                if row["created_by"] is not None
+                else None
+            ),
+            "created_at": _iso_datetime(row["created_at"]),
+            "updated_at": _iso_datetime(row["updated_at"]),
+        }
+        for row in rows
+    ]
 
 
 def _normalize_barcode(value):
