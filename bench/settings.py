@@ -15,8 +15,3 @@ if os.environ.get("BENCH_CACHE", "off") != "on":
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
 
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-
-# An experiment knob, off by default (the benchmark measures the production settings): without health checks a
-# request makes one round trip less (`SELECT 1` before its first query). See bench/README.md.
-if os.environ.get("BENCH_CONN_HEALTH_CHECKS") == "off":
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = False  # noqa: F405

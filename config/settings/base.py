@@ -89,9 +89,11 @@ TEMPLATES = [
 
 # --- Database -----------------------------------------------------------------------------------------------------
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
-# A new PostgreSQL connection costs more than a whole list request: keep them open and health-checked.
+# A new PostgreSQL connection costs more than a whole list request: keep them open. The health check (`SELECT 1`
+# before a kept connection's first query in each request) is off by default: docs/decisions/0008 weighs its round
+# trip against the failed request a dead connection costs without it.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=False)
 IS_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 
 # --- Auth ---------------------------------------------------------------------------------------------------------
