@@ -94,11 +94,13 @@ class OrganizationIdField(OrganizationPrimaryKeyRelatedField):
 # (`product_rows_data`, below).
 
 
-def _iso_datetime(value):
-    """What DRF's DateTimeField writes: ISO 8601 in the current time zone, `Z` for UTC."""
+def _iso_datetime(value, zone=None):
+    """What DRF's DateTimeField writes: ISO 8601 in the current time zone (`zone`: looked up once for a page), `Z`
+    for UTC.
+    """
     if value is None:
         return None
-    text = value.astimezone(timezone.get_current_timezone()).isoformat()
+    text = value.astimezone(zone or timezone.get_current_timezone()).isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
@@ -139,6 +141,7 @@ def product_rows_data(rows, variants_by_product: dict[int, list[dict]]) -> list[
     """The product list's results from `selectors.product_rows()` and `selectors.product_variant_rows()`: for each
     product exactly what `ProductSerializer` writes for it (tests/catalog/test_product_rows.py holds them equal).
     """
+    zone = timezone.get_current_timezone()
     return [
         {
             "id": row["id"],
@@ -160,8 +163,8 @@ def product_rows_data(rows, variants_by_product: dict[int, list[dict]]) -> list[
                 if row["created_by"] is not None
                 else None
             ),
-            "created_at": _iso_datetime(row["created_at"]),
-            "updated_at": _iso_datetime(row["updated_at"]),
+            "created_at": _iso_datetime(row["created_at"], zone),
+            "updated_at": _iso_datetime(row["updated_at"], zone),
         }
         for row in rows
     ]

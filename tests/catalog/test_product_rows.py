@@ -90,3 +90,12 @@ def test_rows_and_variants_are_read_for_the_page_only(org, products, django_asse
     assert set(variants) == {row["id"] for row in page}
     assert [len(variants[row["id"]]) for row in page] == [1, 1]
     assert selectors.product_variant_rows([]) == {}
+
+
+def test_timestamps_are_written_in_the_current_time_zone_by_both(viewer_client, products):
+    with timezone.override("Europe/Paris"):
+        listed = _list(viewer_client)
+        detail = viewer_client.get(f"{URL}{products[0].pk}/").json()
+
+    assert listed[products[0].pk] == detail
+    assert detail["created_at"].endswith(("+01:00", "+02:00"))
