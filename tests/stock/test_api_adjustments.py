@@ -1,8 +1,11 @@
 """`/api/stock-adjustments/`: signed changes and physical counts, roles, and bad input that writes nothing."""
 
 import pytest
+from rest_framework import serializers
 
 from stock.models import StockAdjustment, StockLevel, StockMovement
+from stock.selectors import stock_adjustment_list
+from stock.serializers import StockAdjustmentSerializer
 from tests.catalog.factories import VariantFactory
 from tests.stock.helpers import on_hand, put_stock
 from tests.stock.invariants import assert_ledger_consistent
@@ -204,6 +207,21 @@ def test_a_warehouse_of_another_organization_is_400(admin_client, variant, forei
     assert "warehouse" in response.json()["errors"]
     assert _nothing_written()
     assert not StockLevel.objects.exists()
+
+
+def test_an_adjustment_is_shown_as_its_declared_fields_would_show_it(admin_client, org, variant, warehouse):
+    # StockAdjustmentSerializer writes its dict by hand; DRF's field-by-field output is the reference.
+    put_stock(variant, warehouse, 5)
+    created = admin_client.post(URL, {"variant": variant.pk, "warehouse": warehouse.pk, "quantity": -2, "note": "x"})
+    admin_client.post(URL, {"variant": variant.pk, "warehouse": warehouse.pk, "counted_quantity": 3})  # no movement
+
+    adjustments = list(stock_adjustment_list(organization_id=org.pk).order_by("id"))
+
+    assert [adjustment.movement is None for adjustment in adjustments] == [False, True]
+    for adjustment in adjustments:
+        serializer = StockAdjustmentSerializer(adjustment)
+        assert serializer.data == serializers.ModelSerializer.to_representation(serializer, adjustment)
+    assert created.json() == dict(StockAdjustmentSerializer(adjustments[0]).data)
 
 
 def test_adjustment_list_runs_the_same_queries_for_5_and_100_rows(viewer_client, admin, org, warehouse):
