@@ -23,8 +23,10 @@ run: install
 	DEBUG=true $(PY) manage.py seed_demo --if-empty
 	DEBUG=true $(PY) manage.py runserver 127.0.0.1:8000
 
+# One pytest worker per CPU (pytest-xdist; each gets its own test database): TEST_WORKERS=0 runs in one process.
+TEST_WORKERS ?= auto
 test: install
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .
