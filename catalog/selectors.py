@@ -154,11 +154,27 @@ def products_with_stock(queryset: QuerySet, *, warehouse_ids: Collection[int] | 
     return queryset.annotate(**_product_stock_annotations(_as_key(warehouse_ids)), **_expiry_annotations())
 
 
+# Resolving those annotations into a queryset cost about as much again, for a queryset that depends only on the
+# organization, the warehouses and the day. The two reads behind the product list keep the annotated queryset and
+# work on clones of it: filter(), all() and values() copy the query, so the kept queryset is never evaluated and no
+# request sees another's rows.
+@functools.lru_cache(maxsize=256)
+def _annotated_products(organization_id: int, warehouse_ids: tuple[int, ...] | None, today) -> QuerySet:
+    return products_with_stock(Product.objects.filter(organization=organization_id), warehouse_ids=warehouse_ids)
+
+
+@functools.lru_cache(maxsize=256)
+def _annotated_variants(warehouse_ids: tuple[int, ...] | None) -> QuerySet:
+    return variants_with_stock(Variant.objects.all(), warehouse_ids=warehouse_ids)
+
+
 def product_table(*, organization, warehouse_ids: Collection[int] | None = None) -> QuerySet:
     """Products of the organization with their stock figures, without relations: to filter and order, then read
     as rows with `product_rows()` (the list) or with relations through `product_list()` (everything else).
     """
-    return products_with_stock(Product.objects.filter(organization=organization), warehouse_ids=warehouse_ids)
+    organization_id = getattr(organization, "pk", organization)
+    # The day is part of the key: `is_expired` compares with today's date.
+    return _annotated_products(organization_id, _as_key(warehouse_ids), timezone.localdate()).all()
 
 
 def product_list(*, organization, warehouse_ids: Collection[int] | None = None) -> QuerySet:
@@ -214,10 +230,8 @@ def product_variant_rows(
     by_product: dict[int, list[dict]] = {product_id: [] for product_id in product_ids}
     if not by_product:
         return by_product
-    variants = Variant.objects.filter(product_id__in=list(by_product)).order_by("id")
-    rows = variants_with_stock(variants, warehouse_ids=warehouse_ids).values(
-        *VARIANT_ROW_FIELDS, "quantity", "is_low_stock"
-    )
+    variants = _annotated_variants(_as_key(warehouse_ids)).filter(product_id__in=list(by_product))
+    rows = variants.order_by("id").values(*VARIANT_ROW_FIELDS, "quantity", "is_low_stock")
     for row in rows:
         by_product[row["product_id"]].append(row)
     return by_product

@@ -99,3 +99,27 @@ def test_timestamps_are_written_in_the_current_time_zone_by_both(viewer_client, 
 
     assert listed[products[0].pk] == detail
     assert detail["created_at"].endswith(("+01:00", "+02:00"))
+
+
+def test_reads_see_every_change_made_since_the_previous_read(org, products):
+    """The annotated querysets are kept between requests (catalog.selectors): only clones of them are evaluated."""
+    before = list(selectors.product_table(organization=org))
+    added = ProductFactory(organization=org, name="Later")
+    VariantFactory(product=products[1], sku="ADDED")
+
+    after = list(selectors.product_table(organization=org))
+    variants = selectors.product_variant_rows([products[1].pk])
+
+    assert len(after) == len(before) + 1
+    assert added.pk in {product.pk for product in after}
+    assert "ADDED" in [variant["sku"] for variant in variants[products[1].pk]]
+
+
+def test_is_expired_is_computed_for_the_day_of_the_read(org, monkeypatch):
+    today = timezone.localdate()
+    product = ProductFactory(organization=org, expiration_date=today)
+    assert selectors.product_table(organization=org).get(pk=product.pk).is_expired is False
+
+    monkeypatch.setattr(timezone, "localdate", lambda: today + timedelta(days=1))
+
+    assert selectors.product_table(organization=org).get(pk=product.pk).is_expired is True
