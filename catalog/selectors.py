@@ -157,7 +157,7 @@ def products_with_stock(queryset: QuerySet, *, warehouse_ids: Collection[int] | 
 # Resolving those annotations into a queryset cost about as much again, for a queryset that depends only on the
 # organization, the warehouses and the day. The two reads behind the product list keep the annotated queryset and
 # work on clones of it: filter(), all() and values() copy the query, so the kept queryset is never evaluated and no
-# request sees another's rows.
+# request sees another's rows (a view's class-level `queryset` is shared the same way).
 @functools.lru_cache(maxsize=256)
 def _annotated_products(organization_id: int, warehouse_ids: tuple[int, ...] | None, today) -> QuerySet:
     return products_with_stock(Product.objects.filter(organization=organization_id), warehouse_ids=warehouse_ids)
