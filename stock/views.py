@@ -99,11 +99,12 @@ class StockMovementViewSet(_OrganizationSelectorMixin, viewsets.ReadOnlyModelVie
     search_fields = ["variant__sku", "variant__product__name", "note"]
 
     def select(self, organization_id):
+        if self.action == "list":  # read as rows, shaped by `movement_row_data` (what the serializer itself uses)
+            return selectors.stock_movement_rows(organization_id=organization_id)
         return selectors.stock_movement_list(organization_id=organization_id)
 
     def list(self, request, *args, **kwargs):
-        # The page is read as dicts and shaped by `movement_row_data` (what the serializer itself uses).
-        rows = self.paginate_queryset(selectors.stock_movement_rows(self.filter_queryset(self.get_queryset())))
+        rows = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         return self.get_paginated_response([movement_row_data(row) for row in rows])
 
 

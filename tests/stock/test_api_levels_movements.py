@@ -13,6 +13,7 @@ from stock.serializers import StockMovementSerializer
 from stock.services import Reference, StockChange, stock_remove
 from tests.catalog.factories import VariantFactory
 from tests.stock.helpers import on_hand, put_stock
+from tests.warehouses.factories import WarehouseFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -258,6 +259,21 @@ def test_the_listed_movements_are_what_the_serializer_makes_of_the_same_movement
     annotated = stock_movement_list(organization_id=org.pk).order_by("-id")  # the list's own selector
     assert listed == json.loads(json.dumps(StockMovementSerializer(annotated, many=True).data))
     assert {row["unit_cost"] for row in listed} == {None, "1.50", "6.00"}
+
+
+def test_each_list_request_reads_the_ledger_afresh(viewer_client, variant, warehouse, foreign_variant):
+    # The list's rows queryset is kept per organization (stock_movement_rows): only clones of it may be evaluated.
+    first = put_stock(variant, warehouse, 1)
+    assert [row["id"] for row in viewer_client.get(MOVEMENTS).json()["results"]] == [first.pk]
+
+    second = put_stock(variant, warehouse, 2)
+    put_stock(foreign_variant, WarehouseFactory(organization=foreign_variant.organization), 3)
+
+    assert [row["id"] for row in viewer_client.get(MOVEMENTS).json()["results"]] == [second.pk, first.pk]
+    assert [row["id"] for row in viewer_client.get(MOVEMENTS, {"variant": variant.pk}).json()["results"]] == [
+        second.pk,
+        first.pk,
+    ]
 
 
 def test_movements_come_newest_first_with_a_cursor(viewer_client, variant, warehouse):
