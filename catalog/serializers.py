@@ -108,22 +108,26 @@ def _money(value):
     return None if value is None else f"{value:.2f}"
 
 
+# The columns a variant shows inside its product, named as the model and `selectors.product_variant_rows()` name them.
+_VARIANT_IN_PRODUCT = (
+    "id",
+    "sku",
+    "barcode",
+    "attributes",
+    "price",
+    "cost",
+    "reorder_level",
+    "quantity",
+    "is_low_stock",
+)
+
+
 def _variant_in_product(variant) -> dict:
-    return {
-        "id": variant.id,
-        "sku": variant.sku,
-        "barcode": variant.barcode,
-        "attributes": variant.attributes,
-        "price": _money(variant.price),
-        "cost": _money(variant.cost),
-        "reorder_level": variant.reorder_level,
-        "quantity": variant.quantity,
-        "is_low_stock": bool(variant.is_low_stock),
-    }
+    return _variant_row_in_product({name: getattr(variant, name) for name in _VARIANT_IN_PRODUCT})
 
 
 def _variant_row_in_product(row: dict) -> dict:
-    """`_variant_in_product()` of a `selectors.product_variant_rows()` row."""
+    """A variant as its product shows it, from its columns (a `selectors.product_variant_rows()` row)."""
     return {
         "id": row["id"],
         "sku": row["sku"],
@@ -137,37 +141,43 @@ def _variant_row_in_product(row: dict) -> dict:
     }
 
 
+def _product_row_data(row: dict, variants: list[dict], zone) -> dict:
+    """A product as the API shows it, from its columns (a `selectors.product_rows()` row) and its variants' rows.
+
+    The one place that shapes a product: `ProductSerializer` gives it a product's values, and the product list gives
+    it the rows of a page directly (no model instances).
+    """
+    return {
+        "id": row["id"],
+        "name": row["name"],
+        "description": row["description"],
+        "category": row["category"],
+        "category_name": row["category_name"],
+        "supplier": row["supplier"],
+        "supplier_name": row["supplier_name"],
+        "expiration_date": row["expiration_date"].isoformat() if row["expiration_date"] else None,
+        "is_active": row["is_active"],
+        "variants": [_variant_row_in_product(variant) for variant in variants],
+        "total_quantity": row["total_quantity"],
+        "is_low_stock": bool(row["is_low_stock"]),
+        "is_expired": bool(row["is_expired"]),
+        "has_expiry": bool(row["has_expiry"]),
+        "created_by": (
+            {"id": row["created_by"], "username": row["created_by_username"]}
+            if row["created_by"] is not None
+            else None
+        ),
+        "created_at": _iso_datetime(row["created_at"], zone),
+        "updated_at": _iso_datetime(row["updated_at"], zone),
+    }
+
+
 def product_rows_data(rows, variants_by_product: dict[int, list[dict]]) -> list[dict]:
     """The product list's results from `selectors.product_rows()` and `selectors.product_variant_rows()`: for each
     product exactly what `ProductSerializer` writes for it (tests/catalog/test_product_rows.py holds them equal).
     """
     zone = timezone.get_current_timezone()
-    return [
-        {
-            "id": row["id"],
-            "name": row["name"],
-            "description": row["description"],
-            "category": row["category"],
-            "category_name": row["category_name"],
-            "supplier": row["supplier"],
-            "supplier_name": row["supplier_name"],
-            "expiration_date": row["expiration_date"].isoformat() if row["expiration_date"] else None,
-            "is_active": row["is_active"],
-            "variants": [_variant_row_in_product(variant) for variant in variants_by_product[row["id"]]],
-            "total_quantity": row["total_quantity"],
-            "is_low_stock": bool(row["is_low_stock"]),
-            "is_expired": bool(row["is_expired"]),
-            "has_expiry": bool(row["has_expiry"]),
-            "created_by": (
-                {"id": row["created_by"], "username": row["created_by_username"]}
-                if row["created_by"] is not None
-                else None
-            ),
-            "created_at": _iso_datetime(row["created_at"], zone),
-            "updated_at": _iso_datetime(row["updated_at"], zone),
-        }
-        for row in rows
-    ]
+    return [_product_row_data(row, variants_by_product[row["id"]], zone) for row in rows]
 
 
 def _normalize_barcode(value):
@@ -336,7 +346,7 @@ class ProductSerializer(StrictModelSerializer):
     def to_representation(self, product):
         """The declared fields' output, built directly (expects `product_list()`'s annotations and relations)."""
         category, supplier, created_by = product.category, product.supplier, product.created_by
-        return {
+        row = {
             "id": product.id,
             "name": product.name,
             "description": product.description,
@@ -344,17 +354,21 @@ class ProductSerializer(StrictModelSerializer):
             "category_name": category.name if category is not None else None,
             "supplier": product.supplier_id,
             "supplier_name": supplier.name if supplier is not None else None,
-            "expiration_date": product.expiration_date.isoformat() if product.expiration_date else None,
+            "expiration_date": product.expiration_date,
             "is_active": product.is_active,
-            "variants": [_variant_in_product(variant) for variant in product.variants.all()],
             "total_quantity": product.total_quantity,
-            "is_low_stock": bool(product.is_low_stock),
-            "is_expired": bool(product.is_expired),
-            "has_expiry": bool(product.has_expiry),
-            "created_by": {"id": created_by.id, "username": created_by.username} if created_by is not None else None,
-            "created_at": _iso_datetime(product.created_at),
-            "updated_at": _iso_datetime(product.updated_at),
+            "is_low_stock": product.is_low_stock,
+            "is_expired": product.is_expired,
+            "has_expiry": product.has_expiry,
+            "created_by": product.created_by_id,
+            "created_by_username": created_by.username if created_by is not None else None,
+            "created_at": product.created_at,
+            "updated_at": product.updated_at,
         }
+        variants = [
+            {name: getattr(variant, name) for name in _VARIANT_IN_PRODUCT} for variant in product.variants.all()
+        ]
+        return _product_row_data(row, variants, timezone.get_current_timezone())
 
 
 SHORTHAND_FIELDS = ("sku", "barcode", "attributes", "price", "cost", "reorder_level")
