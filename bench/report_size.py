@@ -211,11 +211,30 @@ def seed_main(movements: int) -> None:
         StockLevel(organization=organization, variant_id=variant_id, warehouse_id=warehouse_id, quantity=quantity)
         for (variant_id, warehouse_id), quantity in levels.items()
     )
+    _fill_product_totals(organization)
     print(
         f"seeded {movements:,} movements in March 2025 (+{len(stamps) - movements:,} around it) "
         f"for {admin.username} in {time.perf_counter() - started:.1f} s",
         flush=True,
     )
+
+
+def _fill_product_totals(organization) -> None:
+    """Each product's `stock_quantity` as the ledger keeps it: the sum of its levels."""
+    from django.db.models import OuterRef, Subquery, Sum
+    from django.db.models.functions import Coalesce
+
+    from catalog.models import Product
+    from stock.models import StockLevel
+
+    totals = (
+        StockLevel.objects.filter(variant__product_id=OuterRef("pk"))
+        .order_by()
+        .values("variant__product_id")
+        .annotate(total=Sum("quantity"))
+        .values("total")
+    )
+    Product.objects.filter(organization=organization).update(stock_quantity=Coalesce(Subquery(totals), 0))
 
 
 def _restamp(organization, stamps) -> None:

@@ -57,12 +57,20 @@ class ProductAdmin(admin.ModelAdmin):
     list_select_related = ["organization", "category", "supplier"]
     autocomplete_fields = ["category", "supplier"]
     raw_id_fields = ["created_by"]
-    readonly_fields = ["created_at", "updated_at"]
+    readonly_fields = ["stock_quantity", "created_at", "updated_at"]
     date_hierarchy = "created_at"
     inlines = [VariantInline]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(variant_count=Count("variants"))
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.save()
+            return
+        # The form's fields only: a full save would write back the `stock_quantity` this form read, erasing any
+        # stock change the ledger committed since.
+        obj.save(update_fields=[*(name for name in form.fields if name not in self.readonly_fields), "updated_at"])
 
     @admin.display(ordering="variant_count", description="variants")
     def variant_count(self, obj):

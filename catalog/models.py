@@ -37,13 +37,21 @@ class Product(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Units in stock over every variant and warehouse. Written only by the stock ledger, in the transaction that
+    # changes the levels, so that the product list can order by it through an index (a sum over the levels of
+    # each product is a sort of every product). Catalog writes never save it: see `product_update`.
+    stock_quantity = models.BigIntegerField(default=0, db_default=0, editable=False)
 
     class Meta:
         ordering = ["name", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(stock_quantity__gte=0), name="product_stock_quantity_non_negative"),
+        ]
         indexes = [
             models.Index(fields=["organization", "name"]),
             models.Index(fields=["organization", "created_at"]),
             models.Index(fields=["organization", "expiration_date"]),
+            models.Index(fields=["organization", "stock_quantity", "id"], name="product_org_stock_quantity"),
         ]
 
     def __str__(self):

@@ -1,7 +1,8 @@
 """Reads of the catalog, returned as querysets already shaped for their serializers.
 
 Stock figures (`quantity` per variant, `total_quantity` and `is_low_stock` per product) are database annotations
-over the stock levels, so a page of 5 or 100 products costs the same number of queries. The catalog sits below
+over the stock levels, so a page of 5 or 100 products costs the same number of queries; a product's total over every
+warehouse is the `stock_quantity` the ledger keeps on it. The catalog sits below
 the stock app and never imports it: the stock level model is reached through `Variant.stock_levels`, the reverse
 side of its foreign key.
 
@@ -131,13 +132,15 @@ def _variant_stock_annotations(warehouse_ids: tuple[int, ...] | None) -> Mapping
 
 @functools.lru_cache(maxsize=256)
 def _product_stock_annotations(warehouse_ids: tuple[int, ...] | None) -> Mapping:
-    levels = _levels_in(warehouse_ids).filter(variant__product_id=OuterRef("pk"))
-    return MappingProxyType(
-        {
-            "total_quantity": _sum_or_zero(levels, "variant__product_id"),
-            "is_low_stock": _product_is_low_stock(warehouse_ids),
-        }
-    )
+    if warehouse_ids is None:
+        # Every warehouse: the total the ledger keeps on the product, which an index orders
+        # (`?ordering=total_quantity` would otherwise sort every product by a sum of its levels).
+        total = F("stock_quantity")
+    else:
+        total = _sum_or_zero(
+            _levels_in(warehouse_ids).filter(variant__product_id=OuterRef("pk")), "variant__product_id"
+        )
+    return MappingProxyType({"total_quantity": total, "is_low_stock": _product_is_low_stock(warehouse_ids)})
 
 
 def _as_key(warehouse_ids: Collection[int] | None) -> tuple[int, ...] | None:

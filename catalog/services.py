@@ -143,7 +143,9 @@ def product_update(*, product: Product, data: dict) -> Product:
     changed = [field for field in PRODUCT_FIELDS if field in data]
     for field in changed:
         setattr(product, field, data[field])
-    product.save(update_fields=[*changed, "updated_at"] if changed else None)
+    # Named fields only, never a full save: that would write back the `stock_quantity` read with the product and
+    # erase what the ledger has added or taken since.
+    product.save(update_fields=[*changed, "updated_at"])
     return product
 
 

@@ -4,11 +4,24 @@ import functools
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import BooleanField, Case, ExpressionWrapper, F, IntegerField, Q, QuerySet, Sum, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    When,
+)
 from django.db.models.expressions import Window
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from catalog.models import Product
 from catalog.selectors import product_list
 from stock.models import MovementType, StockAdjustment, StockLevel, StockMovement, Transfer
 
@@ -154,6 +167,22 @@ class LevelDifference:
 
 
 @dataclass(frozen=True)
+class ProductTotalDifference:
+    """A product whose `stock_quantity` is not the sum of its levels."""
+
+    product_id: int
+    name: str
+    stock_quantity: int
+    levels_quantity: int
+
+    def __str__(self):
+        return (
+            f"product {self.product_id} ({self.name}) records stock_quantity {self.stock_quantity}, "
+            f"its levels add up to {self.levels_quantity}"
+        )
+
+
+@dataclass(frozen=True)
 class BalanceMismatch:
     """A movement whose `balance_after` is not the running sum of its level's movements up to it."""
 
@@ -219,16 +248,37 @@ def stock_balance_mismatches(*, organization_id: int | None = None, limit: int =
     ]
 
 
+def product_total_differences(*, organization_id: int | None = None) -> list[ProductTotalDifference]:
+    """Every product whose `stock_quantity` differs from the sum of its variants' levels (one query)."""
+    products = Product.objects.all()
+    if organization_id is not None:
+        products = products.filter(organization_id=organization_id)
+    levels = (
+        StockLevel.objects.filter(variant__product_id=OuterRef("pk"))
+        .order_by()
+        .values("variant__product_id")
+        .annotate(total=Sum("quantity"))
+        .values("total")
+    )
+    rows = (
+        products.annotate(levels_quantity=Coalesce(Subquery(levels), 0))
+        .exclude(stock_quantity=F("levels_quantity"))
+        .values_list("pk", "name", "stock_quantity", "levels_quantity")
+        .order_by("pk")
+    )
+    return [ProductTotalDifference(*row) for row in rows]
+
+
 @dataclass(frozen=True)
 class IntegrityReport:
     levels_checked: int
     movements_checked: int
-    problems: list  # LevelDifference and BalanceMismatch, levels first
+    problems: list  # LevelDifference, ProductTotalDifference and BalanceMismatch, in that order
 
 
 def stock_integrity_report(*, organization_id: int | None = None) -> IntegrityReport:
-    """Everything `check_stock_integrity` reports: levels that differ from their movements, then movements whose
-    `balance_after` is not their running balance (the first 100).
+    """Everything `check_stock_integrity` reports: levels that differ from their movements, products whose total
+    differs from their levels, then movements whose `balance_after` is not their running balance (the first 100).
     """
     levels = StockLevel.objects.all()
     movements = StockMovement.objects.all()
@@ -240,6 +290,7 @@ def stock_integrity_report(*, organization_id: int | None = None) -> IntegrityRe
         movements_checked=movements.count(),
         problems=[
             *stock_level_differences(organization_id=organization_id),
+            *product_total_differences(organization_id=organization_id),
             *stock_balance_mismatches(organization_id=organization_id),
         ],
     )

@@ -4,8 +4,10 @@ Every change of a `StockLevel.quantity` in the code base goes through `stock_app
 runs in one transaction, locks the affected levels in primary-key order, checks every line before writing any,
 and writes one `StockMovement` per line with the balance right after it. A change of a single level (every
 one-line sale or adjustment) takes its lock, check and change in one conditional `UPDATE ... RETURNING`, which is
-the same lock taken one round trip sooner. Callers lock their own document row (order, transfer) *before* calling
-here, and call here once per transaction, so locks are always taken in the order document → levels.
+the same lock taken one round trip sooner. It also keeps each product's `stock_quantity` (the sum of its levels),
+whose rows it locks after the levels, in pk order. Callers lock their own document row (order, transfer) *before*
+calling here, and call here once per transaction, so locks are always taken in the order document → levels →
+products.
 
 Below the ledger: the workflows this app owns (adjustments, transfers, a level's reorder override), each a thin
 layer of rules over one ledger call.
@@ -16,11 +18,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import BigIntegerField, Case, F, Q, Value, When
 from django.utils import timezone
 from rest_framework.exceptions import PermissionDenied, ValidationError
 
-from catalog.models import Variant
+from catalog.models import Product, Variant
 from core.cache import bump_stock_generation
 from core.exceptions import InvalidTransition
 from core.numbering import next_number
@@ -99,19 +101,27 @@ def stock_apply(
         # An existing level of this organization vouches for its variant and warehouse: only the costs the caller
         # did not give need reading.
         uncosted = {change.variant_id for change in changes if change.unit_cost is None}
-        costs = _variant_costs(organization_id, uncosted) if uncosted else {}
+        costs = _variants_of(organization_id, uncosted)[0] if uncosted else {}
         with transaction.atomic(savepoint=False):
             movements = _apply_to_one_level(organization_id, changes, costs, reason, by, reference, note)
         if movements is not None:
             return movements
-    costs = _variant_costs(organization_id, {change.variant_id for change in changes})
+    costs, product_of = _variants_of(organization_id, {change.variant_id for change in changes})
     missing = _missing_levels(organization_id, keys)
     with transaction.atomic(savepoint=False):
         levels = _levels_locked(organization_id, keys, missing)
         refusal = _refusal(changes, levels)
         if refusal is None:
             return _record(
-                organization_id, levels, changes, costs, reason=reason, by=by, reference=reference, note=note
+                organization_id,
+                levels,
+                changes,
+                costs,
+                product_of,
+                reason=reason,
+                by=by,
+                reference=reference,
+                note=note,
             )
     raise refusal
 
@@ -149,7 +159,7 @@ def stock_set_counted(
     """
     if not _is_int(counted_quantity) or not 0 <= counted_quantity <= MAX_STOCK_QUANTITY:
         raise ValueError(f"A counted quantity must be a non-negative integer, got {counted_quantity!r}.")
-    costs = _variant_costs(organization_id, {variant_id})
+    costs, product_of = _variants_of(organization_id, {variant_id})
     key = (variant_id, warehouse_id)
     missing = _missing_levels(organization_id, {key})
     with transaction.atomic(savepoint=False):
@@ -159,7 +169,7 @@ def stock_set_counted(
             return None
         changes = [StockChange(variant_id, warehouse_id, delta)]
         [movement] = _record(
-            organization_id, levels, changes, costs, reason=reason, by=by, reference=reference, note=note
+            organization_id, levels, changes, costs, product_of, reason=reason, by=by, reference=reference, note=note
         )
     return movement
 
@@ -173,12 +183,35 @@ def _validate_quantity(quantity) -> None:
         raise ValueError(f"A stock change must be a non-zero integer within the column range, got {quantity!r}.")
 
 
-def _variant_costs(organization_id: int, variant_ids: set[int]) -> dict[int, Decimal]:
-    """The current cost of each variant; refuses variants of another organization (or none at all)."""
-    costs = dict(Variant.objects.filter(pk__in=variant_ids, organization_id=organization_id).values_list("pk", "cost"))
+def _variants_of(organization_id: int, variant_ids: set[int]) -> tuple[dict[int, Decimal], dict[int, int]]:
+    """The current cost and the product of each variant; refuses variants of another organization (or none)."""
+    rows = Variant.objects.filter(pk__in=variant_ids, organization_id=organization_id).values_list(
+        "pk", "cost", "product_id"
+    )
+    costs = {pk: cost for pk, cost, _ in rows}
     if len(costs) != len(variant_ids):
         raise ValueError(f"Variants {sorted(variant_ids - costs.keys())} are not in organization {organization_id}.")
-    return costs
+    return costs, {pk: product_id for pk, _, product_id in rows}
+
+
+def _add_to_product_totals(changes: Sequence[StockChange], product_of: dict[int, int]) -> None:
+    """Add each product's net change to its `stock_quantity`; called with the levels already locked.
+
+    Several products are locked first, in pk order (an UPDATE takes its row locks in no set order); a product whose
+    changes cancel out (a transfer between two warehouses) is not touched at all.
+    """
+    deltas: dict[int, int] = {}
+    for change in changes:
+        product_id = product_of[change.variant_id]
+        deltas[product_id] = deltas.get(product_id, 0) + change.quantity
+    deltas = {product_id: delta for product_id, delta in deltas.items() if delta}
+    if not deltas:
+        return
+    products = Product.objects.filter(pk__in=deltas)
+    if len(deltas) > 1:
+        list(products.select_for_update().order_by("pk").values_list("pk", flat=True))  # list(): takes the locks
+    delta = Case(*(When(pk=pk, then=Value(d)) for pk, d in deltas.items()), output_field=BigIntegerField())
+    products.update(stock_quantity=F("stock_quantity") + delta)
 
 
 def _match(keys) -> Q:
@@ -260,6 +293,13 @@ def _apply_to_one_level(
             ],
         )
         row = cursor.fetchone()
+        if row is not None and running:  # the product's total, locked after its level as on the general path
+            product, variant = (connection.ops.quote_name(m._meta.db_table) for m in (Product, Variant))
+            cursor.execute(
+                f"UPDATE {product} SET stock_quantity = stock_quantity + %s "
+                f"WHERE id = (SELECT product_id FROM {variant} WHERE id = %s)",
+                [running, variant_id],
+            )
     if row is None:
         return None
     balance = row[0] - running  # the level just before these changes
@@ -325,6 +365,7 @@ def _record(
     levels: dict[tuple[int, int], StockLevel],
     changes: Sequence[StockChange],
     costs: dict[int, Decimal],
+    product_of: dict[int, int],
     *,
     reason: Reason | str,
     by,
@@ -347,6 +388,7 @@ def _record(
         StockLevel.objects.filter(pk=level.pk).update(quantity=level.quantity, updated_at=now)
     else:
         StockLevel.objects.bulk_update(list(touched.values()), ["quantity", "updated_at"])
+    _add_to_product_totals(changes, product_of)
     created = StockMovement.objects.bulk_create(movements)
     transaction.on_commit(lambda: bump_stock_generation(organization_id))
     return created

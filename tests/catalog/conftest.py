@@ -1,5 +1,7 @@
 import pytest
+from django.db.models import F
 
+from catalog.models import Product
 from stock.models import MovementType, Reason, StockLevel, StockMovement
 
 
@@ -8,13 +10,16 @@ def make_level():
     """`make_level(variant, warehouse, quantity, override=None)`: a stock level written directly (tests only)."""
 
     def make(variant, warehouse, quantity, override=None):
-        return StockLevel.objects.create(
+        level = StockLevel.objects.create(
             organization_id=variant.organization_id,
             variant=variant,
             warehouse=warehouse,
             quantity=quantity,
             reorder_level_override=override,
         )
+        # As the ledger keeps it: the product's total over its levels.
+        Product.objects.filter(pk=variant.product_id).update(stock_quantity=F("stock_quantity") + quantity)
+        return level
 
     return make
 

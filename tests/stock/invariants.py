@@ -4,6 +4,7 @@ Written independently of `stock.selectors` (which `check_stock_integrity` uses),
 in the ledger.
 """
 
+from catalog.models import Product
 from stock.models import MovementType, StockLevel, StockMovement
 
 
@@ -37,12 +38,22 @@ def ledger_problems(organization=None) -> list[str]:
             problems.append(f"level {level.pk} {key} holds {level.quantity}, its movements add up to {expected}")
     for key, total in running.items():
         problems.append(f"movements of {key} add up to {total} but there is no level row")
+    products = Product.objects.all() if organization is None else Product.objects.filter(organization=organization)
+    totals: dict[int, int] = {}
+    for product_id, quantity in levels.values_list("variant__product_id", "quantity"):
+        totals[product_id] = totals.get(product_id, 0) + quantity
+    for product in products.order_by("id"):
+        if product.stock_quantity != totals.get(product.pk, 0):
+            problems.append(
+                f"product {product.pk} records stock_quantity {product.stock_quantity}, "
+                f"its levels add up to {totals.get(product.pk, 0)}"
+            )
     return problems
 
 
 def assert_ledger_consistent(organization=None) -> None:
     """For every (variant, warehouse): quantity == Σ IN − Σ OUT, quantity >= 0, and each movement's balance_after
-    is the running sum of the movements up to it.
+    is the running sum of the movements up to it; every product's stock_quantity is the sum of its levels.
     """
     problems = ledger_problems(organization)
     assert not problems, "Ledger inconsistent:\n  " + "\n  ".join(problems)

@@ -4,7 +4,9 @@ import logging
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db.models import F
 
+from catalog.models import Product
 from stock.models import StockLevel, StockMovement
 from stock.services import StockChange, stock_remove
 from stock.tasks import check_stock_integrity
@@ -42,11 +44,24 @@ def test_a_level_changed_behind_the_ledgers_back_exits_non_zero_and_is_named(his
         call_command("check_stock_integrity")
 
     assert raised.value.returncode == 1
-    assert "1 difference(s)" in str(raised.value)
+    assert "2 difference(s)" in str(raised.value)  # the level, and its product's total that no longer matches it
     err = capsys.readouterr().err
     assert f"TEA-GREEN (variant {variant.pk}) in warehouse {warehouse.pk}: level {level.pk} holds 12" in err
     assert "movements add up to 7" in err
+    assert f"product {variant.product_id} (Green tea) records stock_quantity 11, its levels add up to 16" in err
     assert "TEA-BLACK" not in err
+
+
+def test_a_product_total_changed_behind_the_ledgers_back_is_named(history, variant, capsys):
+    Product.objects.filter(pk=variant.product_id).update(stock_quantity=F("stock_quantity") + 1)
+
+    with pytest.raises(CommandError) as raised:
+        call_command("check_stock_integrity")
+
+    assert "1 difference(s)" in str(raised.value)
+    assert f"product {variant.product_id} (Green tea) records stock_quantity 12, its levels add up to 11" in (
+        capsys.readouterr().err
+    )
 
 
 def test_a_movement_deleted_behind_the_ledgers_back_is_found(history, variant_b, capsys):
@@ -97,7 +112,7 @@ def test_the_nightly_task_logs_each_difference(history, variant, warehouse, capl
     with caplog.at_level(logging.ERROR, logger="stockroom.stock.integrity"):
         result = check_stock_integrity.apply().get()
 
-    assert len(result["differences"]) == 1
+    assert len(result["differences"]) == 2  # the level, and its product's total
     assert "TEA-GREEN" in result["differences"][0]
     assert any("TEA-GREEN" in record.getMessage() for record in caplog.records)
 

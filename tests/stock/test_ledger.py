@@ -236,5 +236,6 @@ def test_the_invariant_check_notices_a_level_changed_behind_the_ledgers_back(org
     StockLevel.objects.filter(variant=variant).update(quantity=5)
 
     assert ledger_problems(org) == [
-        f"level {StockLevel.objects.get().pk} ({variant.pk}, {warehouse.pk}) holds 5, its movements add up to 4"
+        f"level {StockLevel.objects.get().pk} ({variant.pk}, {warehouse.pk}) holds 5, its movements add up to 4",
+        f"product {variant.product_id} records stock_quantity 4, its levels add up to 5",
     ]

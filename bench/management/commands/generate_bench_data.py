@@ -555,6 +555,14 @@ class Command(BaseCommand):
             rows,
             "stock levels",
         )
+        # What the ledger keeps on each product: the sum of its levels.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE catalog_product p SET stock_quantity = t.total FROM ("
+                " SELECT v.product_id, SUM(l.quantity) AS total FROM stock_stocklevel l"
+                " JOIN catalog_variant v ON v.id = l.variant_id GROUP BY v.product_id"
+                ") t WHERE p.id = t.product_id"
+            )
         # Fresh statistics for every table written here: autovacuum takes minutes to notice bulk loads, and until it
         # does the planner guesses (a page of 50 products read 100,000 levels through hashed subplans, and JIT-compiled
         # it: 500 ms instead of 2).
