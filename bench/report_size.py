@@ -220,11 +220,11 @@ def seed_main(movements: int) -> None:
 
 
 def _fill_product_totals(organization) -> None:
-    """Each product's `stock_quantity` as the ledger keeps it: the sum of its levels."""
+    """Each product's `stock_quantity` and each level's reorder level, as the ledger keeps them."""
     from django.db.models import OuterRef, Subquery, Sum
     from django.db.models.functions import Coalesce
 
-    from catalog.models import Product
+    from catalog.models import Product, Variant
     from stock.models import StockLevel
 
     totals = (
@@ -235,6 +235,8 @@ def _fill_product_totals(organization) -> None:
         .values("total")
     )
     Product.objects.filter(organization=organization).update(stock_quantity=Coalesce(Subquery(totals), 0))
+    variant_reorder = Variant.objects.filter(pk=OuterRef("variant_id")).values("reorder_level")
+    StockLevel.objects.filter(organization=organization).update(reorder_level=Subquery(variant_reorder))
 
 
 def _restamp(organization, stamps) -> None:

@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.db.models import Count
 
 from catalog.models import Category, Product, Variant
+from catalog.services import levels_follow_reorder_levels
 
 
 @admin.register(Category)
@@ -84,6 +85,10 @@ class ProductAdmin(admin.ModelAdmin):
         for variant in formset.deleted_objects:
             variant.delete()
         formset.save_m2m()
+        # The stock levels' copy of a changed reorder level (the admin's change view is one transaction).
+        levels_follow_reorder_levels(
+            variant.pk for variant, fields in formset.changed_objects if "reorder_level" in fields
+        )
 
 
 @admin.register(Variant)
@@ -94,3 +99,8 @@ class VariantAdmin(admin.ModelAdmin):
     list_select_related = ["product", "organization"]
     raw_id_fields = ["product"]
     readonly_fields = ["created_at", "updated_at"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "reorder_level" in form.changed_data:
+            levels_follow_reorder_levels([obj.pk])

@@ -48,10 +48,11 @@ def _levels_in(warehouse_ids: Collection[int] | None) -> QuerySet:
     return levels
 
 
-def _low_level_condition(prefix: str = "") -> Q:
-    """A level is low when its quantity is at or below its effective reorder level (override, else variant's)."""
-    effective = Coalesce(f"{prefix}reorder_level_override", f"{prefix}variant__reorder_level")
-    return Q(**{f"{prefix}quantity__lte": effective})
+def _low_level_condition() -> Q:
+    """A level is low when its quantity is at or below its effective reorder level (override, else variant's),
+    which the level keeps as `reorder_level`: a condition on the level alone, which its partial indexes hold.
+    """
+    return Q(quantity__lte=F("reorder_level"))
 
 
 def _sum_or_zero(levels: QuerySet, group_by: str) -> Coalesce:

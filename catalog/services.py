@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Model, ProtectedError
+from django.db.models import Model, OuterRef, ProtectedError, Subquery
 from django.utils import timezone
 from django.utils.text import slugify
 from rest_framework.exceptions import ValidationError
@@ -172,17 +172,40 @@ def variant_add(*, product: Product, data: dict, error_prefix: str | None = None
     return variant
 
 
+@transaction.atomic
 def variant_update(*, variant: Variant, data: dict) -> Variant:
     for field in VARIANT_FIELDS:
         if field in data:
             setattr(variant, field, data[field])
     _save_variant(variant, generated_sku=False)
+    if "reorder_level" in data:
+        levels_follow_reorder_levels([variant.pk])
     return variant
+
+
+def levels_follow_reorder_levels(variant_ids: Iterable[int]) -> None:
+    """Copy these variants' reorder levels to their stock levels that have no override.
+
+    The stock app keeps each level's effective reorder level on the level (it indexes the low ones); the catalog
+    sits below it, so it reaches the levels through `Variant.stock_levels`. Call it in the transaction that wrote the
+    variants, after writing them: their row locks then keep the ledger from creating a level of them in between
+    (it reads a new level's reorder level under the variant's lock), and the levels are locked after the variants,
+    in pk order, as every writer of both takes them.
+    """
+    levels_of = Variant._meta.get_field("stock_levels").related_model._default_manager
+    for chunk in _chunks(sorted(set(variant_ids))):
+        levels = levels_of.filter(variant_id__in=chunk, reorder_level_override__isnull=True)
+        list(levels.select_for_update().order_by("pk").values_list("pk", flat=True))  # list(): takes the locks
+        levels.update(
+            reorder_level=Subquery(Variant.objects.filter(pk=OuterRef("variant_id")).values("reorder_level"))
+        )
 
 
 @transaction.atomic
 def variant_delete(*, variant: Variant) -> None:
     """Delete a variant without stock history. A product keeps at least one variant (409 otherwise)."""
+    # The variant before its product, as a receipt takes them (variant, levels, then the product's stock total).
+    list(Variant.objects.select_for_update().filter(pk=variant.pk).values_list("pk"))
     product = Product.objects.select_for_update().get(pk=variant.product_id)
     if not product.variants.exclude(pk=variant.pk).exists():
         raise Conflict(
@@ -516,13 +539,15 @@ def _write_rows(organization, rows: list[_Row], existing: dict[str, dict], by) -
     update_sql = "UPDATE {table} SET {assignments} WHERE {pk} = %s"
 
     # Updates of known SKUs; a blank cell keeps the current value.
-    variant_updates, product_updates = [], {}
+    variant_updates, product_updates, reorder_changed = [], {}, []
     for row in rows:
         current = existing.get(row.values["sku"])
         if current is None:
             continue
         new = {field: row.values.get(field, current[field]) for field in ("barcode", "price", "cost", "reorder_level")}
         variant_updates.append([new["barcode"], new["price"], new["cost"], new["reorder_level"], now, current["id"]])
+        if new["reorder_level"] != current["reorder_level"]:
+            reorder_changed.append(current["id"])
         product = product_updates.setdefault(
             current["product_id"],
             {
@@ -537,6 +562,7 @@ def _write_rows(organization, rows: list[_Row], existing: dict[str, dict], by) -
     for chunk in _chunks(moving):
         Variant.objects.filter(pk__in=chunk).update(barcode=None)
     _execute_many(Variant, update_sql, ["barcode", "price", "cost", "reorder_level", "updated_at"], variant_updates)
+    levels_follow_reorder_levels(reorder_changed)
     _execute_many(
         Product,
         update_sql,

@@ -142,8 +142,10 @@ def _count_of(queryset: QuerySet) -> Coalesce:
 
 
 def _is_low() -> Q:
-    """A level is low when its quantity is at or below its effective reorder level (override, else variant's)."""
-    return Q(quantity__lte=Coalesce(F("reorder_level_override"), F("variant__reorder_level")))
+    """A level is low when its quantity is at or below its effective reorder level (override, else variant's),
+    which the level keeps as `reorder_level`.
+    """
+    return Q(quantity__lte=F("reorder_level"))
 
 
 def _levels(scope: DashboardScope) -> QuerySet[StockLevel]:

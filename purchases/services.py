@@ -311,6 +311,7 @@ def _receive(order: PurchaseOrder, *, by, lines: Sequence[ReceiptLine] | None) -
         changed.append(item)
         changes.append(StockChange(item.variant_id, order.warehouse_id, quantity, item.unit_cost))
     PurchaseOrderItem.objects.bulk_update(changed, ["quantity_received"])
+    variants = _variants_locked({change.variant_id for change in changes})
     stock_add(
         organization_id=order.organization_id,
         changes=changes,
@@ -319,7 +320,7 @@ def _receive(order: PurchaseOrder, *, by, lines: Sequence[ReceiptLine] | None) -
         reference=Reference(REFERENCE_TYPE, order.pk),
         note=f"Purchase order {order.number}",
     )
-    _update_average_costs(order.organization_id, changes)
+    _update_average_costs(order.organization_id, changes, variants)
     if all(item.quantity_received == item.quantity_ordered for item in items.values()):
         order.status = Status.RECEIVED
         order.received_at = now
@@ -357,22 +358,28 @@ def _receipt_quantities(
     return sorted(asked.items())
 
 
-def _update_average_costs(organization_id: int, changes: Sequence[StockChange]) -> None:
+def _variants_locked(variant_ids: set[int]) -> list[Variant]:
+    """The received variants, locked in pk order *before* the ledger locks their levels: a variant row is always
+    taken before its levels (the catalog writes a changed reorder level to the levels under the variant's lock).
+    """
+    return list(Variant.objects.select_for_update(of=("self",)).filter(pk__in=variant_ids).order_by("pk"))
+
+
+def _update_average_costs(organization_id: int, changes: Sequence[StockChange], variants: list[Variant]) -> None:
     """Set each received variant's weighted average cost, rounded to cents.
 
     new cost = (on hand before × old cost + Σ received × unit cost) / (on hand before + Σ received); with nothing on
     hand before, it is the (average) unit cost received.
 
     "On hand" spans every warehouse of the organization. Runs after the ledger call (which locked and raised the
-    receiving levels) and locks the variant rows in pk order, so concurrent receipts of one variant update its
-    cost one after the other, each from the other's result.
+    receiving levels) on the variant rows locked before it, so concurrent receipts of one variant update its cost
+    one after the other, each from the other's result.
     """
     received: dict[int, int] = defaultdict(int)
     value: dict[int, Decimal] = defaultdict(Decimal)
     for change in changes:
         received[change.variant_id] += change.quantity
         value[change.variant_id] += change.quantity * change.unit_cost
-    variants = list(Variant.objects.select_for_update(of=("self",)).filter(pk__in=received).order_by("pk"))
     on_hand_after = dict(
         StockLevel.objects.filter(organization_id=organization_id, variant_id__in=received)
         .values("variant_id")

@@ -17,6 +17,7 @@ from stock.models import (
     Transfer,
     TransferItem,
 )
+from stock.services import stock_level_set_override
 
 
 class _ReadOnlyAdmin(admin.ModelAdmin):
@@ -32,12 +33,28 @@ class _ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(StockLevel)
 class StockLevelAdmin(admin.ModelAdmin):
-    list_display = ["variant", "product_name", "warehouse", "quantity", "reorder_level_override", "updated_at"]
+    list_display = [
+        "variant",
+        "product_name",
+        "warehouse",
+        "quantity",
+        "reorder_level",
+        "reorder_level_override",
+        "updated_at",
+    ]
     list_filter = ["organization", "warehouse"]
     search_fields = ["variant__sku", "variant__product__name", "warehouse__name", "warehouse__code"]
     list_select_related = ["variant__product", "warehouse"]
-    fields = ["organization", "variant", "warehouse", "quantity", "reorder_level_override", "updated_at"]
-    readonly_fields = ["organization", "variant", "warehouse", "quantity", "updated_at"]
+    fields = [
+        "organization",
+        "variant",
+        "warehouse",
+        "quantity",
+        "reorder_level",
+        "reorder_level_override",
+        "updated_at",
+    ]
+    readonly_fields = ["organization", "variant", "warehouse", "quantity", "reorder_level", "updated_at"]
 
     @admin.display(description="product", ordering="variant__product__name")
     def product_name(self, level):
@@ -52,7 +69,7 @@ class StockLevelAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         # Only the override, never `obj.save()`: a full save would write back the quantity this form read and
         # erase any stock movement committed since.
-        StockLevel.objects.filter(pk=obj.pk).update(reorder_level_override=obj.reorder_level_override)
+        stock_level_set_override(level_id=obj.pk, reorder_level_override=obj.reorder_level_override)
 
 
 @admin.register(StockMovement)

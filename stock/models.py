@@ -7,7 +7,7 @@ deleted from under it (PROTECT).
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 
 class MovementType(models.TextChoices):
@@ -30,6 +30,10 @@ class StockLevel(models.Model):
     warehouse = models.ForeignKey("warehouses.Warehouse", on_delete=models.PROTECT, related_name="stock_levels")
     quantity = models.IntegerField(default=0, editable=False)
     reorder_level_override = models.PositiveIntegerField(null=True, blank=True)
+    # The effective reorder level (the override, else the variant's), kept on the row so that "low" is a condition
+    # on one row, which a partial index holds: asking for low stock otherwise compares every level with its variant.
+    # Written by `stock.services` (a new level, an override) and by the catalog's variant writes; never by a form.
+    reorder_level = models.PositiveIntegerField(default=0, db_default=0, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -40,6 +44,15 @@ class StockLevel(models.Model):
         ]
         indexes = [
             models.Index(fields=["organization", "warehouse"]),
+            # The low levels alone (a few hundred of 100,000 at the benchmark's scale), by variant and by warehouse.
+            models.Index(
+                fields=["variant"], condition=Q(quantity__lte=F("reorder_level")), name="stock_level_low_by_variant"
+            ),
+            models.Index(
+                fields=["organization", "warehouse"],
+                condition=Q(quantity__lte=F("reorder_level")),
+                name="stock_level_low_by_warehouse",
+            ),
         ]
 
     def __str__(self):

@@ -17,6 +17,7 @@ from stock.models import AdjustmentReason, StockAdjustment, StockLevel, StockMov
 from stock.services import (
     TransferLine,
     stock_adjustment_create,
+    stock_level_set_override,
     transfer_approve,
     transfer_cancel,
     transfer_reject,
@@ -93,7 +94,7 @@ def seed(ctx: dict) -> None:
     # One level watched more closely than its variant's default.
     level = StockLevel.objects.filter(organization=organization, warehouse=annex).order_by("pk").first()
     if level is not None:
-        StockLevel.objects.filter(pk=level.pk).update(reorder_level_override=8)
+        stock_level_set_override(level_id=level.pk, reorder_level_override=8)
 
     log(f"stock: opening stock for {len(variants)} variants ({len(opening)} levels), {moved} completed transfer(s).")
 

@@ -27,19 +27,13 @@ from stock.models import MovementType, StockAdjustment, StockLevel, StockMovemen
 
 
 def stock_level_list(*, organization_id: int) -> QuerySet[StockLevel]:
-    """Levels with their names, effective reorder level and low-stock flag as columns."""
-    return (
-        StockLevel.objects.filter(organization_id=organization_id)
-        .annotate(
-            sku=F("variant__sku"),
-            product_id=F("variant__product_id"),
-            product_name=F("variant__product__name"),
-            warehouse_name=F("warehouse__name"),
-            reorder_level=Coalesce(F("reorder_level_override"), F("variant__reorder_level")),
-        )
-        .annotate(
-            is_low_stock=ExpressionWrapper(Q(quantity__lte=F("reorder_level")), output_field=BooleanField()),
-        )
+    """Levels with their names and low-stock flag as columns (`reorder_level` is the level's effective one)."""
+    return StockLevel.objects.filter(organization_id=organization_id).annotate(
+        sku=F("variant__sku"),
+        product_id=F("variant__product_id"),
+        product_name=F("variant__product__name"),
+        warehouse_name=F("warehouse__name"),
+        is_low_stock=ExpressionWrapper(Q(quantity__lte=F("reorder_level")), output_field=BooleanField()),
     )
 
 
@@ -183,6 +177,23 @@ class ProductTotalDifference:
 
 
 @dataclass(frozen=True)
+class ReorderLevelDifference:
+    """A level whose kept `reorder_level` is not its effective one (its override, else its variant's)."""
+
+    level_id: int
+    sku: str
+    warehouse_id: int
+    reorder_level: int
+    effective: int
+
+    def __str__(self):
+        return (
+            f"level {self.level_id} ({self.sku} in warehouse {self.warehouse_id}) keeps reorder level "
+            f"{self.reorder_level}, its effective reorder level is {self.effective}"
+        )
+
+
+@dataclass(frozen=True)
 class BalanceMismatch:
     """A movement whose `balance_after` is not the running sum of its level's movements up to it."""
 
@@ -269,16 +280,31 @@ def product_total_differences(*, organization_id: int | None = None) -> list[Pro
     return [ProductTotalDifference(*row) for row in rows]
 
 
+def reorder_level_differences(*, organization_id: int | None = None) -> list[ReorderLevelDifference]:
+    """Every level whose kept reorder level differs from its override, else its variant's (one query)."""
+    levels = StockLevel.objects.all()
+    if organization_id is not None:
+        levels = levels.filter(organization_id=organization_id)
+    rows = (
+        levels.annotate(effective=Coalesce(F("reorder_level_override"), F("variant__reorder_level")))
+        .exclude(reorder_level=F("effective"))
+        .values_list("pk", "variant__sku", "warehouse_id", "reorder_level", "effective")
+        .order_by("pk")
+    )
+    return [ReorderLevelDifference(*row) for row in rows]
+
+
 @dataclass(frozen=True)
 class IntegrityReport:
     levels_checked: int
     movements_checked: int
-    problems: list  # LevelDifference, ProductTotalDifference and BalanceMismatch, in that order
+    problems: list  # LevelDifference, ProductTotalDifference, ReorderLevelDifference, BalanceMismatch, in that order
 
 
 def stock_integrity_report(*, organization_id: int | None = None) -> IntegrityReport:
     """Everything `check_stock_integrity` reports: levels that differ from their movements, products whose total
-    differs from their levels, then movements whose `balance_after` is not their running balance (the first 100).
+    differs from their levels, levels whose kept reorder level is stale, then movements whose `balance_after` is
+    not their running balance (the first 100).
     """
     levels = StockLevel.objects.all()
     movements = StockMovement.objects.all()
@@ -291,6 +317,7 @@ def stock_integrity_report(*, organization_id: int | None = None) -> IntegrityRe
         problems=[
             *stock_level_differences(organization_id=organization_id),
             *product_total_differences(organization_id=organization_id),
+            *reorder_level_differences(organization_id=organization_id),
             *stock_balance_mismatches(organization_id=organization_id),
         ],
     )

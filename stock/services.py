@@ -238,13 +238,22 @@ def _levels_locked(
 ) -> dict[tuple[int, int], StockLevel]:
     """Return the levels for `keys`, locked in pk order, first creating the `missing` ones safely.
 
-    Missing rows are inserted *before* any row is locked, in a fixed (variant, warehouse) order, with
+    Missing rows are inserted *before* any level is locked, in a fixed (variant, warehouse) order, with
     ON CONFLICT DO NOTHING: a concurrent creator of the same row makes us wait for its commit and then we skip it.
-    Because no row lock is held while inserting, an insert can never wait in a cycle with a lock.
+    Because no level lock is held while inserting, an insert can never wait in a cycle with a lock. A new row takes
+    its variant's reorder level, read under the variant's row lock (pk order, before any level, as the catalog's
+    writes of that reorder level take them), so a change of it cannot commit in between and miss the new row.
     """
     if missing:
+        variants = Variant.objects.select_for_update(no_key=True).filter(pk__in={v for v, _ in missing})
+        reorder_levels = dict(variants.order_by("pk").values_list("pk", "reorder_level"))
         StockLevel.objects.bulk_create(
-            [StockLevel(organization_id=organization_id, variant_id=v, warehouse_id=w) for v, w in missing],
+            [
+                StockLevel(
+                    organization_id=organization_id, variant_id=v, warehouse_id=w, reorder_level=reorder_levels[v]
+                )
+                for v, w in missing
+            ],
             ignore_conflicts=True,
         )
     # list() evaluates the queryset: an unevaluated select_for_update takes no lock.
@@ -466,15 +475,26 @@ def stock_adjustment_create(
 
 
 def stock_level_update(*, level: StockLevel, by, reorder_level_override: int | None) -> None:
-    """Set a level's reorder override (admin; manager for own warehouses).
-
-    A targeted UPDATE, never `save()`: a full save would write back the quantity read earlier and erase any stock
-    change committed since.
-    """
+    """Set a level's reorder override (admin; manager for own warehouses)."""
     ensure_role(by, ADMIN_MANAGER)
     ensure_warehouse_access(by, [level.warehouse_id])
-    StockLevel.objects.filter(pk=level.pk).update(
-        reorder_level_override=reorder_level_override, updated_at=timezone.now()
+    stock_level_set_override(level_id=level.pk, reorder_level_override=reorder_level_override)
+
+
+@transaction.atomic
+def stock_level_set_override(*, level_id: int, reorder_level_override: int | None) -> None:
+    """Set the override and the effective reorder level with it (`None` falls back to the variant's).
+
+    Targeted UPDATEs, never `save()`: a full save would write back the quantity read earlier and erase any stock
+    change committed since. The level is locked before the variant's reorder level is read: a change of that reorder
+    level committed meanwhile then either came first (and is read here) or waits for this row (and updates it).
+    """
+    list(StockLevel.objects.select_for_update().filter(pk=level_id).values_list("pk"))  # list(): takes the lock
+    variant_level = Variant.objects.filter(stock_levels=level_id).values_list("reorder_level", flat=True).get()
+    StockLevel.objects.filter(pk=level_id).update(
+        reorder_level_override=reorder_level_override,
+        reorder_level=variant_level if reorder_level_override is None else reorder_level_override,
+        updated_at=timezone.now(),
     )
 
 

@@ -16,6 +16,7 @@ def make_level():
             warehouse=warehouse,
             quantity=quantity,
             reorder_level_override=override,
+            reorder_level=variant.reorder_level if override is None else override,
         )
         # As the ledger keeps it: the product's total over its levels.
         Product.objects.filter(pk=variant.product_id).update(stock_quantity=F("stock_quantity") + quantity)

@@ -32,6 +32,7 @@ class StockLevelFactory(factory.django.DjangoModelFactory):
     organization = factory.SubFactory(OrganizationFactory)
     variant = factory.SubFactory(VariantFactory, organization=factory.SelfAttribute("..organization"))
     warehouse = factory.SubFactory(WarehouseFactory, organization=factory.SelfAttribute("..organization"))
+    reorder_level = factory.LazyAttribute(lambda level: level.variant.reorder_level)  # as the ledger creates it
 
 
 class StockMovementFactory(factory.django.DjangoModelFactory):

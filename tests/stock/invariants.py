@@ -29,13 +29,18 @@ def ledger_problems(organization=None) -> list[str]:
             problems.append(
                 f"movement {movement.pk} {key}: balance_after {movement.balance_after}, running sum {running[key]}"
             )
-    for level in levels.order_by("id"):
+    for level in levels.select_related("variant").order_by("id"):
         key = (level.variant_id, level.warehouse_id)
         expected = running.pop(key, 0)
         if level.quantity < 0:
             problems.append(f"level {level.pk} {key} is negative: {level.quantity}")
         if level.quantity != expected:
             problems.append(f"level {level.pk} {key} holds {level.quantity}, its movements add up to {expected}")
+        effective = (
+            level.variant.reorder_level if level.reorder_level_override is None else level.reorder_level_override
+        )
+        if level.reorder_level != effective:
+            problems.append(f"level {level.pk} {key} keeps reorder level {level.reorder_level}, effective {effective}")
     for key, total in running.items():
         problems.append(f"movements of {key} add up to {total} but there is no level row")
     products = Product.objects.all() if organization is None else Product.objects.filter(organization=organization)
@@ -53,7 +58,8 @@ def ledger_problems(organization=None) -> list[str]:
 
 def assert_ledger_consistent(organization=None) -> None:
     """For every (variant, warehouse): quantity == Σ IN − Σ OUT, quantity >= 0, and each movement's balance_after
-    is the running sum of the movements up to it; every product's stock_quantity is the sum of its levels.
+    is the running sum of the movements up to it; every level keeps its effective reorder level; every product's
+    stock_quantity is the sum of its levels.
     """
     problems = ledger_problems(organization)
     assert not problems, "Ledger inconsistent:\n  " + "\n  ".join(problems)

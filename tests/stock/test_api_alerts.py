@@ -40,7 +40,7 @@ def test_alerts_list_low_levels_most_urgent_first(viewer_client, org, warehouse,
 def test_a_levels_override_decides_whether_it_is_low(viewer_client, org, warehouse):
     variant = VariantFactory(organization=org, sku="OVR", reorder_level=10)
     put_stock(variant, warehouse, 4)
-    StockLevel.objects.filter(variant=variant).update(reorder_level_override=3)
+    StockLevel.objects.filter(variant=variant).update(reorder_level_override=3, reorder_level=3)
 
     assert viewer_client.get(URL).json()["low_stock"] == []
 

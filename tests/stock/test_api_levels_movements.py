@@ -125,7 +125,7 @@ def test_a_bad_override_is_400_with_the_field_named(admin_client, variant, wareh
 
 def test_the_override_can_be_cleared_with_null(admin_client, variant, warehouse):
     put_stock(variant, warehouse, 5)
-    StockLevel.objects.filter(variant=variant).update(reorder_level_override=1)
+    StockLevel.objects.filter(variant=variant).update(reorder_level_override=1, reorder_level=1)
 
     response = admin_client.patch(f"{LEVELS}{_level(variant, warehouse).pk}/", {"reorder_level_override": None})
 

@@ -56,7 +56,9 @@ def test_products_low_stock_follows_the_levels(viewer_client, shelves):
 
 
 def test_a_levels_override_changes_the_products_low_flag(viewer_client, shelves, warehouse):
-    StockLevel.objects.filter(variant=shelves["white"], warehouse=warehouse).update(reorder_level_override=1)
+    StockLevel.objects.filter(variant=shelves["white"], warehouse=warehouse).update(
+        reorder_level_override=1, reorder_level=1
+    )
 
     products = _by_name(viewer_client.get(PRODUCTS))
 

@@ -6,7 +6,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db.models import F
 
-from catalog.models import Product
+from catalog.models import Product, Variant
 from stock.models import StockLevel, StockMovement
 from stock.services import StockChange, stock_remove
 from stock.tasks import check_stock_integrity
@@ -62,6 +62,18 @@ def test_a_product_total_changed_behind_the_ledgers_back_is_named(history, varia
     assert f"product {variant.product_id} (Green tea) records stock_quantity 12, its levels add up to 11" in (
         capsys.readouterr().err
     )
+
+
+def test_a_reorder_level_changed_behind_the_catalogs_back_is_named(history, variant, warehouse, capsys):
+    Variant.objects.filter(pk=variant.pk).update(reorder_level=9)  # the levels still keep 5
+
+    with pytest.raises(CommandError) as raised:
+        call_command("check_stock_integrity")
+
+    assert "2 difference(s)" in str(raised.value)  # one level in each warehouse
+    level = StockLevel.objects.get(variant=variant, warehouse=warehouse)
+    err = capsys.readouterr().err
+    assert f"level {level.pk} (TEA-GREEN in warehouse {warehouse.pk}) keeps reorder level 5, its effective" in err
 
 
 def test_a_movement_deleted_behind_the_ledgers_back_is_found(history, variant_b, capsys):

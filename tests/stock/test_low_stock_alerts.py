@@ -118,8 +118,8 @@ def test_an_override_on_the_level_wins_over_the_variants_reorder_level(org, ware
     variant = VariantFactory(organization=org, sku="OVR-1", reorder_level=5)
     put_stock(variant, warehouse, 4)  # below the variant's 5, but the override says 2: not low
     put_stock(variant, other_warehouse, 8)  # above the variant's 5, but the override says 10: low
-    StockLevel.objects.filter(warehouse=warehouse).update(reorder_level_override=2)
-    StockLevel.objects.filter(warehouse=other_warehouse).update(reorder_level_override=10)
+    StockLevel.objects.filter(warehouse=warehouse).update(reorder_level_override=2, reorder_level=2)
+    StockLevel.objects.filter(warehouse=other_warehouse).update(reorder_level_override=10, reorder_level=10)
 
     low_stock_job_run(now=DAY)
 
@@ -131,7 +131,7 @@ def test_an_override_on_the_level_wins_over_the_variants_reorder_level(org, ware
 def test_an_override_of_zero_makes_only_an_empty_level_low(org, warehouse):
     variant = VariantFactory(organization=org, sku="OVR-0", reorder_level=5)
     put_stock(variant, warehouse, 1)
-    StockLevel.objects.filter(variant=variant).update(reorder_level_override=0)
+    StockLevel.objects.filter(variant=variant).update(reorder_level_override=0, reorder_level=0)
 
     low_stock_job_run(now=DAY)
     assert not LowStockAlert.objects.exists()
@@ -145,7 +145,7 @@ def test_lowering_the_override_below_the_quantity_closes_the_alert(variant, ware
     put_stock(variant, warehouse, 4)
     low_stock_job_run(now=DAY)
 
-    StockLevel.objects.filter(variant=variant).update(reorder_level_override=3)
+    StockLevel.objects.filter(variant=variant).update(reorder_level_override=3, reorder_level=3)
     result = low_stock_job_run(now=DAY + timedelta(hours=1))
 
     assert result.closed == 1
@@ -521,7 +521,9 @@ def test_the_number_of_queries_does_not_grow_with_the_number_of_levels(org, admi
         low_stock_job_run(now=DAY)
 
     _low_levels(org, warehouse, 60, "MANY")
-    StockLevel.objects.filter(variant__sku__startswith="FEW").update(reorder_level_override=0)  # 3 to close
+    StockLevel.objects.filter(variant__sku__startswith="FEW").update(
+        reorder_level_override=0, reorder_level=0
+    )  # 3 to close
     with CaptureQueriesContext(connection) as many:
         result = low_stock_job_run(now=DAY + timedelta(days=1))
 

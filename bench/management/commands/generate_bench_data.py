@@ -555,8 +555,12 @@ class Command(BaseCommand):
             rows,
             "stock levels",
         )
-        # What the ledger keeps on each product: the sum of its levels.
+        # What the ledger keeps: each level's effective reorder level (no overrides here) and each product's total.
         with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE stock_stocklevel l SET reorder_level = v.reorder_level FROM catalog_variant v"
+                " WHERE v.id = l.variant_id AND v.reorder_level <> 0"
+            )
             cursor.execute(
                 "UPDATE catalog_product p SET stock_quantity = t.total FROM ("
                 " SELECT v.product_id, SUM(l.quantity) AS total FROM stock_stocklevel l"
