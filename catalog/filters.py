@@ -4,6 +4,7 @@ from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from catalog import selectors
 from catalog.models import Category, Product, Variant
 from warehouses.models import Warehouse
 
@@ -42,13 +43,27 @@ class ProductFilter(_WarehouseFilterMixin):
     category = filters.ModelChoiceFilter(queryset=_of_organization(Category))
     supplier = filters.ModelChoiceFilter(queryset=_of_organization(Supplier))
     is_active = filters.BooleanFilter()
-    is_low_stock = filters.BooleanFilter(help_text="Products with at least one low stock level.")
+    is_low_stock = filters.BooleanFilter(
+        method="filter_is_low_stock",
+        help_text="Products with a low stock level, or a variant never stocked that has a reorder level "
+        "(in `?warehouse=` only, when given).",
+    )
     is_expired = filters.BooleanFilter(help_text="Expiration date before today.")
     has_expiry = filters.BooleanFilter()
 
     class Meta:
         model = Product
         fields = ["category", "supplier", "is_active", "is_low_stock", "is_expired", "has_expiry", "warehouse"]
+
+    def filter_is_low_stock(self, queryset, name, value):
+        if value is None:
+            return queryset
+        warehouse = self.form.cleaned_data.get("warehouse")
+        low = selectors.products_low_stock(
+            organization_id=getattr(self.request.user, "organization_id", None),
+            warehouse_ids=None if warehouse is None else [warehouse.pk],
+        )
+        return queryset.filter(low) if value else queryset.exclude(low)
 
 
 class VariantFilter(_WarehouseFilterMixin):

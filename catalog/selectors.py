@@ -107,6 +107,20 @@ def _product_is_low_stock(warehouse_ids: Collection[int] | None) -> ExpressionWr
     return ExpressionWrapper(Q(low_level) | Q(never_stocked), output_field=BooleanField())
 
 
+def products_low_stock(*, organization_id: int, warehouse_ids: Collection[int] | None = None) -> Q:
+    """The products whose `is_low_stock` is true, as `pk__in` conditions: those with a low level, and those with a
+    variant never stocked (in these warehouses) that has a reorder level.
+
+    The same products as the annotation, found from the other end: the low levels come from their partial index (a
+    few hundred), where filtering on the annotation evaluates it for every product of the organization.
+    """
+    low_levels = _levels_in(warehouse_ids).filter(_low_level_condition(), organization_id=organization_id)
+    never_stocked = Variant.objects.filter(organization_id=organization_id, reorder_level__gt=0).filter(
+        ~Exists(_levels_in(warehouse_ids).filter(variant_id=OuterRef("pk")))
+    )
+    return Q(pk__in=low_levels.values("variant__product_id")) | Q(pk__in=never_stocked.values("product_id"))
+
+
 def _expiry_annotations() -> dict:
     today = timezone.localdate()
     return {

@@ -86,3 +86,26 @@ def test_variants_show_the_ledgers_quantities(viewer_client, shelves, warehouse)
 
     assert response.status_code == 200
     assert {v["sku"]: v["quantity"] for v in response.json()["results"]} == {"GREEN": 7, "BLACK": 1, "WHITE": 4}
+
+
+def test_the_low_stock_filter_picks_exactly_the_products_flagged_low(org, viewer_client, shelves, other_warehouse):
+    # Beside the shelves: a product never stocked with a reorder level (low everywhere), one never stocked without
+    # (never low), one stocked only in Annex above its reorder level, and one whose only level is overridden low.
+    VariantFactory(organization=org, product__name="Kettle", sku="KETTLE", reorder_level=3)
+    VariantFactory(organization=org, product__name="Spoon", sku="SPOON", reorder_level=0)
+    put_stock(VariantFactory(organization=org, product__name="Cup", sku="CUP", reorder_level=2), other_warehouse, 9)
+    put_stock(VariantFactory(organization=org, product__name="Pot", sku="POT", reorder_level=1), other_warehouse, 6)
+    StockLevel.objects.filter(variant__sku="POT").update(reorder_level_override=6, reorder_level=6)
+
+    for scope in (
+        {},
+        {"warehouse": shelves["green"].stock_levels.first().warehouse_id},
+        {"warehouse": other_warehouse.pk},
+    ):
+        flagged = {name: p["is_low_stock"] for name, p in _by_name(viewer_client.get(PRODUCTS, scope)).items()}
+        low = set(_by_name(viewer_client.get(PRODUCTS, {**scope, "is_low_stock": "true"})))
+        not_low = set(_by_name(viewer_client.get(PRODUCTS, {**scope, "is_low_stock": "false"})))
+
+        assert low == {name for name, is_low in flagged.items() if is_low}, scope
+        assert not_low == {name for name, is_low in flagged.items() if not is_low}, scope
+    assert {"Kettle", "Pot"} <= low and "Spoon" in not_low  # in Annex
