@@ -21,6 +21,7 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     IntegerField,
+    Min,
     OuterRef,
     Prefetch,
     Q,
@@ -30,7 +31,7 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce
-from django.db.models.lookups import GreaterThan
+from django.db.models.lookups import GreaterThan, LessThanOrEqual
 from django.utils import timezone
 
 from catalog.models import Category, Product, Variant
@@ -77,22 +78,23 @@ def _has_rows(queryset: QuerySet, group_by: str) -> GreaterThan:
     return GreaterThan(Coalesce(Subquery(counted, output_field=IntegerField()), Value(0)), 0)
 
 
-def variant_is_low_stock(
-    *, warehouse_ids: Collection[int] | None = None, variant_ref: str = "pk"
-) -> ExpressionWrapper:
+def variant_is_low_stock(*, warehouse_ids: Collection[int] | None = None) -> LessThanOrEqual:
     """True when a level of the variant is low, or when it has no level and a positive reorder level.
 
-    A variant that was never stocked counts as 0 units: with a reorder level above 0 it needs ordering.
+    A variant that was never stocked counts as 0 units: with a reorder level above 0 it needs ordering. One
+    aggregate per variant: the lowest `quantity - reorder_level` of its levels is at most 0 exactly when one of them
+    is low, and with no level `1 - reorder_level` stands in for it, at most 0 exactly when the reorder level is
+    positive (one scalar subquery where an OR of two, one nesting an EXISTS, cost more to compile than to run).
     """
-    levels = _levels_in(warehouse_ids).filter(variant_id=OuterRef(variant_ref))
-    low_level = _has_rows(levels.filter(_low_level_condition()), "variant_id")
-    never_stocked = _has_rows(
-        Variant.objects.filter(pk=OuterRef(variant_ref), reorder_level__gt=0).filter(
-            ~Exists(_levels_in(warehouse_ids).filter(variant_id=OuterRef("pk")))
-        ),
-        "pk",
+    lowest = (
+        _levels_in(warehouse_ids)
+        .filter(variant_id=OuterRef("pk"))
+        .order_by()
+        .values("variant_id")
+        .annotate(lowest=Min(F("quantity") - F("reorder_level")))
+        .values("lowest")
     )
-    return ExpressionWrapper(Q(low_level) | Q(never_stocked), output_field=BooleanField())
+    return LessThanOrEqual(Coalesce(Subquery(lowest, output_field=IntegerField()), Value(1) - F("reorder_level")), 0)
 
 
 def _product_is_low_stock(warehouse_ids: Collection[int] | None) -> ExpressionWrapper:
