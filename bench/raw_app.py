@@ -15,6 +15,7 @@ import datetime as dt
 import os
 import threading
 from decimal import ROUND_HALF_UP, Decimal
+from urllib.parse import quote, urlencode
 
 import orjson
 import psycopg
@@ -177,7 +178,9 @@ def _stock_movements(rows, plan, environ):
     following = None
     if len(movements) > size:
         movements = movements[:size]
-        cursor = base64.b64encode(f"p={movements[-1]['id']}".encode()).decode()
+        last = movements[-1]  # the API's cursor: the last row's (created_at, id)
+        position = urlencode({"p": last["created_at"].astimezone(dt.UTC).isoformat(), "i": last["id"]})
+        cursor = quote(base64.b64encode(position.encode()).decode())
         following = f"http://{environ.get('HTTP_HOST', 'localhost')}{environ['PATH_INFO']}?cursor={cursor}"
     results = [
         {

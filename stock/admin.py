@@ -92,7 +92,7 @@ class StockMovementAdmin(_ReadOnlyAdmin):
     list_select_related = ["variant", "warehouse", "performed_by"]
     date_hierarchy = "created_at"
     show_full_result_count = False  # the table grows without bound: no COUNT(*) over all of it
-    ordering = ["-id"]
+    ordering = ["-created_at", "-id"]  # newest first, as the API lists them
 
     @admin.display(description="reference")
     def reference(self, movement):

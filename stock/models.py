@@ -80,21 +80,21 @@ class StockMovement(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
-        ordering = ["-id"]
+        ordering = ["-created_at", "-id"]  # newest first, as the list pages them
         constraints = [
             models.CheckConstraint(condition=Q(quantity__gt=0), name="stock_movement_quantity_positive"),
             models.CheckConstraint(condition=Q(balance_after__gte=0), name="stock_movement_balance_non_negative"),
             models.CheckConstraint(condition=Q(movement_type__in=["IN", "OUT"]), name="stock_movement_type_valid"),
         ]
+        # The list pages newest first by (created_at, id) and each filter has an index in that order, so a date range
+        # (`?created_before=`) and the cursor's position are both ranges of one index. Read backwards, the same
+        # indexes serve the date-range readers oldest first (reports, dashboard trends).
         indexes = [
-            models.Index(fields=["organization", "-id"]),
-            models.Index(fields=["variant", "-id"]),
-            models.Index(fields=["warehouse", "-id"]),
-            # `?reason=` newest first: a rare reason (returns, transfers) otherwise walks the whole ledger backwards.
-            models.Index(fields=["organization", "reason", "-id"]),
-            # Date-range reports, for the organization and per warehouse.
-            models.Index(fields=["organization", "created_at"]),
-            models.Index(fields=["warehouse", "created_at"]),
+            models.Index(fields=["organization", "-created_at", "-id"], name="stock_mov_org_newest"),
+            models.Index(fields=["variant", "-created_at", "-id"], name="stock_mov_variant_newest"),
+            models.Index(fields=["warehouse", "-created_at", "-id"], name="stock_mov_warehouse_newest"),
+            # `?reason=`: a rare reason (returns, transfers) otherwise walks the whole organization's ledger.
+            models.Index(fields=["organization", "reason", "-created_at", "-id"], name="stock_mov_reason_newest"),
             models.Index(fields=["reference_type", "reference_id"]),
         ]
 
