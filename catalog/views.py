@@ -30,6 +30,7 @@ from catalog.serializers import (
     VariantSerializer,
     product_rows_data,
 )
+from core.pagination import CountedRows
 from core.permissions import is_org_member
 from core.roles import ADMIN_MANAGER, ADMIN_ONLY
 from core.tenancy import OrganizationScopedMixin
@@ -173,7 +174,7 @@ class ProductViewSet(_CatalogViewSet):
     def list(self, request, *args, **kwargs):
         # The page is read as rows and shaped as `ProductSerializer` writes a product: building model instances
         # was most of the list's CPU (bench/README.md). No docstring: it would become the route's description.
-        page = self.paginate_queryset(selectors.product_rows(self.filter_queryset(self.get_queryset())))
+        page = self.paginate_queryset(CountedRows(self.filter_queryset(self.get_queryset()), selectors.product_rows))
         variants = selectors.product_variant_rows([row["id"] for row in page], warehouse_ids=_warehouse_ids(request))
         return self.get_paginated_response(product_rows_data(page, variants))
 

@@ -20,6 +20,24 @@ class PageNumberPagination(pagination.PageNumberPagination):
     max_page_size = 100
 
 
+class CountedRows:
+    """A filtered queryset whose page is read as rows by `rows(queryset)`, as Django's paginator takes it (`count()`,
+    slicing, `ordered`): the count runs on the queryset itself, without the joins the rows add for their names
+    (counting a page of products through `.values()` with its name joins cost twice the CPU).
+    """
+
+    def __init__(self, queryset, rows):
+        self.queryset = queryset
+        self.rows = rows
+        self.ordered = queryset.ordered
+
+    def count(self) -> int:
+        return self.queryset.count()
+
+    def __getitem__(self, index):
+        return self.rows(self.queryset)[index]
+
+
 class NewestFirstCursorPagination(pagination.CursorPagination):
     """Cursor pagination, newest first, for lists that grow without bound (stock movements).
 
