@@ -18,8 +18,8 @@ creates an organization, an admin, a warehouse and two variants with opening sto
    - `stock-adjustments` (default): `POST /api/stock-adjustments/ {variant, warehouse, quantity: -1}`;
    - `sales-orders`: `POST /api/sales-orders/ {warehouse, items: [{variant, quantity: 1}]}` (created fulfilled).
 2. Baseline: the same number of threads, each with its own psycopg connection, doing by hand what the ledger does
-   for one line — `SELECT ... FOR UPDATE` the level, check it, `UPDATE` it, `INSERT` the movement, commit — on the
-   second SKU for the same time.
+   for one line — `SELECT ... FOR UPDATE` the level, check it, `UPDATE` it and its product's total, `INSERT` the
+   movement, commit — on the second SKU for the same time.
 
 With `--spread`, a third phase sends the same HTTP requests with one SKU per client thread (no row contention at
 all): when it is no faster than the hot-SKU phase, the hot row is not what limits the API.
@@ -223,10 +223,14 @@ def setup_data(stock: int, tag: str = "", spread: int = 0) -> dict:
     admin.organization, admin.role = organization, Role.ADMIN
     admin.save()
     warehouse = Warehouse.objects.create(organization=organization, name="Bench", code="BENCH")
-    product = Product.objects.create(organization=organization, name="Bench product")
+    # One product per SKU: a sale also updates its product's total, so SKUs of one product would share that row.
     variants = {
         sku: Variant.objects.create(
-            organization=organization, product=product, sku=sku, price=Decimal("5.00"), cost=Decimal("2.00")
+            organization=organization,
+            product=Product.objects.create(organization=organization, name=f"Bench product {sku}"),
+            sku=sku,
+            price=Decimal("5.00"),
+            cost=Decimal("2.00"),
         )
         for sku in (HTTP_SKU, RAW_SKU, *(f"{HTTP_SKU}-{n}" for n in range(spread)))
     }
@@ -247,6 +251,7 @@ def setup_data(stock: int, tag: str = "", spread: int = 0) -> dict:
         "warehouse": warehouse.pk,
         "http_variant": variants[HTTP_SKU].pk,
         "raw_variant": variants[RAW_SKU].pk,
+        "raw_product": variants[RAW_SKU].product_id,
         "spread_variants": [variants[f"{HTTP_SKU}-{n}"].pk for n in range(spread)],
         "http_level": levels[HTTP_SKU],
         "raw_level": levels[RAW_SKU],
@@ -482,6 +487,7 @@ def run_http_spread(port: int, token: str, args, ids) -> Result:
 
 RAW_LOCK = "SELECT quantity FROM stock_stocklevel WHERE id = %s FOR UPDATE"
 RAW_UPDATE = "UPDATE stock_stocklevel SET quantity = %s, updated_at = now() WHERE id = %s"
+RAW_PRODUCT = "UPDATE catalog_product SET stock_quantity = stock_quantity - 1 WHERE id = %s"
 RAW_INSERT = """
     INSERT INTO stock_stockmovement (organization_id, variant_id, warehouse_id, movement_type, reason, quantity,
         balance_after, unit_cost, reference_type, reference_id, performed_by_id, note, created_at)
@@ -493,14 +499,16 @@ def run_raw(args, ids) -> Result:
     import psycopg
 
     print(
-        f"raw SQL: {args.threads} connections doing lock/check/update/insert for {args.duration:g} s ...", flush=True
+        f"raw SQL: {args.threads} connections doing lock/check/update/insert for {args.duration:g} s ...",
+        flush=True,
     )
     opening = level_of(args.database_url, ids["raw_level"])
     budget = _Budget(args.duration, args.max_requests)
-    level, org, variant, warehouse, user = (
+    level, org, variant, product, warehouse, user = (
         ids["raw_level"],
         ids["organization"],
         ids["raw_variant"],
+        ids["raw_product"],
         ids["warehouse"],
         ids["user"],
     )
@@ -515,6 +523,7 @@ def run_raw(args, ids) -> Result:
                         result.refused += 1
                     else:
                         connection.execute(RAW_UPDATE, [quantity - 1, level])
+                        connection.execute(RAW_PRODUCT, [product])
                         connection.execute(RAW_INSERT, [org, variant, warehouse, quantity - 1, user])
                         result.sold += 1
                 result.latencies.append(time.perf_counter() - started)
