@@ -6,6 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 
 from catalog import selectors
 from catalog.models import Category, Product, Variant
+from core.filters import FilterSet
 from warehouses.models import Warehouse
 
 Supplier = Product._meta.get_field("supplier").related_model
@@ -27,7 +28,7 @@ class WarehouseChoiceFilter(filters.ModelChoiceFilter):
     """A warehouse id of the caller's organization (documented as an integer)."""
 
 
-class _WarehouseFilterMixin(filters.FilterSet):
+class _WarehouseFilterMixin(FilterSet):
     warehouse = WarehouseChoiceFilter(
         queryset=_of_organization(Warehouse),
         method="filter_warehouse",

@@ -437,6 +437,22 @@ def test_a_warehouse_of_another_organization_is_a_400(viewer_client, foreign_war
     assert "warehouse" in response.json()["errors"]
 
 
+def test_filter_ids_are_checked_against_each_callers_organization_in_turn(
+    client_for, viewer, other_admin, org, other_org
+):
+    # The filter's form class is built once and kept; the categories a request may name are its caller's own.
+    ours, theirs = CategoryFactory(organization=org), CategoryFactory(organization=other_org)
+    ProductFactory(organization=org, category=ours, name="Ours")
+    ProductFactory(organization=other_org, category=theirs, name="Theirs")
+    viewer_client, other_client = client_for(viewer), client_for(other_admin)
+
+    assert _names(viewer_client.get(URL, {"category": ours.pk})) == ["Ours"]
+    assert other_client.get(URL, {"category": ours.pk}).status_code == 400
+    assert _names(other_client.get(URL, {"category": theirs.pk})) == ["Theirs"]
+    refused = viewer_client.get(URL, {"category": theirs.pk})
+    assert refused.status_code == 400 and "category" in refused.json()["errors"]
+
+
 @pytest.mark.parametrize("value", ["abc", "1.5", "99999999999999999999999"])
 def test_a_malformed_filter_id_is_a_400(viewer_client, value):
     for field in ("warehouse", "category", "supplier"):
