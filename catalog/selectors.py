@@ -184,8 +184,10 @@ def _annotated_products(organization_id: int, warehouse_ids: tuple[int, ...] | N
 
 
 @functools.lru_cache(maxsize=256)
-def _annotated_variants(warehouse_ids: tuple[int, ...] | None) -> QuerySet:
-    return variants_with_stock(Variant.objects.all(), warehouse_ids=warehouse_ids)
+def _variant_rows(warehouse_ids: tuple[int, ...] | None) -> QuerySet:
+    """Every variant with its stock figures, as the rows a product list shows, by id: filter a clone for a page."""
+    annotated = variants_with_stock(Variant.objects.all(), warehouse_ids=warehouse_ids)
+    return annotated.order_by("id").values(*VARIANT_ROW_FIELDS, "quantity", "is_low_stock")
 
 
 def product_table(*, organization, warehouse_ids: Collection[int] | None = None) -> QuerySet:
@@ -250,9 +252,7 @@ def product_variant_rows(
     by_product: dict[int, list[dict]] = {product_id: [] for product_id in product_ids}
     if not by_product:
         return by_product
-    variants = _annotated_variants(_as_key(warehouse_ids)).filter(product_id__in=list(by_product))
-    rows = variants.order_by("id").values(*VARIANT_ROW_FIELDS, "quantity", "is_low_stock")
-    for row in rows:
+    for row in _variant_rows(_as_key(warehouse_ids)).filter(product_id__in=list(by_product)):
         by_product[row["product_id"]].append(row)
     return by_product
 
