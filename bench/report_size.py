@@ -221,20 +221,13 @@ def seed_main(movements: int) -> None:
 
 def _fill_product_totals(organization) -> None:
     """Each product's `stock_quantity` and each level's reorder level, as the ledger keeps them."""
-    from django.db.models import OuterRef, Subquery, Sum
-    from django.db.models.functions import Coalesce
+    from django.db.models import OuterRef, Subquery
 
     from catalog.models import Product, Variant
     from stock.models import StockLevel
+    from stock.selectors import product_levels_quantity
 
-    totals = (
-        StockLevel.objects.filter(variant__product_id=OuterRef("pk"))
-        .order_by()
-        .values("variant__product_id")
-        .annotate(total=Sum("quantity"))
-        .values("total")
-    )
-    Product.objects.filter(organization=organization).update(stock_quantity=Coalesce(Subquery(totals), 0))
+    Product.objects.filter(organization=organization).update(stock_quantity=product_levels_quantity())
     variant_reorder = Variant.objects.filter(pk=OuterRef("variant_id")).values("reorder_level")
     StockLevel.objects.filter(organization=organization).update(reorder_level=Subquery(variant_reorder))
 

@@ -259,11 +259,8 @@ def stock_balance_mismatches(*, organization_id: int | None = None, limit: int =
     ]
 
 
-def product_total_differences(*, organization_id: int | None = None) -> list[ProductTotalDifference]:
-    """Every product whose `stock_quantity` differs from the sum of its variants' levels (one query)."""
-    products = Product.objects.all()
-    if organization_id is not None:
-        products = products.filter(organization_id=organization_id)
+def product_levels_quantity() -> Coalesce:
+    """The sum of the levels of the product `OuterRef("pk")` (0 without any): what its `stock_quantity` must hold."""
     levels = (
         StockLevel.objects.filter(variant__product_id=OuterRef("pk"))
         .order_by()
@@ -271,8 +268,16 @@ def product_total_differences(*, organization_id: int | None = None) -> list[Pro
         .annotate(total=Sum("quantity"))
         .values("total")
     )
+    return Coalesce(Subquery(levels), 0)
+
+
+def product_total_differences(*, organization_id: int | None = None) -> list[ProductTotalDifference]:
+    """Every product whose `stock_quantity` differs from the sum of its variants' levels (one query)."""
+    products = Product.objects.all()
+    if organization_id is not None:
+        products = products.filter(organization_id=organization_id)
     rows = (
-        products.annotate(levels_quantity=Coalesce(Subquery(levels), 0))
+        products.annotate(levels_quantity=product_levels_quantity())
         .exclude(stock_quantity=F("levels_quantity"))
         .values_list("pk", "name", "stock_quantity", "levels_quantity")
         .order_by("pk")
