@@ -100,6 +100,10 @@ class VariantAdmin(admin.ModelAdmin):
     raw_id_fields = ["product"]
     readonly_fields = ["created_at", "updated_at"]
 
+    def get_readonly_fields(self, request, obj=None):
+        # A variant stays with its product: its stock counts towards that product's `stock_quantity`.
+        return [*self.readonly_fields, "product"] if obj is not None else self.readonly_fields
+
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         if change and "reorder_level" in form.changed_data:

@@ -8,6 +8,7 @@ from django.test import Client
 from catalog.models import Variant
 from stock.models import StockLevel
 from stock.services import stock_level_set_override
+from tests.catalog.factories import ProductFactory
 from tests.catalog.test_import_export import csv_file, upload
 from tests.stock.helpers import put_stock
 from tests.stock.invariants import assert_ledger_consistent
@@ -110,6 +111,25 @@ def test_the_variant_admin_change_form_reaches_the_levels(admin_site, stocked, w
     assert response.status_code == 302, response.content.decode()[:2000]
     assert kept(stocked, warehouse) == 7
     assert_ledger_consistent()
+
+
+def test_the_variant_admin_cannot_move_a_variant_to_another_product(admin_site, org, stocked, warehouse):
+    variant, elsewhere = Variant.objects.get(pk=stocked.pk), ProductFactory(organization=org)
+    data = {
+        "organization": variant.organization_id,
+        "product": elsewhere.pk,
+        "sku": variant.sku,
+        "barcode": "",
+        "attributes": "{}",
+        "price": str(variant.price),
+        "cost": str(variant.cost),
+        "reorder_level": "5",
+    }
+
+    admin_site.post(f"/admin/catalog/variant/{variant.pk}/change/", data)
+
+    assert Variant.objects.get(pk=variant.pk).product_id == stocked.product_id
+    assert_ledger_consistent()  # its units still count towards its own product
 
 
 def test_the_product_admins_variant_inline_reaches_the_levels(admin_site, stocked, warehouse):
