@@ -1,7 +1,8 @@
 """The low-stock job: keep one alert per low stock level, then e-mail each manager and admin one digest a day.
 
 A level is low when `quantity <= effective reorder level` (the level's override, else its variant's
-`reorder_level`), the same rule as `stock.selectors.stock_level_list`. A run
+`reorder_level`, which the level keeps as its own `reorder_level`), the same rule as
+`stock.selectors.stock_level_list`. A run
 
 1. closes the open alerts of levels that rose above their reorder level and opens one for every low level without
    one — two set-based statements whatever the number of levels (`low_stock_alerts_refresh`);
@@ -27,11 +28,10 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F, QuerySet, Window
-from django.db.models.functions import Coalesce, RowNumber
+from django.db.models.functions import RowNumber
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from catalog.models import Variant
 from core.roles import Role
 from stock.models import LowStockAlert, LowStockDigest, LowStockDigestState, StockLevel
 from users.models import User, UserStatus
@@ -40,7 +40,8 @@ logger = logging.getLogger("stockroom.stock.alerts")
 
 # A digest lists the most urgent levels; the rest are counted and left to GET /api/products/alerts/.
 DIGEST_MAX_LINES = 200
-_EFFECTIVE_REORDER_LEVEL = Coalesce(F("level__reorder_level_override"), F("level__variant__reorder_level"))
+# The level's effective reorder level (its override, else its variant's), which the level keeps.
+_EFFECTIVE_REORDER_LEVEL = F("level__reorder_level")
 
 
 # --- Alerts ---------------------------------------------------------------------------------------------------------
@@ -64,13 +65,13 @@ def low_stock_alerts_refresh(*, now: datetime) -> tuple[int, int]:
 
 
 def _open_alerts_for_low_levels(now: datetime) -> int:
-    alert, level, variant = LowStockAlert._meta.db_table, StockLevel._meta.db_table, Variant._meta.db_table
+    alert, level = LowStockAlert._meta.db_table, StockLevel._meta.db_table
     # `WHERE` before `ON CONFLICT` also keeps SQLite from reading ON as a join constraint.
     sql = f"""
         INSERT INTO {alert} (level_id, quantity_at_open, reorder_level_at_open, opened_at)
-        SELECT l.id, l.quantity, COALESCE(l.reorder_level_override, v.reorder_level), %s
-        FROM {level} l INNER JOIN {variant} v ON v.id = l.variant_id
-        WHERE l.quantity <= COALESCE(l.reorder_level_override, v.reorder_level)
+        SELECT l.id, l.quantity, l.reorder_level, %s
+        FROM {level} l
+        WHERE l.quantity <= l.reorder_level
           AND NOT EXISTS (SELECT 1 FROM {alert} a WHERE a.level_id = l.id AND a.closed_at IS NULL)
         ON CONFLICT DO NOTHING
     """
