@@ -224,10 +224,10 @@ def _fill_product_totals(organization) -> None:
     from django.db.models import OuterRef, Subquery
 
     from catalog.models import Product, Variant
+    from catalog.selectors import product_quantity
     from stock.models import StockLevel
-    from stock.selectors import product_levels_quantity
 
-    Product.objects.filter(organization=organization).update(stock_quantity=product_levels_quantity())
+    Product.objects.filter(organization=organization).update(stock_quantity=product_quantity())
     variant_reorder = Variant.objects.filter(pk=OuterRef("variant_id")).values("reorder_level")
     StockLevel.objects.filter(organization=organization).update(reorder_level=Subquery(variant_reorder))
 

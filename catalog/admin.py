@@ -71,7 +71,7 @@ class ProductAdmin(admin.ModelAdmin):
             return
         # The form's fields only: a full save would write back the `stock_quantity` this form read, erasing any
         # stock change the ledger committed since.
-        obj.save(update_fields=[*(name for name in form.fields if name not in self.readonly_fields), "updated_at"])
+        obj.save(update_fields=[*form.fields, "updated_at"])  # read-only fields are not form fields
 
     @admin.display(ordering="variant_count", description="variants")
     def variant_count(self, obj):

@@ -67,6 +67,13 @@ def variant_quantity(*, warehouse_ids: Collection[int] | None = None, variant_re
     return _sum_or_zero(_levels_in(warehouse_ids).filter(variant_id=OuterRef(variant_ref)), "variant_id")
 
 
+def product_quantity(*, warehouse_ids: Collection[int] | None = None) -> Coalesce:
+    """Units of the product `OuterRef("pk")` in stock, summed over its levels (0 when it has none): over every
+    warehouse, what the ledger keeps as its `stock_quantity`.
+    """
+    return _sum_or_zero(_levels_in(warehouse_ids).filter(variant__product_id=OuterRef("pk")), "variant__product_id")
+
+
 def _has_rows(queryset: QuerySet, group_by: str) -> GreaterThan:
     """True when the correlated `queryset` has a row: `COUNT(...) > 0`, evaluated for each outer row.
 
@@ -163,9 +170,7 @@ def _product_stock_annotations(warehouse_ids: tuple[int, ...] | None) -> Mapping
         # (`?ordering=total_quantity` would otherwise sort every product by a sum of its levels).
         total = F("stock_quantity")
     else:
-        total = _sum_or_zero(
-            _levels_in(warehouse_ids).filter(variant__product_id=OuterRef("pk")), "variant__product_id"
-        )
+        total = product_quantity(warehouse_ids=warehouse_ids)
     return MappingProxyType({"total_quantity": total, "is_low_stock": _product_is_low_stock(warehouse_ids)})
 
 

@@ -10,10 +10,8 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     IntegerField,
-    OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Sum,
     When,
 )
@@ -22,7 +20,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from catalog.models import Product
-from catalog.selectors import product_list
+from catalog.selectors import product_list, product_quantity
 from stock.models import MovementType, StockAdjustment, StockLevel, StockMovement, Transfer
 
 
@@ -259,25 +257,13 @@ def stock_balance_mismatches(*, organization_id: int | None = None, limit: int =
     ]
 
 
-def product_levels_quantity() -> Coalesce:
-    """The sum of the levels of the product `OuterRef("pk")` (0 without any): what its `stock_quantity` must hold."""
-    levels = (
-        StockLevel.objects.filter(variant__product_id=OuterRef("pk"))
-        .order_by()
-        .values("variant__product_id")
-        .annotate(total=Sum("quantity"))
-        .values("total")
-    )
-    return Coalesce(Subquery(levels), 0)
-
-
 def product_total_differences(*, organization_id: int | None = None) -> list[ProductTotalDifference]:
     """Every product whose `stock_quantity` differs from the sum of its variants' levels (one query)."""
     products = Product.objects.all()
     if organization_id is not None:
         products = products.filter(organization_id=organization_id)
     rows = (
-        products.annotate(levels_quantity=product_levels_quantity())
+        products.annotate(levels_quantity=product_quantity())
         .exclude(stock_quantity=F("levels_quantity"))
         .values_list("pk", "name", "stock_quantity", "levels_quantity")
         .order_by("pk")

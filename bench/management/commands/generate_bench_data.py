@@ -265,11 +265,13 @@ class Command(BaseCommand):
         )
         variant_ids = self._next_ids(Variant, product_count * per_product)
         variants, rows = [], []
+        self.reorder_levels = {}  # each new level takes its variant's, as the ledger creates it
         for index, pk in enumerate(variant_ids):
             product_number = index // per_product
             cost = Decimal(rng.randint(100, 20_000)) / 100
             price = (cost * Decimal("1.4")).quantize(Decimal("0.01"))
             reorder = rng.choice([0, 5, 10, 20])
+            self.reorder_levels[pk] = reorder
             sku = f"BENCH-{product_number + 1:05d}-{index % per_product + 1}"
             rows.append(
                 (
@@ -561,21 +563,25 @@ class Command(BaseCommand):
     def _write_levels(self, balances):
         Level = _model("stock.StockLevel")
         rows = (
-            (self.org_id, variant_id, warehouse_id, quantity, None, self.now)
+            (self.org_id, variant_id, warehouse_id, quantity, None, self.reorder_levels[variant_id], self.now)
             for (variant_id, warehouse_id), quantity in sorted(balances.items())
         )
         self._copy(
             Level,
-            ["organization_id", "variant_id", "warehouse_id", "quantity", "reorder_level_override", "updated_at"],
+            [
+                "organization_id",
+                "variant_id",
+                "warehouse_id",
+                "quantity",
+                "reorder_level_override",
+                "reorder_level",
+                "updated_at",
+            ],
             rows,
             "stock levels",
         )
-        # What the ledger keeps: each level's effective reorder level (no overrides here) and each product's total.
+        # What the ledger keeps on each product: the sum of its levels.
         with connection.cursor() as cursor:
-            cursor.execute(
-                "UPDATE stock_stocklevel l SET reorder_level = v.reorder_level FROM catalog_variant v"
-                " WHERE v.id = l.variant_id AND v.reorder_level <> 0"
-            )
             cursor.execute(
                 "UPDATE catalog_product p SET stock_quantity = t.total FROM ("
                 " SELECT v.product_id, SUM(l.quantity) AS total FROM stock_stocklevel l"
