@@ -174,11 +174,12 @@ def variant_add(*, product: Product, data: dict, error_prefix: str | None = None
 
 @transaction.atomic
 def variant_update(*, variant: Variant, data: dict) -> Variant:
+    reorder_level = variant.reorder_level
     for field in VARIANT_FIELDS:
         if field in data:
             setattr(variant, field, data[field])
     _save_variant(variant, generated_sku=False)
-    if "reorder_level" in data:
+    if variant.reorder_level != reorder_level:  # a PUT names it every time: lock the levels only for a change
         levels_follow_reorder_levels([variant.pk])
     return variant
 
