@@ -18,7 +18,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
-from catalog import selectors, services
+from catalog import imports, selectors, services
 from catalog.filters import ProductFilter, VariantFilter
 from catalog.models import Category, Product, Variant
 from catalog.serializers import (
@@ -244,7 +244,7 @@ class ProductViewSet(_CatalogViewSet):
 
     @extend_schema(
         summary="Import products from CSV",
-        description=inspect.cleandoc(services.product_import_csv.__doc__),
+        description=inspect.cleandoc(imports.product_import_csv.__doc__),
         request={"multipart/form-data": ProductImportSerializer},
         responses={200: ProductImportResultSerializer},
     )
@@ -261,7 +261,7 @@ class ProductViewSet(_CatalogViewSet):
     def import_csv(self, request, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        result = services.product_import_csv(
+        result = imports.product_import_csv(
             organization=self.organization, file=serializer.validated_data["file"], by=request.user
         )
         return Response(ProductImportResultSerializer(result).data)

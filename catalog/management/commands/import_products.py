@@ -6,8 +6,8 @@ from django.core.management.base import BaseCommand, CommandError
 from rest_framework.exceptions import ValidationError
 from tqdm import tqdm
 
+from catalog.imports import product_import_csv
 from catalog.management.commands._organization import organization_from_option
-from catalog.services import product_import_csv
 from core.exceptions import flatten_errors
 
 MAX_PRINTED_ERRORS = 50

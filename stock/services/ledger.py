@@ -1,4 +1,4 @@
-"""Stock writes. The ledger (`stock_apply` and its wrappers) is the one code path that changes stock.
+"""The ledger: `stock_apply` and its wrappers, the one code path that changes stock.
 
 Every change of a `StockLevel.quantity` in the code base goes through `stock_apply` (or its thin wrappers), which
 runs in one transaction, locks the affected levels in primary-key order, checks every line before writing any,
@@ -8,9 +8,6 @@ the same lock taken one round trip sooner. It also keeps each product's `stock_q
 whose rows it locks after the levels, in pk order. Callers lock their own document row (order, transfer) *before*
 calling here, and call here once per transaction, so locks are always taken in the order document → levels →
 products.
-
-Below the ledger: the workflows this app owns (adjustments, transfers, a level's reorder override), each a thin
-layer of rules over one ledger call.
 """
 
 from collections.abc import Sequence
@@ -20,26 +17,11 @@ from decimal import Decimal
 from django.db import connection, transaction
 from django.db.models import BigIntegerField, Case, F, Q, Value, When
 from django.utils import timezone
-from rest_framework.exceptions import PermissionDenied, ValidationError
 
 from catalog.models import Product, Variant
 from core.cache import bump_stock_generation
-from core.exceptions import InvalidTransition
-from core.numbering import next_number
-from core.permissions import ensure_role, ensure_warehouse_access
-from core.roles import ADMIN_MANAGER, ADMIN_MANAGER_STAFF, ADMIN_ONLY, Role
 from stock.exceptions import InsufficientStock, StockLimitExceeded
-from stock.models import (
-    AdjustmentReason,
-    MovementType,
-    Reason,
-    StockAdjustment,
-    StockLevel,
-    StockMovement,
-    Transfer,
-    TransferItem,
-    TransferStatus,
-)
+from stock.models import MovementType, Reason, StockLevel, StockMovement
 from warehouses.models import Warehouse
 
 # The quantity columns are 32-bit integers on PostgreSQL.
@@ -401,205 +383,3 @@ def _record(
     created = StockMovement.objects.bulk_create(movements)
     transaction.on_commit(lambda: bump_stock_generation(organization_id))
     return created
-
-
-# --- Adjustments ----------------------------------------------------------------------------------------------------
-
-
-def stock_adjustment_create(
-    *,
-    by,
-    variant: Variant,
-    warehouse: Warehouse,
-    quantity: int | None = None,
-    counted_quantity: int | None = None,
-    reason: AdjustmentReason | str = AdjustmentReason.ADJUSTMENT,
-    note: str = "",
-) -> StockAdjustment:
-    """Record a manual change: a signed `quantity`, or a `counted_quantity` the level is brought to.
-
-    Admins adjust any warehouse of their organization; managers and staff their own (403 otherwise). A result
-    below zero raises `InsufficientStock` and records nothing.
-    """
-    ensure_role(by, ADMIN_MANAGER_STAFF)
-    ensure_warehouse_access(by, [warehouse])
-    if (quantity is None) == (counted_quantity is None):
-        raise ValidationError({"non_field_errors": ["Give either quantity or counted_quantity."]})
-    if variant.organization_id != by.organization_id or warehouse.organization_id != by.organization_id:
-        raise ValidationError({"non_field_errors": ["The variant and warehouse must be in your organization."]})
-    organization_id = by.organization_id
-    with transaction.atomic():
-        adjustment = StockAdjustment.objects.create(
-            organization_id=organization_id,
-            variant=variant,
-            warehouse=warehouse,
-            quantity=quantity or 0,
-            counted_quantity=counted_quantity,
-            reason=reason,
-            note=note,
-            performed_by=by,
-        )
-        reference = Reference("adjustment", adjustment.pk)
-        if counted_quantity is not None:
-            movement = stock_set_counted(
-                organization_id=organization_id,
-                variant_id=variant.pk,
-                warehouse_id=warehouse.pk,
-                counted_quantity=counted_quantity,
-                reason=reason,
-                by=by,
-                reference=reference,
-                note=note,
-            )
-        else:
-            [movement] = stock_apply(
-                organization_id=organization_id,
-                changes=[StockChange(variant.pk, warehouse.pk, quantity, unit_cost=variant.cost)],
-                reason=reason,
-                by=by,
-                reference=reference,
-                note=note,
-            )
-        if movement is not None:
-            # The response shows the movement with these: no need to read them back.
-            movement.variant, movement.warehouse, movement.performed_by = variant, warehouse, by
-            adjustment.movement = movement
-            adjustment.quantity = (
-                movement.quantity if movement.movement_type == MovementType.IN else -movement.quantity
-            )
-            StockAdjustment.objects.filter(pk=adjustment.pk).update(movement=movement, quantity=adjustment.quantity)
-    return adjustment
-
-
-# --- Reorder level --------------------------------------------------------------------------------------------------
-
-
-def stock_level_update(*, level: StockLevel, by, reorder_level_override: int | None) -> None:
-    """Set a level's reorder override (admin; manager for own warehouses)."""
-    ensure_role(by, ADMIN_MANAGER)
-    ensure_warehouse_access(by, [level.warehouse_id])
-    stock_level_set_override(level_id=level.pk, reorder_level_override=reorder_level_override)
-
-
-@transaction.atomic
-def stock_level_set_override(*, level_id: int, reorder_level_override: int | None) -> None:
-    """Set the override and the effective reorder level with it (`None` falls back to the variant's).
-
-    Targeted UPDATEs, never `save()`: a full save would write back the quantity read earlier and erase any stock
-    change committed since. The level is locked before the variant's reorder level is read: a change of that reorder
-    level committed meanwhile then either came first (and is read here) or waits for this row (and updates it).
-    """
-    list(StockLevel.objects.select_for_update().filter(pk=level_id).values_list("pk"))  # list(): takes the lock
-    variant_level = Variant.objects.filter(stock_levels=level_id).values_list("reorder_level", flat=True).get()
-    StockLevel.objects.filter(pk=level_id).update(
-        reorder_level_override=reorder_level_override,
-        reorder_level=variant_level if reorder_level_override is None else reorder_level_override,
-        updated_at=timezone.now(),
-    )
-
-
-# --- Transfers ------------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TransferLine:
-    variant: Variant
-    quantity: int
-
-
-def transfer_request(
-    *,
-    by,
-    source_warehouse: Warehouse,
-    destination_warehouse: Warehouse,
-    items: Sequence[TransferLine],
-    note: str = "",
-) -> Transfer:
-    """Request a transfer (admin; manager from an own source warehouse). Moves nothing until approved."""
-    ensure_role(by, ADMIN_MANAGER, "Only admins and managers can request transfers.")
-    ensure_warehouse_access(by, [source_warehouse])
-    if source_warehouse.pk == destination_warehouse.pk:
-        raise ValidationError({"destination_warehouse": ["The destination must differ from the source."]})
-    if not items:
-        raise ValidationError({"items": ["A transfer needs at least one item."]})
-    organization_id = by.organization_id
-    for obj in (source_warehouse, destination_warehouse, *(line.variant for line in items)):
-        if obj.organization_id != organization_id:
-            raise ValidationError({"non_field_errors": ["Every warehouse and variant must be in your organization."]})
-    with transaction.atomic():
-        transfer = Transfer.objects.create(
-            organization_id=organization_id,
-            number=next_number(organization_id=organization_id, prefix="TR"),
-            source_warehouse=source_warehouse,
-            destination_warehouse=destination_warehouse,
-            note=note,
-            requested_by=by,
-        )
-        TransferItem.objects.bulk_create(
-            [TransferItem(transfer=transfer, variant=line.variant, quantity=line.quantity) for line in items]
-        )
-    return transfer
-
-
-def _transfer_locked(transfer: Transfer) -> Transfer:
-    # .get() evaluates the query, so the row lock is really taken; every decision below reads the locked row.
-    return Transfer.objects.select_for_update(of=("self",)).get(pk=transfer.pk)
-
-
-def _ensure_requested(transfer: Transfer, verb: str) -> None:
-    if transfer.status != TransferStatus.REQUESTED:
-        raise InvalidTransition(f"A {transfer.status} transfer cannot be {verb}.", status=transfer.status)
-
-
-@transaction.atomic
-def transfer_approve(*, transfer: Transfer, by) -> Transfer:
-    """Approve a requested transfer and move its stock, all or nothing, exactly once (admin).
-
-    The transfer row is locked first and its status read under the lock, so concurrent approvals queue up and all
-    but the first see `completed` (409 `invalid_transition`). Short stock raises `InsufficientStock`; the transfer
-    stays requested.
-    """
-    ensure_role(by, ADMIN_ONLY, "Only admins can approve transfers.")
-    transfer = _transfer_locked(transfer)
-    _ensure_requested(transfer, "approved")
-    items = list(transfer.items.order_by("id"))
-    changes = []
-    for item in items:
-        changes.append(StockChange(item.variant_id, transfer.source_warehouse_id, -item.quantity))
-        changes.append(StockChange(item.variant_id, transfer.destination_warehouse_id, item.quantity))
-    stock_apply(
-        organization_id=transfer.organization_id,
-        changes=changes,
-        reason=Reason.TRANSFER,
-        by=by,
-        reference=Reference("transfer", transfer.pk),
-        note=transfer.note,
-    )
-    return _transfer_decide(transfer, TransferStatus.COMPLETED, by)
-
-
-@transaction.atomic
-def transfer_reject(*, transfer: Transfer, by) -> Transfer:
-    """Reject a requested transfer (admin). Moves nothing."""
-    ensure_role(by, ADMIN_ONLY, "Only admins can reject transfers.")
-    transfer = _transfer_locked(transfer)
-    _ensure_requested(transfer, "rejected")
-    return _transfer_decide(transfer, TransferStatus.REJECTED, by)
-
-
-@transaction.atomic
-def transfer_cancel(*, transfer: Transfer, by) -> Transfer:
-    """Withdraw a requested transfer (its requester, or an admin). Moves nothing."""
-    transfer = _transfer_locked(transfer)
-    if by.role != Role.ADMIN and transfer.requested_by_id != by.pk:
-        raise PermissionDenied("Only the requester or an admin can cancel a transfer.")
-    _ensure_requested(transfer, "cancelled")
-    return _transfer_decide(transfer, TransferStatus.CANCELLED, by)
-
-
-def _transfer_decide(transfer: Transfer, status: TransferStatus, by) -> Transfer:
-    transfer.status = status
-    transfer.decided_by = by
-    transfer.decided_at = timezone.now()
-    transfer.save(update_fields=["status", "decided_by", "decided_at", "updated_at"])
-    return transfer

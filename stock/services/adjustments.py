@@ -1,0 +1,76 @@
+"""Manual stock changes: an adjustment (a signed change or a physical count), each one ledger call."""
+
+from django.db import transaction
+from rest_framework.exceptions import ValidationError
+
+from catalog.models import Variant
+from core.permissions import ensure_role, ensure_warehouse_access
+from core.roles import ADMIN_MANAGER_STAFF
+from stock.models import AdjustmentReason, MovementType, StockAdjustment
+from stock.services.ledger import Reference, StockChange, stock_apply, stock_set_counted
+from warehouses.models import Warehouse
+
+
+def stock_adjustment_create(
+    *,
+    by,
+    variant: Variant,
+    warehouse: Warehouse,
+    quantity: int | None = None,
+    counted_quantity: int | None = None,
+    reason: AdjustmentReason | str = AdjustmentReason.ADJUSTMENT,
+    note: str = "",
+) -> StockAdjustment:
+    """Record a manual change: a signed `quantity`, or a `counted_quantity` the level is brought to.
+
+    Admins adjust any warehouse of their organization; managers and staff their own (403 otherwise). A result
+    below zero raises `InsufficientStock` and records nothing.
+    """
+    ensure_role(by, ADMIN_MANAGER_STAFF)
+    ensure_warehouse_access(by, [warehouse])
+    if (quantity is None) == (counted_quantity is None):
+        raise ValidationError({"non_field_errors": ["Give either quantity or counted_quantity."]})
+    if variant.organization_id != by.organization_id or warehouse.organization_id != by.organization_id:
+        raise ValidationError({"non_field_errors": ["The variant and warehouse must be in your organization."]})
+    organization_id = by.organization_id
+    with transaction.atomic():
+        adjustment = StockAdjustment.objects.create(
+            organization_id=organization_id,
+            variant=variant,
+            warehouse=warehouse,
+            quantity=quantity or 0,
+            counted_quantity=counted_quantity,
+            reason=reason,
+            note=note,
+            performed_by=by,
+        )
+        reference = Reference("adjustment", adjustment.pk)
+        if counted_quantity is not None:
+            movement = stock_set_counted(
+                organization_id=organization_id,
+                variant_id=variant.pk,
+                warehouse_id=warehouse.pk,
+                counted_quantity=counted_quantity,
+                reason=reason,
+                by=by,
+                reference=reference,
+                note=note,
+            )
+        else:
+            [movement] = stock_apply(
+                organization_id=organization_id,
+                changes=[StockChange(variant.pk, warehouse.pk, quantity, unit_cost=variant.cost)],
+                reason=reason,
+                by=by,
+                reference=reference,
+                note=note,
+            )
+        if movement is not None:
+            # The response shows the movement with these: no need to read them back.
+            movement.variant, movement.warehouse, movement.performed_by = variant, warehouse, by
+            adjustment.movement = movement
+            adjustment.quantity = (
+                movement.quantity if movement.movement_type == MovementType.IN else -movement.quantity
+            )
+            StockAdjustment.objects.filter(pk=adjustment.pk).update(movement=movement, quantity=adjustment.quantity)
+    return adjustment

@@ -1,0 +1,33 @@
+"""A level's reorder override and the effective reorder level kept with it."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from catalog.models import Variant
+from core.permissions import ensure_role, ensure_warehouse_access
+from core.roles import ADMIN_MANAGER
+from stock.models import StockLevel
+
+
+def stock_level_update(*, level: StockLevel, by, reorder_level_override: int | None) -> None:
+    """Set a level's reorder override (admin; manager for own warehouses)."""
+    ensure_role(by, ADMIN_MANAGER)
+    ensure_warehouse_access(by, [level.warehouse_id])
+    stock_level_set_override(level_id=level.pk, reorder_level_override=reorder_level_override)
+
+
+@transaction.atomic
+def stock_level_set_override(*, level_id: int, reorder_level_override: int | None) -> None:
+    """Set the override and the effective reorder level with it (`None` falls back to the variant's).
+
+    Targeted UPDATEs, never `save()`: a full save would write back the quantity read earlier and erase any stock
+    change committed since. The level is locked before the variant's reorder level is read: a change of that reorder
+    level committed meanwhile then either came first (and is read here) or waits for this row (and updates it).
+    """
+    list(StockLevel.objects.select_for_update().filter(pk=level_id).values_list("pk"))  # list(): takes the lock
+    variant_level = Variant.objects.filter(stock_levels=level_id).values_list("reorder_level", flat=True).get()
+    StockLevel.objects.filter(pk=level_id).update(
+        reorder_level_override=reorder_level_override,
+        reorder_level=variant_level if reorder_level_override is None else reorder_level_override,
+        updated_at=timezone.now(),
+    )
