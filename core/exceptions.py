@@ -65,6 +65,12 @@ class IdempotencyKeyInUse(DomainError):
     default_detail = "A request with this Idempotency-Key is still being processed."
 
 
+class Gone(DomainError):
+    status_code = status.HTTP_410_GONE
+    default_code = "gone"
+    default_detail = "This resource is no longer available."
+
+
 class BadRequest(exceptions.APIException):
     status_code = status.HTTP_400_BAD_REQUEST
     default_code = "bad_request"

@@ -2,7 +2,7 @@
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from reports import selectors
 from reports.selectors import ROW_FIELDS, ReportScope, utc_text_to_iso
@@ -41,13 +41,18 @@ _TEXT_COLUMNS = tuple(
 _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
-def stock_movement_csv_chunks(*, scope: ReportScope) -> Iterator[bytes]:
-    """The header line, then every movement of the scope, oldest first, as UTF-8 chunks of a few hundred rows."""
+def stock_movement_csv_chunks(*, scope: ReportScope, rows: Iterable[tuple] | None = None) -> Iterator[bytes]:
+    """The header line, then every movement of the scope, oldest first, as UTF-8 chunks of a few hundred rows.
+
+    `rows` replaces the scope's rows as read by `selectors.stock_movement_report_rows` (a report job counts them).
+    """
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(CSV_HEADER)
     count = 0
-    for row in selectors.stock_movement_report_rows(scope=scope):
+    if rows is None:
+        rows = selectors.stock_movement_report_rows(scope=scope)
+    for row in rows:
         writer.writerow(_csv_row(row))
         count += 1
         if count % ROWS_PER_CHUNK == 0:

@@ -73,8 +73,11 @@ SUMMARY_COL_WIDTHS = [330, 170, 90, 90, 90]
 _I = {name: index for index, name in enumerate(ROW_FIELDS)}
 
 
-def render_stock_movement_pdf(*, scope: ReportScope, out: BinaryIO) -> None:
-    """Write the report for `scope` into the binary file `out`."""
+def render_stock_movement_pdf(*, scope: ReportScope, out: BinaryIO, rows: Iterable[tuple] | None = None) -> None:
+    """Write the report for `scope` into the binary file `out`.
+
+    `rows` replaces the scope's rows as read by `selectors.stock_movement_report_rows` (a report job counts them).
+    """
     totals = selectors.stock_movement_report_totals(scope=scope)
     by_day = selectors.stock_movement_report_by_day(scope=scope)
     by_variant = selectors.stock_movement_report_by_variant(scope=scope)
@@ -87,7 +90,7 @@ def render_stock_movement_pdf(*, scope: ReportScope, out: BinaryIO) -> None:
         story += [PageBreak(), heading]
         first_page_rows = _rows_that_fit(doc.height - _height_of(heading, doc.width))
         doc.pending = _movement_tables(
-            selectors.stock_movement_report_rows(scope=scope),
+            iter(rows) if rows is not None else selectors.stock_movement_report_rows(scope=scope),
             first=max(1, first_page_rows),
             rest=_rows_that_fit(doc.height),
         )

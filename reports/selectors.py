@@ -25,6 +25,7 @@ class Period:
     WEEKLY = "weekly"
     MONTHLY = "monthly"
     CHOICES = (DAILY, WEEKLY, MONTHLY)
+    CUSTOM = "custom"  # any other range of days (report jobs)
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,20 @@ def report_period(*, kind: str, on: dt.date) -> ReportPeriod:
     # The exclusive end bound must exist too (9999-12-31 has no next day).
     dt.datetime.combine(end, dt.time.min) + dt.timedelta(days=1)
     return ReportPeriod(kind=kind, start=start, end=end)
+
+
+def report_period_between(*, start: dt.date, end: dt.date) -> ReportPeriod:
+    """The inclusive range `start`..`end`, named as the day, week or month it is when it is exactly one (so a job
+    over a calendar month makes the same file as the synchronous monthly report), else a `custom` period.
+    """
+    for kind in Period.CHOICES:
+        try:
+            period = report_period(kind=kind, on=start)
+        except OverflowError:
+            continue
+        if (period.start, period.end) == (start, end):
+            return period
+    return ReportPeriod(kind=Period.CUSTOM, start=start, end=end)
 
 
 @dataclass(frozen=True)

@@ -95,6 +95,14 @@ DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / '
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=False)
 IS_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+# A streaming replica of the same data: dashboards, reports, report jobs and exports read there (`core.db`).
+if env("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
+    DATABASES["replica"]["CONN_MAX_AGE"] = DATABASES["default"]["CONN_MAX_AGE"]
+    DATABASES["replica"]["CONN_HEALTH_CHECKS"] = DATABASES["default"]["CONN_HEALTH_CHECKS"]
+    # Tests create their database on the primary only; the replica receives it by replication.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["core.db.ReplicaRouter"]
 
 # --- Auth ---------------------------------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -118,6 +126,10 @@ AVATAR_MAX_BYTES = env.int("AVATAR_MAX_BYTES", default=2 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # Multipart CSV imports of 10,000+ rows stay in one request.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# Finished report jobs' files, kept 7 days. Web and worker processes must see the same directory (a shared volume).
+REPORTS_ROOT = env.path("REPORTS_ROOT", default=BASE_DIR / "media" / "reports")
+# A running report job whose worker has not written progress for this long is presumed dead and run again.
+REPORT_JOB_STALE_SECONDS = env.int("REPORT_JOB_STALE_SECONDS", default=10 * 60)
 
 # --- Cache and Celery ---------------------------------------------------------------------------------------------
 REDIS_URL = env("REDIS_URL", default="")
@@ -154,6 +166,14 @@ CELERY_BEAT_SCHEDULE = {
     "purge-idempotency-keys": {
         "task": "core.tasks.purge_expired_idempotency_keys",
         "schedule": crontab(minute=15, hour="*"),
+    },
+    "report-jobs-sweep": {
+        "task": "reports.tasks.sweep_report_jobs",
+        "schedule": crontab(minute="*/5"),
+    },
+    "report-jobs-expire": {
+        "task": "reports.tasks.expire_report_jobs",
+        "schedule": crontab(minute=45, hour="*"),
     },
     "flush-expired-tokens": {
         "task": "users.tasks.flush_expired_tokens",

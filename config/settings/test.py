@@ -17,4 +17,5 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CELERY_TASK_ALWAYS_EAGER = True
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 MEDIA_ROOT = "/tmp/stockroom-test-media"
+REPORTS_ROOT = os.environ.get("REPORTS_ROOT", "/tmp/stockroom-test-media/reports")
 REST_FRAMEWORK = {**REST_FRAMEWORK}
