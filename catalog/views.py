@@ -30,6 +30,7 @@ from catalog.serializers import (
     VariantSerializer,
     product_rows_data,
 )
+from core.db import replica_iter
 from core.pagination import CountedRows
 from core.permissions import is_org_member
 from core.roles import ADMIN_MANAGER, ADMIN_ONLY
@@ -283,7 +284,7 @@ class ProductViewSet(_CatalogViewSet):
     def export(self, request, **kwargs):
         rows = selectors.product_export_rows(organization=self.organization)
         response = StreamingHttpResponse(
-            _csv_stream(rows, selectors.EXPORT_COLUMNS), content_type="text/csv; charset=utf-8"
+            replica_iter(_csv_stream(rows, selectors.EXPORT_COLUMNS)), content_type="text/csv; charset=utf-8"
         )
         filename = f"products-{date.today().isoformat()}.csv"
         response["Content-Disposition"] = f'attachment; filename="{filename}"'

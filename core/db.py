@@ -9,14 +9,16 @@ The choice is explicit per block of code rather than per model: the same tables 
 hot path of a sale, which must see its own transaction, and by a dashboard, which need not.
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from typing import TypeVar
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
 
 REPLICA_ALIAS = "replica"
+T = TypeVar("T")
 
 _reading_from_replica: ContextVar[bool] = ContextVar("reading_from_replica", default=False)
 
@@ -39,8 +41,12 @@ def replica_reads() -> Iterator[str]:
         _reading_from_replica.reset(token)
 
 
-def reading_from_replica() -> bool:
-    return _reading_from_replica.get()
+def replica_iter(iterable: Iterable[T]) -> Iterator[T]:
+    """`iterable`, read with `replica_reads()` while it is iterated: for streamed responses, whose queries run
+    after the view has returned.
+    """
+    with replica_reads():
+        yield from iterable
 
 
 class ReplicaRouter:

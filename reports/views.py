@@ -9,6 +9,7 @@ from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.negotiation import DefaultContentNegotiation
 
+from core.db import replica_iter, replica_reads
 from core.roles import ADMIN_MANAGER
 from reports.csv_export import stock_movement_csv_chunks
 from reports.pdf import render_stock_movement_pdf
@@ -84,13 +85,14 @@ class ReportViewSet(viewsets.ViewSet):
         filename = _filename(scope, params["format"])
         if params["format"] == "csv":
             response = StreamingHttpResponse(
-                stock_movement_csv_chunks(scope=scope), content_type="text/csv; charset=utf-8"
+                replica_iter(stock_movement_csv_chunks(scope=scope)), content_type="text/csv; charset=utf-8"
             )
             response["Content-Disposition"] = f'attachment; filename="{filename}"'
             return response
         # Spooled to disk, not held in memory: a month of a busy organization is thousands of pages.
         file = tempfile.TemporaryFile()
-        render_stock_movement_pdf(scope=scope, out=file)
+        with replica_reads():
+            render_stock_movement_pdf(scope=scope, out=file)
         file.seek(0)
         return FileResponse(file, as_attachment=True, filename=filename, content_type="application/pdf")
 
