@@ -57,6 +57,11 @@ class Product(models.Model):
     def __str__(self):
         return self.name
 
+    @property
+    def total_available(self) -> int:
+        """Units not promised to pending orders; needs `catalog.selectors`' stock annotations."""
+        return self.total_quantity - self.total_reserved
+
 
 class Variant(models.Model):
     """A sellable SKU of a product. Stock is kept per variant and warehouse (see `stock`)."""
@@ -89,3 +94,8 @@ class Variant(models.Model):
 
     def __str__(self):
         return self.sku
+
+    @property
+    def available(self) -> int:
+        """Units not promised to pending orders; needs `catalog.selectors`' stock annotations."""
+        return self.quantity - self.reserved

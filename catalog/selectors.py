@@ -57,14 +57,29 @@ def _low_level_condition() -> Q:
     return Q(quantity__lte=F("reorder_level"))
 
 
-def _sum_or_zero(levels: QuerySet, group_by: str) -> Coalesce:
-    total = levels.order_by().values(group_by).annotate(total=Sum("quantity")).values("total")
+def _sum_or_zero(levels: QuerySet, group_by: str, column: str = "quantity") -> Coalesce:
+    total = levels.order_by().values(group_by).annotate(total=Sum(column)).values("total")
     return Coalesce(Subquery(total, output_field=IntegerField()), Value(0))
 
 
 def variant_quantity(*, warehouse_ids: Collection[int] | None = None, variant_ref: str = "pk") -> Coalesce:
     """Units of the variant `OuterRef(variant_ref)` in stock (0 when it has no level)."""
     return _sum_or_zero(_levels_in(warehouse_ids).filter(variant_id=OuterRef(variant_ref)), "variant_id")
+
+
+def variant_reserved(*, warehouse_ids: Collection[int] | None = None) -> Coalesce:
+    """Units of the variant `OuterRef("pk")` promised to pending sales orders (its levels' `reserved`).
+
+    Its `available` is `quantity - reserved`, computed by the serializers: each level's reserved is at most its
+    quantity (a check constraint), so the difference of the sums is never below 0.
+    """
+    return _sum_or_zero(_levels_in(warehouse_ids).filter(variant_id=OuterRef("pk")), "variant_id", "reserved")
+
+
+def product_reserved(*, warehouse_ids: Collection[int] | None = None) -> Coalesce:
+    """Units of the product `OuterRef("pk")` promised to pending sales orders, over its levels."""
+    levels = _levels_in(warehouse_ids).filter(variant__product_id=OuterRef("pk"))
+    return _sum_or_zero(levels, "variant__product_id", "reserved")
 
 
 def product_quantity(*, warehouse_ids: Collection[int] | None = None) -> Coalesce:
@@ -158,6 +173,7 @@ def _variant_stock_annotations(warehouse_ids: tuple[int, ...] | None) -> Mapping
     return MappingProxyType(
         {
             "quantity": variant_quantity(warehouse_ids=warehouse_ids),
+            "reserved": variant_reserved(warehouse_ids=warehouse_ids),
             "is_low_stock": variant_is_low_stock(warehouse_ids=warehouse_ids),
         }
     )
@@ -171,7 +187,13 @@ def _product_stock_annotations(warehouse_ids: tuple[int, ...] | None) -> Mapping
         total = F("stock_quantity")
     else:
         total = product_quantity(warehouse_ids=warehouse_ids)
-    return MappingProxyType({"total_quantity": total, "is_low_stock": _product_is_low_stock(warehouse_ids)})
+    return MappingProxyType(
+        {
+            "total_quantity": total,
+            "total_reserved": product_reserved(warehouse_ids=warehouse_ids),
+            "is_low_stock": _product_is_low_stock(warehouse_ids),
+        }
+    )
 
 
 def _as_key(warehouse_ids: Collection[int] | None) -> tuple[int, ...] | None:
@@ -179,12 +201,12 @@ def _as_key(warehouse_ids: Collection[int] | None) -> tuple[int, ...] | None:
 
 
 def variants_with_stock(queryset: QuerySet, *, warehouse_ids: Collection[int] | None = None) -> QuerySet:
-    """Annotate variants with `quantity` and `is_low_stock`."""
+    """Annotate variants with `quantity`, `reserved` and `is_low_stock`."""
     return queryset.annotate(**_variant_stock_annotations(_as_key(warehouse_ids)))
 
 
 def products_with_stock(queryset: QuerySet, *, warehouse_ids: Collection[int] | None = None) -> QuerySet:
-    """Annotate products with `total_quantity`, `is_low_stock`, `has_expiry` and `is_expired`."""
+    """Annotate products with `total_quantity`, `total_reserved`, `is_low_stock`, `has_expiry` and `is_expired`."""
     return queryset.annotate(**_product_stock_annotations(_as_key(warehouse_ids)), **_expiry_annotations())
 
 
@@ -201,7 +223,7 @@ def _annotated_products(organization_id: int, warehouse_ids: tuple[int, ...] | N
 def _variant_rows(warehouse_ids: tuple[int, ...] | None) -> QuerySet:
     """Every variant with its stock figures, as the rows a product list shows, by id: filter a clone for a page."""
     annotated = variants_with_stock(Variant.objects.all(), warehouse_ids=warehouse_ids)
-    return annotated.order_by("id").values(*VARIANT_ROW_FIELDS, "quantity", "is_low_stock")
+    return annotated.order_by("id").values(*VARIANT_ROW_FIELDS, "quantity", "reserved", "is_low_stock")
 
 
 def product_table(*, organization, warehouse_ids: Collection[int] | None = None) -> QuerySet:
@@ -235,6 +257,7 @@ PRODUCT_ROW_FIELDS = (
     "expiration_date",
     "is_active",
     "total_quantity",
+    "total_reserved",
     "is_low_stock",
     "is_expired",
     "has_expiry",
@@ -260,7 +283,8 @@ def product_rows(queryset: QuerySet) -> QuerySet:
 def product_variant_rows(
     product_ids: Collection[int], *, warehouse_ids: Collection[int] | None = None
 ) -> dict[int, list[dict]]:
-    """The variants of these products as dicts (`VARIANT_ROW_FIELDS`, `quantity`, `is_low_stock`), in one query:
+    """The variants of these products as dicts (`VARIANT_ROW_FIELDS`, `quantity`, `reserved`, `is_low_stock`), in
+    one query:
     {product id: its variants by id}.
     """
     by_product: dict[int, list[dict]] = {product_id: [] for product_id in product_ids}

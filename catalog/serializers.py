@@ -21,6 +21,8 @@ MAX_ATTRIBUTE_KEY_LENGTH = 64
 MAX_ATTRIBUTE_VALUE_LENGTH = 200
 SKU_MAX_LENGTH = Variant._meta.get_field("sku").max_length
 BARCODE_MAX_LENGTH = Variant._meta.get_field("barcode").max_length
+RESERVED_HELP = "Units promised to pending sales orders (all warehouses, or ?warehouse=)."
+AVAILABLE_HELP = "`quantity - reserved`: units that can be sold now."
 # Product.supplier points to the suppliers app, a floor above the catalog: reach its model through the field.
 Supplier = Product._meta.get_field("supplier").related_model
 
@@ -118,6 +120,7 @@ _VARIANT_IN_PRODUCT = (
     "cost",
     "reorder_level",
     "quantity",
+    "reserved",
     "is_low_stock",
 )
 
@@ -137,6 +140,8 @@ def _variant_row_in_product(row: dict) -> dict:
         "cost": _money(row["cost"]),
         "reorder_level": row["reorder_level"],
         "quantity": row["quantity"],
+        "reserved": row["reserved"],
+        "available": row["quantity"] - row["reserved"],
         "is_low_stock": bool(row["is_low_stock"]),
     }
 
@@ -159,6 +164,7 @@ def _product_row_data(row: dict, variants: list[dict], zone) -> dict:
         "is_active": row["is_active"],
         "variants": [_variant_row_in_product(variant) for variant in variants],
         "total_quantity": row["total_quantity"],
+        "total_available": row["total_quantity"] - row["total_reserved"],
         "is_low_stock": bool(row["is_low_stock"]),
         "is_expired": bool(row["is_expired"]),
         "has_expiry": bool(row["has_expiry"]),
@@ -206,11 +212,25 @@ class ProductVariantSerializer(StrictModelSerializer):
     """A variant nested in a product."""
 
     quantity = serializers.IntegerField(read_only=True)
+    reserved = serializers.IntegerField(read_only=True, help_text=RESERVED_HELP)
+    available = serializers.IntegerField(read_only=True, help_text=AVAILABLE_HELP)
     is_low_stock = serializers.BooleanField(read_only=True)
 
     class Meta:
         model = Variant
-        fields = ["id", "sku", "barcode", "attributes", "price", "cost", "reorder_level", "quantity", "is_low_stock"]
+        fields = [
+            "id",
+            "sku",
+            "barcode",
+            "attributes",
+            "price",
+            "cost",
+            "reorder_level",
+            "quantity",
+            "reserved",
+            "available",
+            "is_low_stock",
+        ]
         read_only_fields = fields
 
     def to_representation(self, variant):
@@ -229,6 +249,8 @@ class VariantSerializer(_VariantFieldsMixin, StrictModelSerializer):
         help_text="Weighted average purchase cost, maintained by receipts; may be set by hand before any receipt.",
     )
     quantity = serializers.IntegerField(read_only=True, help_text="Units in stock (all warehouses, or ?warehouse=).")
+    reserved = serializers.IntegerField(read_only=True, help_text=RESERVED_HELP)
+    available = serializers.IntegerField(read_only=True, help_text=AVAILABLE_HELP)
     is_low_stock = serializers.BooleanField(read_only=True)
 
     class Meta:
@@ -244,11 +266,23 @@ class VariantSerializer(_VariantFieldsMixin, StrictModelSerializer):
             "cost",
             "reorder_level",
             "quantity",
+            "reserved",
+            "available",
             "is_low_stock",
             "created_at",
             "updated_at",
         ]
-        read_only_fields = ["id", "product", "product_name", "quantity", "is_low_stock", "created_at", "updated_at"]
+        read_only_fields = [
+            "id",
+            "product",
+            "product_name",
+            "quantity",
+            "reserved",
+            "available",
+            "is_low_stock",
+            "created_at",
+            "updated_at",
+        ]
         # Uniqueness is checked per organization in validate_sku/validate_barcode, keyed by field.
         validators = []
 
@@ -309,6 +343,9 @@ class ProductSerializer(StrictModelSerializer):
     supplier_name = serializers.CharField(source="supplier.name", read_only=True, default=None, allow_null=True)
     variants = ProductVariantSerializer(many=True, read_only=True)
     total_quantity = serializers.IntegerField(read_only=True, help_text="Units in stock over all variants.")
+    total_available = serializers.IntegerField(
+        read_only=True, help_text="Units in stock not promised to pending sales orders, over all variants."
+    )
     is_low_stock = serializers.BooleanField(read_only=True)
     is_expired = serializers.BooleanField(read_only=True)
     has_expiry = serializers.BooleanField(read_only=True)
@@ -328,6 +365,7 @@ class ProductSerializer(StrictModelSerializer):
             "is_active",
             "variants",
             "total_quantity",
+            "total_available",
             "is_low_stock",
             "is_expired",
             "has_expiry",
@@ -357,6 +395,7 @@ class ProductSerializer(StrictModelSerializer):
             "expiration_date": product.expiration_date,
             "is_active": product.is_active,
             "total_quantity": product.total_quantity,
+            "total_reserved": product.total_reserved,
             "is_low_stock": product.is_low_stock,
             "is_expired": product.is_expired,
             "has_expiry": product.has_expiry,

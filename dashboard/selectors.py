@@ -172,6 +172,7 @@ def dashboard_overview(*, scope: DashboardScope) -> dict:
     uncategorized = Q(variant__product__category__isnull=True)
     figures = _levels(scope).aggregate(
         total_stock=_int_sum("quantity"),
+        total_reserved=_int_sum("reserved"),
         total_inventory_value=_money_sum(at_cost),
         total_retail_value=_money_sum(at_price),
         expired_inventory_value=_money_sum(at_cost, filter=expired),
@@ -190,7 +191,11 @@ def dashboard_overview(*, scope: DashboardScope) -> dict:
     expired_value = figures["expired_inventory_value"]
     return {
         "counts": counts,
-        "stock": {"total_stock": figures["total_stock"]},
+        "stock": {
+            "total_stock": figures["total_stock"],
+            "total_reserved": figures["total_reserved"],
+            "total_available": figures["total_stock"] - figures["total_reserved"],
+        },
         "financial": {
             "total_inventory_value": total,
             "total_retail_value": figures["total_retail_value"],

@@ -147,6 +147,8 @@ class CountsSerializer(serializers.Serializer):
 
 class StockTotalsSerializer(serializers.Serializer):
     total_stock = serializers.IntegerField(help_text="Units on hand in scope.")
+    total_reserved = serializers.IntegerField(help_text="Units of those promised to pending sales orders.")
+    total_available = serializers.IntegerField(help_text="`total_stock - total_reserved`: units that can be sold.")
 
 
 class FinancialSerializer(serializers.Serializer):

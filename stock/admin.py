@@ -14,6 +14,7 @@ from stock.models import (
     StockAdjustment,
     StockLevel,
     StockMovement,
+    StockReservation,
     Transfer,
     TransferItem,
 )
@@ -38,6 +39,7 @@ class StockLevelAdmin(admin.ModelAdmin):
         "product_name",
         "warehouse",
         "quantity",
+        "reserved",
         "reorder_level",
         "reorder_level_override",
         "updated_at",
@@ -50,11 +52,12 @@ class StockLevelAdmin(admin.ModelAdmin):
         "variant",
         "warehouse",
         "quantity",
+        "reserved",
         "reorder_level",
         "reorder_level_override",
         "updated_at",
     ]
-    readonly_fields = ["organization", "variant", "warehouse", "quantity", "reorder_level", "updated_at"]
+    readonly_fields = ["organization", "variant", "warehouse", "quantity", "reserved", "reorder_level", "updated_at"]
 
     @admin.display(description="product", ordering="variant__product__name")
     def product_name(self, level):
@@ -97,6 +100,25 @@ class StockMovementAdmin(_ReadOnlyAdmin):
     @admin.display(description="reference")
     def reference(self, movement):
         return f"{movement.reference_type} #{movement.reference_id}" if movement.reference_type else "—"
+
+
+@admin.register(StockReservation)
+class StockReservationAdmin(_ReadOnlyAdmin):
+    """Read-only: the ledger makes, tops up, shrinks and releases reservations with the orders that own them."""
+
+    list_display = ["id", "created_at", "reference_number", "line_id", "sku", "warehouse", "quantity", "requested"]
+    list_filter = ["organization", "level__warehouse"]
+    search_fields = ["reference_number", "level__variant__sku"]
+    list_select_related = ["level__variant", "level__warehouse"]
+    ordering = ["-id"]
+
+    @admin.display(description="SKU", ordering="level__variant__sku")
+    def sku(self, reservation):
+        return reservation.level.variant.sku
+
+    @admin.display(description="warehouse", ordering="level__warehouse__name")
+    def warehouse(self, reservation):
+        return reservation.level.warehouse
 
 
 @admin.register(StockAdjustment)

@@ -12,6 +12,7 @@ from stock.models import (
     StockAdjustment,
     StockLevel,
     StockMovement,
+    StockReservation,
     Transfer,
     TransferStatus,
 )
@@ -30,6 +31,16 @@ class StockLevelFilter(FilterSet):
     class Meta:
         model = StockLevel
         fields = ["warehouse", "variant", "product", "low_stock"]
+
+
+class StockReservationFilter(FilterSet):
+    warehouse = django_filters.NumberFilter(field_name="level__warehouse_id")
+    variant = django_filters.NumberFilter(field_name="level__variant_id")
+    sales_order = django_filters.NumberFilter(field_name="reference_id")
+
+    class Meta:
+        model = StockReservation
+        fields = ["warehouse", "variant", "sales_order"]
 
 
 class StockMovementFilter(FilterSet):

@@ -34,6 +34,9 @@ class StockLevel(models.Model):
     # on one row, which a partial index holds: asking for low stock otherwise compares every level with its variant.
     # Written by `stock.services` (a new level, an override) and by the catalog's variant writes; never by a form.
     reorder_level = models.PositiveIntegerField(default=0, db_default=0, editable=False)
+    # Units promised to pending sales orders: the sum of this level's reservations, kept by the ledger under the
+    # level's row lock. `quantity - reserved` is what a sale, a fulfilment or a transfer may take.
+    reserved = models.IntegerField(default=0, db_default=0, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -41,6 +44,9 @@ class StockLevel(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["variant", "warehouse"], name="stock_level_unique_variant_warehouse"),
             models.CheckConstraint(condition=Q(quantity__gte=0), name="stock_level_quantity_non_negative"),
+            models.CheckConstraint(
+                condition=Q(reserved__gte=0, reserved__lte=F("quantity")), name="stock_level_reserved_within_quantity"
+            ),
         ]
         indexes = [
             models.Index(fields=["organization", "warehouse"]),
@@ -100,6 +106,59 @@ class StockMovement(models.Model):
 
     def __str__(self):
         return f"{self.movement_type} {self.quantity} × {self.variant_id}@{self.warehouse_id} ({self.reason})"
+
+
+class StockReservation(models.Model):
+    """Units of one level promised to one line of a pending document (a sales order line), until it is fulfilled,
+    rejected or cancelled; then the row is deleted.
+
+    The row lives as long as the line is pending, even at 0 units: `requested - quantity` is what the line is still
+    short of, which incoming stock tops up (oldest row first). Like a movement's reference (decision 0005), the
+    document is named by type, id and number, so the ledger knows nothing of its callers' models. Only
+    `stock.services` writes these rows, under their level's row lock, and keeps `StockLevel.reserved` their sum.
+    Reserving moves nothing, so it writes no movement.
+    """
+
+    organization = models.ForeignKey("users.Organization", on_delete=models.CASCADE, related_name="+")
+    # No index of its own: (level, id) below serves every lookup by level.
+    level = models.ForeignKey(StockLevel, on_delete=models.PROTECT, related_name="reservations", db_index=False)
+    reference_type = models.CharField(max_length=32)
+    reference_id = models.BigIntegerField()
+    reference_number = models.CharField(max_length=32, blank=True)
+    line_id = models.BigIntegerField()
+    requested = models.PositiveIntegerField()
+    quantity = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["reference_type", "line_id"], name="stock_reservation_one_per_line"),
+            models.CheckConstraint(condition=Q(requested__gt=0), name="stock_reservation_requested_positive"),
+            models.CheckConstraint(
+                condition=Q(quantity__gte=0, quantity__lte=F("requested")),
+                name="stock_reservation_quantity_within_requested",
+            ),
+        ]
+        indexes = [
+            # A level's reservations in age order: newest first to shrink, the short ones oldest first to top up.
+            models.Index(fields=["level", "id"], name="stock_reservation_level_age"),
+            models.Index(
+                fields=["level", "id"],
+                condition=Q(quantity__lt=F("requested")),
+                name="stock_reservation_level_short",
+            ),
+            models.Index(fields=["reference_type", "reference_id"], name="stock_reservation_reference"),
+            models.Index(fields=["organization", "-id"], name="stock_reservation_org_newest"),
+        ]
+
+    def __str__(self):
+        return f"{self.quantity}/{self.requested} of level {self.level_id} for {self.reference_number or self.line_id}"
+
+    @property
+    def shortfall(self) -> int:
+        return self.requested - self.quantity
 
 
 class AdjustmentReason(models.TextChoices):

@@ -54,7 +54,9 @@ class StockLevelSerializer(serializers.Serializer):
     product_name = serializers.CharField(read_only=True)
     warehouse = serializers.IntegerField(source="warehouse_id", read_only=True)
     warehouse_name = serializers.CharField(read_only=True)
-    quantity = serializers.IntegerField(read_only=True)
+    quantity = serializers.IntegerField(read_only=True, help_text="Units on hand.")
+    reserved = serializers.IntegerField(read_only=True, help_text="Units promised to pending sales orders.")
+    available = serializers.IntegerField(read_only=True, help_text="`quantity - reserved`: what can be sold now.")
     reorder_level = serializers.IntegerField(read_only=True, help_text="The override if set, else the variant's.")
     reorder_level_override = serializers.IntegerField(read_only=True, allow_null=True)
     is_low_stock = serializers.BooleanField(read_only=True)
@@ -70,6 +72,8 @@ class StockLevelSerializer(serializers.Serializer):
             "warehouse": level.warehouse_id,
             "warehouse_name": level.warehouse_name,
             "quantity": level.quantity,
+            "reserved": level.reserved,
+            "available": level.available,
             "reorder_level": level.reorder_level,
             "reorder_level_override": level.reorder_level_override,
             "is_low_stock": bool(level.is_low_stock),
@@ -84,6 +88,21 @@ class StockLevelUpdateSerializer(serializers.ModelSerializer):
         model = StockLevel
         fields = ["reorder_level_override"]
         extra_kwargs = {"reorder_level_override": {"min_value": 0, "max_value": MAX_LINE_QUANTITY}}
+
+
+class StockReservationSerializer(serializers.Serializer):
+    """Units of a level held for one line of a pending sales order; expects `stock_reservation_list()` rows."""
+
+    id = serializers.IntegerField(read_only=True)
+    sales_order = serializers.IntegerField(source="reference_id", read_only=True)
+    sales_order_number = serializers.CharField(source="reference_number", read_only=True)
+    item = serializers.IntegerField(source="line_id", read_only=True, help_text="The order line holding them.")
+    variant = serializers.IntegerField(source="variant_id", read_only=True)
+    sku = serializers.CharField(read_only=True)
+    warehouse = serializers.IntegerField(source="warehouse_id", read_only=True)
+    quantity = serializers.IntegerField(read_only=True, min_value=1, help_text="Units held now.")
+    requested = serializers.IntegerField(read_only=True, help_text="Units the line asks for (held or not).")
+    created_at = serializers.DateTimeField(read_only=True)
 
 
 # --- Movements ------------------------------------------------------------------------------------------------------

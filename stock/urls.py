@@ -8,6 +8,7 @@ app_name = "stock"
 router = DefaultRouter()
 router.register("stock-levels", views.StockLevelViewSet, basename="stock-level")
 router.register("stock-movements", views.StockMovementViewSet, basename="stock-movement")
+router.register("stock-reservations", views.StockReservationViewSet, basename="stock-reservation")
 router.register("stock-adjustments", views.StockAdjustmentViewSet, basename="stock-adjustment")
 router.register("transfers", views.TransferViewSet, basename="transfer")
 

@@ -16,14 +16,21 @@ from core.pagination import NewestFirstCursorPagination
 from core.permissions import is_org_member
 from core.roles import ADMIN_MANAGER, ADMIN_MANAGER_STAFF, ADMIN_ONLY
 from stock import selectors, services
-from stock.filters import StockAdjustmentFilter, StockLevelFilter, StockMovementFilter, TransferFilter
-from stock.models import StockAdjustment, StockLevel, StockMovement, Transfer
+from stock.filters import (
+    StockAdjustmentFilter,
+    StockLevelFilter,
+    StockMovementFilter,
+    StockReservationFilter,
+    TransferFilter,
+)
+from stock.models import StockAdjustment, StockLevel, StockMovement, StockReservation, Transfer
 from stock.serializers import (
     StockAdjustmentCreateSerializer,
     StockAdjustmentSerializer,
     StockLevelSerializer,
     StockLevelUpdateSerializer,
     StockMovementSerializer,
+    StockReservationSerializer,
     TransferCreateSerializer,
     TransferSerializer,
     movement_row_data,
@@ -62,7 +69,17 @@ class StockLevelViewSet(
     serializer_class = StockLevelSerializer
     filterset_class = StockLevelFilter
     search_fields = ["variant__sku", "variant__product__name"]
-    ordering_fields = ["id", "quantity", "reorder_level", "updated_at", "sku", "product_name", "warehouse_name"]
+    ordering_fields = [
+        "id",
+        "quantity",
+        "reserved",
+        "available",
+        "reorder_level",
+        "updated_at",
+        "sku",
+        "product_name",
+        "warehouse_name",
+    ]
     http_method_names = ["get", "patch", "head", "options"]
     action_roles = {"partial_update": ADMIN_MANAGER}
 
@@ -106,6 +123,28 @@ class StockMovementViewSet(_OrganizationSelectorMixin, viewsets.ReadOnlyModelVie
     def list(self, request, *args, **kwargs):
         rows = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         return self.get_paginated_response([movement_row_data(row) for row in rows])
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List stock reservations (units held for pending sales orders), newest first",
+        description="Read-only: reservations are made, topped up, shrunk and released by the sales order routes "
+        "and by stock changes. Only reservations holding at least one unit are listed.",
+    ),
+    retrieve=extend_schema(summary="Get a stock reservation"),
+)
+class StockReservationViewSet(_OrganizationSelectorMixin, viewsets.ReadOnlyModelViewSet):
+    """Every write method answers 405."""
+
+    queryset = StockReservation.objects.all()
+    serializer_class = StockReservationSerializer
+    filterset_class = StockReservationFilter
+    search_fields = ["reference_number", "level__variant__sku"]
+    ordering_fields = ["id", "created_at", "quantity"]
+    ordering = ["-id"]
+
+    def select(self, organization_id):
+        return selectors.stock_reservation_list(organization_id=organization_id)
 
 
 @extend_schema_view(

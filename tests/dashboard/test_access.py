@@ -93,7 +93,7 @@ def test_a_manager_without_warehouses_sees_empty_figures(org, client_for, admin,
     body = client_for(lonely).get("/api/dashboard/").json()
 
     assert body["counts"]["total_warehouses"] == 0
-    assert body["stock"] == {"total_stock": 0}
+    assert body["stock"] == {"total_stock": 0, "total_reserved": 0, "total_available": 0}
 
 
 @pytest.mark.parametrize(

@@ -106,7 +106,11 @@ def expected_overview(shop, books, warehouse_ids, *, products, categories, suppl
             "low_stock": low,
             "expired_products": expired_products,
         },
-        "stock": {"total_stock": sum(units for _, _, units in holdings)},
+        "stock": {
+            "total_stock": sum(units for _, _, units in holdings),
+            "total_reserved": 0,
+            "total_available": sum(units for _, _, units in holdings),
+        },
         "financial": {
             "total_inventory_value": money(at_cost["total"]),
             "total_retail_value": money(retail),
@@ -192,7 +196,7 @@ def test_analytics_rows_are_ordered_by_value_highest_first(shop, admin_client, g
 def test_an_organization_without_stock_shows_zeros(admin_client, get, warehouse):
     body = get(admin_client, OVERVIEW).json()
 
-    assert body["stock"] == {"total_stock": 0}
+    assert body["stock"] == {"total_stock": 0, "total_reserved": 0, "total_available": 0}
     assert body["financial"] == {
         "total_inventory_value": "0.00",
         "total_retail_value": "0.00",

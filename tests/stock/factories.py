@@ -14,6 +14,7 @@ from stock.models import (
     StockAdjustment,
     StockLevel,
     StockMovement,
+    StockReservation,
     Transfer,
     TransferItem,
     TransferStatus,
@@ -33,6 +34,24 @@ class StockLevelFactory(factory.django.DjangoModelFactory):
     variant = factory.SubFactory(VariantFactory, organization=factory.SelfAttribute("..organization"))
     warehouse = factory.SubFactory(WarehouseFactory, organization=factory.SelfAttribute("..organization"))
     reorder_level = factory.LazyAttribute(lambda level: level.variant.reorder_level)  # as the ledger creates it
+
+
+class StockReservationFactory(factory.django.DjangoModelFactory):
+    """A bare reservation row, for read tests only: its level neither holds nor records the units (it breaks the
+    reservation invariant on purpose). For a real one, create a pending sales order.
+    """
+
+    class Meta:
+        model = StockReservation
+
+    organization = factory.SubFactory(OrganizationFactory)
+    level = factory.SubFactory(StockLevelFactory, organization=factory.SelfAttribute("..organization"))
+    reference_type = "sales_order"
+    reference_id = factory.Sequence(lambda n: 900_000 + n)
+    reference_number = factory.LazyAttribute(lambda row: f"SO-{row.reference_id}")
+    line_id = factory.Sequence(lambda n: 900_000 + n)
+    requested = 3
+    quantity = 2
 
 
 class StockMovementFactory(factory.django.DjangoModelFactory):

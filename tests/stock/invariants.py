@@ -5,7 +5,7 @@ in the ledger.
 """
 
 from catalog.models import Product
-from stock.models import MovementType, StockLevel, StockMovement
+from stock.models import MovementType, StockLevel, StockMovement, StockReservation
 
 
 def ledger_problems(organization=None) -> list[str]:
@@ -29,6 +29,14 @@ def ledger_problems(organization=None) -> list[str]:
             problems.append(
                 f"movement {movement.pk} {key}: balance_after {movement.balance_after}, running sum {running[key]}"
             )
+    held: dict[int, int] = {}
+    reservations = StockReservation.objects.all()
+    if organization is not None:
+        reservations = reservations.filter(organization=organization)
+    for reservation in reservations:
+        if not 0 <= reservation.quantity <= reservation.requested:
+            problems.append(f"reservation {reservation.pk} holds {reservation.quantity} of {reservation.requested}")
+        held[reservation.level_id] = held.get(reservation.level_id, 0) + reservation.quantity
     for level in levels.select_related("variant").order_by("id"):
         key = (level.variant_id, level.warehouse_id)
         expected = running.pop(key, 0)
@@ -41,6 +49,12 @@ def ledger_problems(organization=None) -> list[str]:
         )
         if level.reorder_level != effective:
             problems.append(f"level {level.pk} {key} keeps reorder level {level.reorder_level}, effective {effective}")
+        if not 0 <= level.reserved <= level.quantity:
+            problems.append(f"level {level.pk} {key} reserves {level.reserved} of {level.quantity} units")
+        if level.reserved != held.pop(level.pk, 0):
+            problems.append(f"level {level.pk} {key} records {level.reserved} reserved, its reservations differ")
+    for level_id in held:
+        problems.append(f"reservations of level {level_id} are outside the organization's levels")
     for key, total in running.items():
         problems.append(f"movements of {key} add up to {total} but there is no level row")
     products = Product.objects.all() if organization is None else Product.objects.filter(organization=organization)
@@ -58,8 +72,8 @@ def ledger_problems(organization=None) -> list[str]:
 
 def assert_ledger_consistent(organization=None) -> None:
     """For every (variant, warehouse): quantity == Σ IN − Σ OUT, quantity >= 0, and each movement's balance_after
-    is the running sum of the movements up to it; every level keeps its effective reorder level; every product's
-    stock_quantity is the sum of its levels.
+    is the running sum of the movements up to it; every level keeps its effective reorder level and reserves the sum
+    of its reservations, within 0..quantity; every product's stock_quantity is the sum of its levels.
     """
     problems = ledger_problems(organization)
     assert not problems, "Ledger inconsistent:\n  " + "\n  ".join(problems)

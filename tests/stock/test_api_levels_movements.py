@@ -46,6 +46,8 @@ def test_a_level_lists_with_names_effective_reorder_level_and_low_flag(viewer_cl
         "warehouse": warehouse.pk,
         "warehouse_name": "Main",
         "quantity": 5,
+        "reserved": 0,
+        "available": 5,
         "reorder_level": 5,
         "reorder_level_override": None,
         "is_low_stock": True,

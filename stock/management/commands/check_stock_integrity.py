@@ -8,7 +8,8 @@ from stock.selectors import stock_integrity_report
 class Command(BaseCommand):
     help = (
         "Recompute every stock level from its movements (Σ IN − Σ OUT), each product's total from its levels and "
-        "each level's effective reorder level, and check each movement's balance_after. Exits 1 and names every "
+        "each level's effective reorder level and reserved units (the sum of its reservations, within 0..quantity), "
+        "and check each movement's balance_after. Exits 1 and names every "
         "level or product that differs."
     )
 
