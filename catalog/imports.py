@@ -9,11 +9,11 @@ from decimal import Decimal, InvalidOperation
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Model
 from django.utils import timezone
-from rest_framework.exceptions import ValidationError
 
 from catalog.models import Category, Product, Variant
 from catalog.serializers import BARCODE_MAX_LENGTH, MAX_UNITS, MONEY, SKU_MAX_LENGTH
 from catalog.services import levels_follow_reorder_levels
+from core.exceptions import InvalidInput
 from core.iterables import chunks
 
 
@@ -127,17 +127,17 @@ class _Row:
 
 
 def _read_csv(file, progress) -> tuple[list[_Row], dict[int, dict]]:
-    """Parse and validate every row; raise one ValidationError naming every bad row (`rows.<n>.<field>`)."""
+    """Parse and validate every row; raise one `InvalidInput` naming every bad row (`rows.<n>.<field>`)."""
     lines = codecs.iterdecode(iter(file), "utf-8-sig")
     reader = csv.reader(lines)
     try:
         header = next(reader, None)
         if header is None:
-            raise ValidationError({"file": ["The file is empty; expected a header row."]})
+            raise InvalidInput({"file": ["The file is empty; expected a header row."]})
         columns = [column.strip().lower() for column in header]
         missing = [column for column in REQUIRED_COLUMNS if column not in columns]
         if missing:
-            raise ValidationError(
+            raise InvalidInput(
                 {"file": [f"Missing columns: {', '.join(missing)}. Expected: {', '.join(IMPORT_COLUMNS)}."]}
             )
         cells = _Cells()
@@ -157,9 +157,9 @@ def _read_csv(file, progress) -> tuple[list[_Row], dict[int, dict]]:
             else:
                 rows.append(_Row(number, values))
     except UnicodeDecodeError:
-        raise ValidationError({"file": ["The file is not UTF-8 text."]}) from None
+        raise InvalidInput({"file": ["The file is not UTF-8 text."]}) from None
     except csv.Error as exc:
-        raise ValidationError({"file": [f"The file is not valid CSV: {exc}."]}) from None
+        raise InvalidInput({"file": [f"The file is not valid CSV: {exc}."]}) from None
     _check_rows_against_each_other(rows, errors)
     return rows, errors
 
@@ -231,7 +231,7 @@ def _raise_row_errors(errors: dict[int, dict]) -> None:
     body: dict = {"rows": reported}
     if len(numbers) > MAX_REPORTED_ROWS:
         body["file"] = [f"{len(numbers)} rows have errors; the first {MAX_REPORTED_ROWS} are listed."]
-    raise ValidationError(body)
+    raise InvalidInput(body)
 
 
 def _by_name(model, organization, names: set[str]) -> tuple[dict[str, Model], int]:
@@ -256,7 +256,7 @@ def product_import_csv(*, organization, file, by, progress=None) -> ImportResult
     name in the file become variants of one new product. Categories and suppliers are matched by name (ignoring
     case) and created when missing.
 
-    Every row is checked before anything is written: one bad row raises a ValidationError naming each bad row and
+    Every row is checked before anything is written: one bad row raises `InvalidInput` naming each bad row and
     field (`{"rows": {7: {"price": [...]}}}`, rows counted as in a spreadsheet, header = row 1) and changes nothing.
     """
     rows, errors = _read_csv(file, progress)
@@ -269,7 +269,7 @@ def product_import_csv(*, organization, file, by, progress=None) -> ImportResult
             return _write_rows(organization, rows, existing, by)
     except IntegrityError:
         # Only a concurrent change of the same SKUs or barcodes gets here: everything was checked above.
-        raise ValidationError(
+        raise InvalidInput(
             {"file": ["Another change to the same SKUs or barcodes happened during the import; nothing was saved."]}
         ) from None
 

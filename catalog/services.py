@@ -12,10 +12,9 @@ from collections.abc import Iterable
 from django.db import IntegrityError, transaction
 from django.db.models import Model, OuterRef, ProtectedError, Subquery
 from django.utils.text import slugify
-from rest_framework.exceptions import ValidationError
 
 from catalog.models import Category, Product, Variant
-from core.exceptions import Conflict, Protected
+from core.exceptions import Conflict, InvalidInput, Protected
 from core.iterables import chunks
 
 SKU_ATTEMPTS = 8
@@ -76,8 +75,8 @@ def _save_variant(variant: Variant, *, generated_sku: bool, error_prefix: str | 
                 continue
             if not errors:
                 raise
-            raise ValidationError({error_prefix: errors} if error_prefix else errors) from None
-    raise ValidationError({"sku": ["Could not generate a unique SKU; please give one."]})
+            raise InvalidInput({error_prefix: errors} if error_prefix else errors) from None
+    raise InvalidInput({"sku": ["Could not generate a unique SKU; please give one."]})
 
 
 # --- Categories ---------------------------------------------------------------------------------------------------
@@ -89,7 +88,7 @@ def _save_category(category: Category) -> Category:
             category.save()
     except IntegrityError:
         if Category.objects.filter(organization_id=category.organization_id, name=category.name).exists():
-            raise ValidationError({"name": ["A category with this name already exists."]}) from None
+            raise InvalidInput({"name": ["A category with this name already exists."]}) from None
         raise
     return category
 

@@ -1,9 +1,12 @@
 """The contract's error shape: every error body has `status`, `code` and `detail`.
 
-Domain code raises the exceptions below (or DRF's own); `exception_handler` turns all of them, plus Django's
-`Http404`, `PermissionDenied`, `ValidationError`, `ProtectedError` and `SuspiciousOperation` (an oversized body
-among them), into one JSON body. Anything unexpected becomes a 500 with the
-same shape and no traceback (the traceback goes to the log).
+Services, selectors and tasks raise the domain errors below, never DRF's exceptions nor a `ValueError` for a
+user's mistake: they know nothing of HTTP, so a command or a Celery task can call them and catch one family.
+`exception_handler` turns them, DRF's own exceptions (raised by views, serializers and permission classes) and
+Django's `Http404`, `PermissionDenied`, `ValidationError`, `ProtectedError` and `SuspiciousOperation` (an oversized
+body among them) into one JSON body. A domain error gets the same body as the DRF exception of the same meaning
+(`InvalidInput` as a `ValidationError`, `NotPermitted` as a `PermissionDenied`). Anything unexpected becomes a 500
+with the same shape and no traceback (the traceback goes to the log).
 """
 
 import logging
@@ -16,13 +19,12 @@ from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
-from rest_framework.views import set_rollback
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 
 logger = logging.getLogger("stockroom.errors")
 
 
-class DomainError(exceptions.APIException):
+class DomainError(Exception):
     """A business rule said no. Subclasses set the status and code; keyword arguments become extra body keys."""
 
     status_code = status.HTTP_409_CONFLICT
@@ -30,8 +32,45 @@ class DomainError(exceptions.APIException):
     default_detail = "The request conflicts with the current state."
 
     def __init__(self, detail: str | None = None, **extra):
-        super().__init__(detail or self.default_detail, self.default_code)
+        self.detail = detail or self.default_detail
         self.extra = extra
+        super().__init__(self.detail)
+
+    def __str__(self) -> str:
+        return str(self.detail)
+
+
+class InvalidInput(DomainError):
+    """The input breaks a rule only a service can check (uniqueness, a state of the database): a 400 with the
+    errors by field, as a serializer's `ValidationError` would give it.
+
+    `errors` is `{"field": ["message"]}`, nested as the body was (`{"items": {1: {"quantity": [...]}}}` or keys
+    already joined, `"items.1.quantity"`); a bare message is about the whole body (`non_field_errors`).
+    """
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = "validation_error"
+    default_detail = "Invalid input."
+
+    def __init__(self, errors: dict | list | str):
+        self.errors = errors
+        super().__init__(self.default_detail)
+        self.detail = errors  # what DRF's ValidationError calls it: tests and admin messages read it
+
+
+class NotPermitted(DomainError):
+    """The user's role or warehouses do not allow this action: a 403."""
+
+    status_code = status.HTTP_403_FORBIDDEN
+    default_code = "permission_denied"
+    default_detail = "You do not have permission to perform this action."
+
+
+class WrongOrganization(InvalidInput):
+    """An object of another organization was named: a 400, as a missing one is to a serializer."""
+
+    def __init__(self, message: str = "Every object named must be in your organization."):
+        super().__init__({"non_field_errors": [message]})
 
 
 class Conflict(DomainError):
@@ -124,7 +163,10 @@ def _first_message(errors: dict[str, list[str]]) -> str:
 
 
 def error_body(status_code: int, code: str, detail: str, **extra) -> dict:
-    return {"status": status_code, "code": code, "detail": detail, **extra}
+    """The contract's body; extra keys add to it and never replace `status`, `code` or `detail`."""
+    body = {"status": status_code, "code": code, "detail": detail}
+    body.update((key, value) for key, value in extra.items() if key not in body)
+    return body
 
 
 def _code_for(exc: exceptions.APIException) -> str:
@@ -151,10 +193,17 @@ def exception_handler(exc, context):
     elif isinstance(exc, SuspiciousOperation):
         exc = BadRequest()
 
+    if isinstance(exc, InvalidInput):
+        exc = exceptions.ValidationError(exc.errors)
+    elif isinstance(exc, NotPermitted):
+        exc = exceptions.PermissionDenied(exc.detail)
+    elif isinstance(exc, DomainError):
+        return _domain_response(exc)
+
     if not isinstance(exc, exceptions.APIException):
         request = context.get("request")
         logger.exception("Unhandled error on %s", getattr(request, "path", "?"), exc_info=exc)
-        set_rollback()
+        _set_rollback()
         body = error_body(500, "server_error", "A server error occurred. It has been logged.")
         return Response(body, status=status.HTTP_500_INTERNAL_SERVER_ERROR)
 
@@ -177,9 +226,23 @@ def exception_handler(exc, context):
         body = error_body(exc.status_code, code, str(detail), **getattr(exc, "extra", {}))
         if isinstance(exc, exceptions.Throttled):
             body["retry_after"] = int(exc.wait or 0) + 1 if exc.wait is not None else None
-    set_rollback()
+    _set_rollback()
     response = Response(body, status=exc.status_code, headers=headers)
     return response
+
+
+def _set_rollback() -> None:
+    # Imported here: `rest_framework.views` loads the permission classes, and `core.permissions` raises errors of
+    # this module.
+    from rest_framework.views import set_rollback
+
+    set_rollback()
+
+
+def _domain_response(exc: DomainError) -> Response:
+    _set_rollback()
+    body = error_body(exc.status_code, exc.default_code, str(exc.detail), **exc.extra)
+    return Response(body, status=exc.status_code)
 
 
 def _protected_detail(exc: ProtectedError | RestrictedError) -> str:

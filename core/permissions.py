@@ -7,9 +7,9 @@ checked with `ensure_warehouse_access` where the warehouse is known: in serializ
 
 from collections.abc import Iterable
 
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
+from core.exceptions import NotPermitted
 from core.roles import ALL_ROLES, Role
 
 
@@ -60,9 +60,9 @@ def ensure_warehouse_access(user, warehouses: Iterable) -> None:
     for warehouse in warehouses:
         warehouse_id = getattr(warehouse, "pk", warehouse)
         if not has_warehouse_access(user, warehouse_id):
-            raise PermissionDenied("You can only act on warehouses assigned to you.")
+            raise NotPermitted("You can only act on warehouses assigned to you.")
 
 
 def ensure_role(user, roles: Iterable[str], message: str | None = None) -> None:
     if user.role not in set(roles):
-        raise PermissionDenied(message or "Your role does not allow this action.")
+        raise NotPermitted(message or "Your role does not allow this action.")

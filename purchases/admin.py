@@ -3,6 +3,7 @@ from django.contrib import admin, messages
 from django.db import transaction
 from rest_framework.exceptions import APIException
 
+from core.exceptions import DomainError
 from core.numbering import next_number
 from core.roles import Role
 from purchases.models import PurchaseOrder, PurchaseOrderItem, PurchaseOrderStatus
@@ -105,7 +106,7 @@ class PurchaseOrderAdmin(admin.ModelAdmin):
             try:
                 service(order=order, by=request.user if same_org_admin else None)
                 done += 1
-            except APIException as exc:  # each order on its own: report and carry on
+            except (APIException, DomainError) as exc:  # each order on its own: report and carry on
                 self.message_user(request, f"{order}: {exc}", messages.ERROR)
         if done:
             self.message_user(request, f"{done} order(s) {verb}.", messages.SUCCESS)

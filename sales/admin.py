@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.contrib import admin, messages
 from rest_framework.exceptions import APIException
 
+from core.exceptions import DomainError
 from sales import services
 from sales.models import SalesOrder, SalesOrderItem, SalesOrderStatus, line_total_expression
 
@@ -104,7 +105,7 @@ class SalesOrderAdmin(admin.ModelAdmin):
             try:
                 operation(order=order, by=request.user)
                 succeeded += 1
-            except APIException as error:
+            except (APIException, DomainError) as error:
                 self.message_user(request, f"{order.number}: {error.detail}", messages.ERROR)
         if succeeded:
             self.message_user(request, f"{succeeded} order(s) {done}.", messages.SUCCESS)

@@ -2,10 +2,9 @@
 
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
-from rest_framework.exceptions import ValidationError
 
 from catalog.services import protected_detail
-from core.exceptions import Protected
+from core.exceptions import InvalidInput, Protected
 from suppliers.models import Supplier
 
 SUPPLIER_FIELDS = ("name", "contact_name", "email", "phone", "address", "notes")
@@ -17,7 +16,7 @@ def _save(supplier: Supplier) -> Supplier:
             supplier.save()
     except IntegrityError:
         if Supplier.objects.filter(organization_id=supplier.organization_id, name=supplier.name).exists():
-            raise ValidationError({"name": ["A supplier with this name already exists."]}) from None
+            raise InvalidInput({"name": ["A supplier with this name already exists."]}) from None
         raise
     return supplier
 

@@ -11,13 +11,13 @@ from django.contrib.auth.models import update_last_login
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from rest_framework.exceptions import AuthenticationFailed, PermissionDenied, ValidationError
+from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from core.exceptions import AccountPending, Conflict, InvalidTransition
+from core.exceptions import AccountPending, Conflict, InvalidInput, InvalidTransition, NotPermitted
 from core.permissions import warehouse_ids_of
 from core.roles import Role
 from users.models import (
@@ -40,7 +40,7 @@ def _validate_password(password: str, *, user: User | None = None, field: str = 
     try:
         password_validation.validate_password(password, user=user)
     except DjangoValidationError as exc:
-        raise ValidationError({field: list(exc.messages)}) from exc
+        raise InvalidInput({field: list(exc.messages)}) from exc
 
 
 def user_tokens_issue(*, user: User) -> dict[str, str]:
@@ -82,7 +82,7 @@ def user_register(
     Exactly one of `organization_name` and `join_code` must be given. An unknown join code is a 400.
     """
     if bool(organization_name) == bool(join_code):
-        raise ValidationError({"non_field_errors": ["Give either organization_name or join_code, not both."]})
+        raise InvalidInput({"non_field_errors": ["Give either organization_name or join_code, not both."]})
     user = User(username=username, email=email, phone=phone, first_name=first_name, last_name=last_name)
     _validate_password(password, user=user)
 
@@ -93,7 +93,7 @@ def user_register(
     else:
         organization = Organization.objects.filter(join_code=join_code).first()
         if organization is None:
-            raise ValidationError({"join_code": ["No organization has this join code."]})
+            raise InvalidInput({"join_code": ["No organization has this join code."]})
         user.organization = organization
         user.role = Role.VIEWER
         user.status = UserStatus.PENDING
@@ -108,7 +108,7 @@ def _save_new_user(user: User) -> None:
         with transaction.atomic():
             user.save()
     except IntegrityError as exc:  # a concurrent registration took the username after validation
-        raise ValidationError({"username": ["A user with that username already exists."]}) from exc
+        raise InvalidInput({"username": ["A user with that username already exists."]}) from exc
 
 
 def user_login(*, username: str, password: str, request=None) -> tuple[User, dict[str, str]]:
@@ -140,7 +140,7 @@ def user_logout(*, user: User, refresh: str) -> None:
 
 def user_password_change(*, user: User, old_password: str, new_password: str) -> User:
     if not user.check_password(old_password):
-        raise ValidationError({"old_password": ["The current password is not correct."]})
+        raise InvalidInput({"old_password": ["The current password is not correct."]})
     _validate_password(new_password, user=user, field="new_password")
     user.set_password(new_password)
     user.save(update_fields=["password"])
@@ -239,16 +239,16 @@ def user_approve(*, user: User, by: User, role: str | None = None, warehouses: I
     warehouses = list(warehouses) if warehouses is not None else None
     if by.role == Role.MANAGER:
         if role is not None and role not in MANAGER_GRANTABLE_ROLES:
-            raise PermissionDenied("A manager can approve users only as staff or viewer.")
+            raise NotPermitted("A manager can approve users only as staff or viewer.")
         own = warehouse_ids_of(by)
         if warehouses is None:
             warehouses = sorted(own)
         if any(getattr(w, "pk", w) not in own for w in warehouses):
-            raise PermissionDenied("You can only approve users into warehouses assigned to you.")
+            raise NotPermitted("You can only approve users into warehouses assigned to you.")
         if not warehouses:
-            raise PermissionDenied("You have no warehouse to approve users into.")
+            raise NotPermitted("You have no warehouse to approve users into.")
     elif by.role != Role.ADMIN:
-        raise PermissionDenied("Your role does not allow approving users.")
+        raise NotPermitted("Your role does not allow approving users.")
     if role is not None:
         user.role = role
     user.status = UserStatus.ACTIVE
@@ -274,9 +274,9 @@ def user_dismiss(*, user: User, by: User) -> User:
         raise Conflict("You cannot dismiss yourself.")
     if by.role == Role.MANAGER:
         if not user_can_manage(manager=by, user=user):
-            raise PermissionDenied("Managers can dismiss only staff and viewers of their own warehouses.")
+            raise NotPermitted("Managers can dismiss only staff and viewers of their own warehouses.")
     elif by.role != Role.ADMIN:
-        raise PermissionDenied("Your role does not allow dismissing users.")
+        raise NotPermitted("Your role does not allow dismissing users.")
     if user.role == Role.ADMIN:
         _ensure_another_admin_remains(user)
     user.status = UserStatus.DISMISSED
@@ -290,7 +290,7 @@ def user_dismiss(*, user: User, by: User) -> User:
 def user_reinstate(*, user: User, by: User) -> User:
     """Make a dismissed user active again (admin only)."""
     if by.role != Role.ADMIN:
-        raise PermissionDenied("Only an admin can reinstate a user.")
+        raise NotPermitted("Only an admin can reinstate a user.")
     user = _locked(user)
     if user.status != UserStatus.DISMISSED:
         raise InvalidTransition("Only a dismissed user can be reinstated.")
@@ -304,7 +304,7 @@ def user_reinstate(*, user: User, by: User) -> User:
 def user_demote(*, user: User, by: User) -> User:
     """Turn a manager into staff (admin only). Not a manager → 409 `invalid_transition`."""
     if by.role != Role.ADMIN:
-        raise PermissionDenied("Only an admin can demote a manager.")
+        raise NotPermitted("Only an admin can demote a manager.")
     user = _locked(user)
     if user.role != Role.MANAGER:
         raise InvalidTransition(f"Only a manager can be demoted; this user is {user.role}.")
@@ -346,14 +346,14 @@ def promotion_request_create(*, user: User, by: User, reason: str = "") -> Promo
     request for the same user → 409 `conflict`.
     """
     if by.role != Role.MANAGER:
-        raise PermissionDenied("Only managers request promotions.")
+        raise NotPermitted("Only managers request promotions.")
     user = _locked(user)
     if user.organization_id != by.organization_id:
-        raise ValidationError({"user": ["No such user in your organization."]})
+        raise InvalidInput({"user": ["No such user in your organization."]})
     if user.role != Role.STAFF or user.status != UserStatus.ACTIVE:
-        raise ValidationError({"user": ["Only an active staff member can be promoted to manager."]})
+        raise InvalidInput({"user": ["Only an active staff member can be promoted to manager."]})
     if not warehouse_ids_of(by) & set(user.warehouses.values_list("pk", flat=True)):
-        raise PermissionDenied("You can only request promotions for staff of your own warehouses.")
+        raise NotPermitted("You can only request promotions for staff of your own warehouses.")
     if PromotionRequest.objects.filter(user=user, status=PromotionRequestStatus.PENDING).exists():
         raise Conflict("This user already has a pending promotion request.")
     try:
@@ -385,7 +385,7 @@ def promotion_request_reject(*, promotion_request: PromotionRequest, by: User) -
 
 def _decide(promotion_request: PromotionRequest, *, by: User, status: str) -> PromotionRequest:
     if by.role != Role.ADMIN:
-        raise PermissionDenied("Only an admin can decide on promotion requests.")
+        raise NotPermitted("Only an admin can decide on promotion requests.")
     locked = PromotionRequest.objects.select_for_update().get(pk=promotion_request.pk)
     if locked.status != PromotionRequestStatus.PENDING:
         raise InvalidTransition(f"This promotion request is already {locked.status}.")
@@ -401,7 +401,7 @@ def _decide(promotion_request: PromotionRequest, *, by: User, status: str) -> Pr
 
 def organization_update(*, organization: Organization, by: User, name: str) -> Organization:
     if by.role != Role.ADMIN:
-        raise PermissionDenied("Only an admin can change the organization.")
+        raise NotPermitted("Only an admin can change the organization.")
     organization.name = name
     organization.save(update_fields=["name"])
     return organization
@@ -410,7 +410,7 @@ def organization_update(*, organization: Organization, by: User, name: str) -> O
 def organization_rotate_join_code(*, organization: Organization, by: User) -> Organization:
     """Give the organization a new join code; the old one stops working at once (admin only)."""
     if by.role != Role.ADMIN:
-        raise PermissionDenied("Only an admin can rotate the join code.")
+        raise NotPermitted("Only an admin can rotate the join code.")
     for _ in range(5):
         organization.join_code = new_join_code()
         try:

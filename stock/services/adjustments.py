@@ -1,9 +1,9 @@
 """Manual stock changes: an adjustment (a signed change or a physical count), each one ledger call."""
 
 from django.db import transaction
-from rest_framework.exceptions import ValidationError
 
 from catalog.models import Variant
+from core.exceptions import InvalidInput
 from core.permissions import ensure_role, ensure_warehouse_access
 from core.roles import ADMIN_MANAGER_STAFF
 from stock.models import AdjustmentReason, MovementType, StockAdjustment
@@ -29,9 +29,9 @@ def stock_adjustment_create(
     ensure_role(by, ADMIN_MANAGER_STAFF)
     ensure_warehouse_access(by, [warehouse])
     if (quantity is None) == (counted_quantity is None):
-        raise ValidationError({"non_field_errors": ["Give either quantity or counted_quantity."]})
+        raise InvalidInput({"non_field_errors": ["Give either quantity or counted_quantity."]})
     if variant.organization_id != by.organization_id or warehouse.organization_id != by.organization_id:
-        raise ValidationError({"non_field_errors": ["The variant and warehouse must be in your organization."]})
+        raise InvalidInput({"non_field_errors": ["The variant and warehouse must be in your organization."]})
     organization_id = by.organization_id
     with transaction.atomic():
         adjustment = StockAdjustment.objects.create(

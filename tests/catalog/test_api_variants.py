@@ -246,15 +246,15 @@ def test_a_generated_sku_that_collides_is_replaced(org):
 
 
 def test_a_given_sku_taken_by_a_concurrent_request_is_a_400_keyed_by_field(org):
-    from rest_framework.exceptions import ValidationError
+    from core.exceptions import InvalidInput
 
     VariantFactory(organization=org, sku="RACE", barcode="777")
 
-    with pytest.raises(ValidationError) as shorthand:
+    with pytest.raises(InvalidInput) as shorthand:
         services.product_create(
             organization=org, by=None, data={"name": "X"}, variants=[{"sku": "RACE"}], errors_under=None
         )
-    with pytest.raises(ValidationError) as listed:
+    with pytest.raises(InvalidInput) as listed:
         services.product_create(
             organization=org, by=None, data={"name": "X"}, variants=[{"sku": "FREE"}, {"sku": "Y", "barcode": "777"}]
         )

@@ -2,10 +2,10 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from rest_framework.exceptions import AuthenticationFailed, PermissionDenied, ValidationError
+from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
-from core.exceptions import AccountPending, Conflict, InvalidTransition
+from core.exceptions import AccountPending, Conflict, InvalidInput, InvalidTransition, NotPermitted
 from core.roles import Role
 from tests.users.factories import PASSWORD, PromotionRequestFactory, UserFactory
 from users import services
@@ -34,7 +34,7 @@ def test_register_with_a_join_code_makes_a_pending_viewer(org):
 
 
 def test_register_rolls_back_the_new_organization_when_the_username_is_taken(staff):
-    with pytest.raises(ValidationError):
+    with pytest.raises(InvalidInput):
         services.user_register(username="staff", email="s@example.com", password=STRONG, organization_name="Zed")
 
     assert not Organization.objects.filter(name="Zed").exists()
@@ -100,7 +100,7 @@ def test_a_manager_without_warehouses_cannot_approve(org):
     manager = UserFactory(organization=org, role=Role.MANAGER)
     pending = UserFactory(organization=org, role=Role.VIEWER, status=UserStatus.PENDING)
 
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(NotPermitted):
         services.user_approve(user=pending, by=manager)
 
     pending.refresh_from_db()
@@ -137,7 +137,7 @@ def test_approving_a_promotion_of_someone_dismissed_meanwhile_is_409_and_changes
 def test_a_dismissed_staff_member_cannot_be_proposed(admin, manager, staff):
     services.user_dismiss(user=staff, by=admin)
 
-    with pytest.raises(ValidationError):
+    with pytest.raises(InvalidInput):
         services.promotion_request_create(user=staff, by=manager, reason="")
 
 

@@ -3,12 +3,11 @@
 import sys
 
 from django.core.management.base import BaseCommand, CommandError
-from rest_framework.exceptions import ValidationError
 from tqdm import tqdm
 
 from catalog.imports import product_import_csv
 from catalog.management.commands._organization import organization_from_option
-from core.exceptions import flatten_errors
+from core.exceptions import InvalidInput, flatten_errors
 
 MAX_PRINTED_ERRORS = 50
 
@@ -46,7 +45,7 @@ class Command(BaseCommand):
                 result = product_import_csv(organization=organization, file=file, by=by, progress=bar.update)
         except OSError as exc:
             raise CommandError(f"Cannot read {path}: {exc}") from exc
-        except ValidationError as exc:
+        except InvalidInput as exc:
             errors = flatten_errors(exc.detail)
             for field, messages in list(errors.items())[:MAX_PRINTED_ERRORS]:
                 self.stderr.write(f"{field}: {' '.join(messages)}")
