@@ -256,7 +256,7 @@ def product_import_csv(*, organization, file, by, progress=None) -> ImportResult
     name in the file become variants of one new product. Categories and suppliers are matched by name (ignoring
     case) and created when missing.
 
-    Every row is checked before anything is written: one bad row raises `InvalidInput` naming each bad row and
+    Every row is checked before anything is written: one bad row raises a ValidationError naming each bad row and
     field (`{"rows": {7: {"price": [...]}}}`, rows counted as in a spreadsheet, header = row 1) and changes nothing.
     """
     rows, errors = _read_csv(file, progress)
