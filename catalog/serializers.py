@@ -6,12 +6,12 @@ Read shapes expect the annotations of `catalog.selectors` (`quantity`, `total_qu
 
 from decimal import Decimal
 
-from django.db import models
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
 from rest_framework import serializers
 
 from catalog.models import Category, Product, Variant
+from core.serializers import StrictCharField, StrictModelSerializer
 from core.tenancy import OrganizationPrimaryKeyRelatedField, UserRefSerializer
 
 MONEY = {"max_digits": 12, "decimal_places": 2, "min_value": Decimal("0")}
@@ -30,25 +30,6 @@ Supplier = Product._meta.get_field("supplier").related_model
 def _organization_id(serializer) -> int | None:
     request = serializer.context.get("request")
     return getattr(getattr(request, "user", None), "organization_id", None)
-
-
-class StrictCharField(serializers.CharField):
-    """A CharField that refuses numbers and booleans instead of turning them into strings."""
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
-
-
-class StrictModelSerializer(serializers.ModelSerializer):
-    """A ModelSerializer whose text fields take strings only (`{"name": 12}` is a 400, not "12")."""
-
-    serializer_field_mapping = {
-        **serializers.ModelSerializer.serializer_field_mapping,
-        models.CharField: StrictCharField,
-        models.TextField: StrictCharField,
-    }
 
 
 class AttributesField(serializers.DictField):

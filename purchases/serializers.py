@@ -5,6 +5,7 @@ serializers whose validated data goes to `services`.
 from rest_framework import serializers
 
 from catalog.models import Variant
+from core.serializers import StrictCharField
 from core.tenancy import OrganizationPrimaryKeyRelatedField, UserRefSerializer
 from purchases.models import CREATABLE_STATUS_CHOICES, PurchaseOrderStatus
 from purchases.services import ItemInput, ReceiptLine
@@ -80,7 +81,7 @@ class PurchaseOrderCreateSerializer(serializers.Serializer):
         default=PurchaseOrderStatus.DRAFT,
         help_text='"received" is a direct purchase: the stock comes in at once.',
     )
-    notes = serializers.CharField(allow_blank=True, required=False, default="")
+    notes = StrictCharField(allow_blank=True, required=False, default="")
     items = PurchaseOrderItemInputSerializer(many=True)
 
     def validate_items(self, items):
@@ -92,7 +93,7 @@ class PurchaseOrderUpdateSerializer(serializers.Serializer):
 
     supplier = OrganizationPrimaryKeyRelatedField(queryset=Supplier.objects.all(), required=False)
     warehouse = OrganizationPrimaryKeyRelatedField(queryset=Warehouse.objects.all(), required=False)
-    notes = serializers.CharField(allow_blank=True, required=False)
+    notes = StrictCharField(allow_blank=True, required=False)
     items = PurchaseOrderItemInputSerializer(many=True, required=False)
     status = serializers.ChoiceField(
         choices=PurchaseOrderStatus.choices,

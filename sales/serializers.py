@@ -3,6 +3,7 @@
 from rest_framework import serializers
 
 from catalog.models import Variant
+from core.serializers import StrictCharField
 from core.tenancy import OrganizationPrimaryKeyRelatedField, UserRefSerializer
 from sales.models import CREATABLE_STATUS_CHOICES, SalesOrderStatus
 from warehouses.models import Warehouse
@@ -59,9 +60,9 @@ class SalesOrderItemInputSerializer(serializers.Serializer):
 
 class SalesOrderCreateSerializer(serializers.Serializer):
     warehouse = OrganizationPrimaryKeyRelatedField(queryset=Warehouse.objects.all())
-    customer_name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    customer_name = StrictCharField(max_length=200, required=False, allow_blank=True, default="")
     customer_email = serializers.EmailField(required=False, allow_blank=True)
-    notes = serializers.CharField(required=False, allow_blank=True, default="")
+    notes = StrictCharField(required=False, allow_blank=True, default="")
     status = serializers.ChoiceField(
         choices=CREATABLE_STATUS_CHOICES,
         required=False,
@@ -85,12 +86,12 @@ class SalesOrderUpdateSerializer(serializers.Serializer):
     """PATCH: customer details while pending, and/or a status move (the operation that leads there runs)."""
 
     status = serializers.ChoiceField(choices=SalesOrderStatus.choices, required=False)
-    reason = serializers.CharField(
+    reason = StrictCharField(
         required=False, allow_blank=True, write_only=True, help_text='Rejection reason, with `status: "rejected"`.'
     )
-    customer_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    customer_name = StrictCharField(max_length=200, required=False, allow_blank=True)
     customer_email = serializers.EmailField(required=False, allow_blank=True)
-    notes = serializers.CharField(required=False, allow_blank=True)
+    notes = StrictCharField(required=False, allow_blank=True)
 
     def validate(self, attrs):
         if "items" in self.initial_data:
@@ -99,7 +100,7 @@ class SalesOrderUpdateSerializer(serializers.Serializer):
 
 
 class SalesOrderRejectSerializer(serializers.Serializer):
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = StrictCharField(required=False, allow_blank=True, default="")
 
 
 class SalesOrderReturnLineSerializer(serializers.Serializer):

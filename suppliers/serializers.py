@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from catalog.serializers import StrictModelSerializer
+from core.serializers import StrictModelSerializer
 from suppliers.models import Supplier
 
 

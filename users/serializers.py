@@ -2,6 +2,7 @@ from django.conf import settings
 from rest_framework import serializers
 
 from core.roles import Role
+from core.serializers import StrictCharField, StrictModelSerializer
 from core.tenancy import OrganizationPrimaryKeyRelatedField, UserRefSerializer
 from users.models import Organization, PromotionRequest, User
 
@@ -33,7 +34,7 @@ _PROFILE_FIELDS = [
 ]
 
 
-class UserSerializer(serializers.ModelSerializer):
+class UserSerializer(StrictModelSerializer):
     """A user as admins and managers see them; admins write `role`, `warehouses` and `is_active`."""
 
     organization = OrganizationRefSerializer(read_only=True)
@@ -55,7 +56,7 @@ class UserCreateSerializer(UserSerializer):
         fields = [*_PROFILE_FIELDS, "password"]
 
 
-class MeSerializer(serializers.ModelSerializer):
+class MeSerializer(StrictModelSerializer):
     """One's own profile. `avatar` takes an image upload (multipart); `null` or an empty value removes it."""
 
     organization = OrganizationRefSerializer(read_only=True)
@@ -94,13 +95,13 @@ class MeSerializer(serializers.ModelSerializer):
         return avatar
 
 
-class RegisterSerializer(serializers.ModelSerializer):
+class RegisterSerializer(StrictModelSerializer):
     password = serializers.CharField(write_only=True, style={"input_type": "password"}, trim_whitespace=False)
     email = serializers.EmailField()
-    organization_name = serializers.CharField(
+    organization_name = StrictCharField(
         required=False, max_length=200, help_text="Create a new organization with you as its admin."
     )
-    join_code = serializers.CharField(
+    join_code = StrictCharField(
         required=False, max_length=32, help_text="Join an existing organization; an admin or manager approves you."
     )
 
@@ -190,7 +191,7 @@ class RoleSerializer(serializers.Serializer):
     capabilities = serializers.ListField(child=serializers.CharField())
 
 
-class OrganizationSerializer(serializers.ModelSerializer):
+class OrganizationSerializer(StrictModelSerializer):
     join_code = serializers.CharField(
         read_only=True, allow_null=True, help_text="Shown to admins only; null for everyone else."
     )

@@ -1,10 +1,11 @@
 from rest_framework import serializers
 
+from core.serializers import StrictModelSerializer
 from core.tenancy import UserRefSerializer
 from warehouses.models import Warehouse
 
 
-class WarehouseSerializer(serializers.ModelSerializer):
+class WarehouseSerializer(StrictModelSerializer):
     managers = UserRefSerializer(
         source="manager_list", many=True, read_only=True, help_text="Active managers assigned to this warehouse."
     )

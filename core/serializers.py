@@ -1,0 +1,27 @@
+"""Serializer pieces every app's API shares: text fields that take text only.
+
+DRF's `CharField` turns `12` and `1.5` into `"12"` and `"1.5"`; a name sent as a number is a client's mistake, and
+the API answers it with a 400 (`Not a valid string.`) on every route, as it does for any other wrong type.
+"""
+
+from django.db import models
+from rest_framework import serializers
+
+
+class StrictCharField(serializers.CharField):
+    """A CharField that refuses numbers and booleans instead of turning them into strings."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictModelSerializer(serializers.ModelSerializer):
+    """A ModelSerializer whose text fields take strings only (`{"name": 12}` is a 400, not "12")."""
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.CharField: StrictCharField,
+        models.TextField: StrictCharField,
+    }
