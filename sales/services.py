@@ -17,10 +17,10 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import ValidationError
 
 from catalog.models import Variant
-from core.exceptions import Conflict, InvalidTransition
+from core.exceptions import Conflict, InvalidTransition, NotPermitted
 from core.numbering import next_number
 from core.permissions import ensure_warehouse_access
 from core.roles import ADMIN_MANAGER_STAFF
@@ -285,7 +285,7 @@ def _ensure_transition(order: SalesOrder, target: str) -> None:
 def _ensure_may_decide(by, warehouse, message: str | None = None) -> None:
     """Fulfil, reject, return, sell directly: admins anywhere, managers and staff in their own warehouses."""
     if by.role not in ADMIN_MANAGER_STAFF:
-        raise PermissionDenied(message or "Your role does not allow this action on sales orders.")
+        raise NotPermitted(message or "Your role does not allow this action on sales orders.")
     ensure_warehouse_access(by, [warehouse])
 
 

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import ValidationError
 
 from catalog.models import Variant
-from core.exceptions import InvalidTransition
+from core.exceptions import InvalidTransition, NotPermitted
 from core.numbering import next_number
 from core.permissions import ensure_role, ensure_warehouse_access
 from core.roles import ADMIN_MANAGER, ADMIN_ONLY, Role
@@ -110,7 +110,7 @@ def transfer_cancel(*, transfer: Transfer, by) -> Transfer:
     """Withdraw a requested transfer (its requester, or an admin). Moves nothing."""
     transfer = _transfer_locked(transfer)
     if by.role != Role.ADMIN and transfer.requested_by_id != by.pk:
-        raise PermissionDenied("Only the requester or an admin can cancel a transfer.")
+        raise NotPermitted("Only the requester or an admin can cancel a transfer.")
     _ensure_requested(transfer, "cancelled")
     return _transfer_decide(transfer, TransferStatus.CANCELLED, by)
 

@@ -2,10 +2,10 @@ from decimal import Decimal
 
 import pytest
 from django.core import mail
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import ValidationError
 
 from catalog.models import Variant
-from core.exceptions import Conflict, InvalidTransition
+from core.exceptions import Conflict, InvalidTransition, NotPermitted
 from sales import services
 from sales.models import TRANSITIONS, SalesOrder, SalesOrderItem, SalesOrderStatus
 from sales.services import OrderLine, ReturnLine
@@ -87,7 +87,7 @@ def test_staff_sell_by_default_and_viewers_request(staff, viewer, warehouse, mug
 def test_a_viewer_cannot_sell_directly(viewer, warehouse, mug, shelve):
     shelve(mug, warehouse, 4)
 
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(NotPermitted):
         _create(viewer, warehouse, (mug, 1), status=S.FULFILLED)
 
     assert not SalesOrder.objects.exists()
@@ -97,7 +97,7 @@ def test_a_viewer_cannot_sell_directly(viewer, warehouse, mug, shelve):
 def test_staff_cannot_sell_from_another_warehouse_but_may_request_from_it(staff, other_warehouse, mug, shelve):
     shelve(mug, other_warehouse, 4)
 
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(NotPermitted):
         _create(staff, other_warehouse, (mug, 1), status=S.FULFILLED)
     request = _create(staff, other_warehouse, (mug, 1), status=S.PENDING)
 
@@ -209,7 +209,7 @@ def test_a_viewer_cannot_fulfil(viewer, warehouse, mug, shelve):
     shelve(mug, warehouse, 5)
     order = _create(viewer, warehouse, (mug, 2))
 
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(NotPermitted):
         services.sales_order_fulfil(order=order, by=viewer)
 
     assert level(mug, warehouse) == 5
@@ -219,7 +219,7 @@ def test_staff_cannot_fulfil_a_request_on_another_warehouse(viewer, staff, other
     shelve(mug, other_warehouse, 5)
     order = _create(viewer, other_warehouse, (mug, 2))
 
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(NotPermitted):
         services.sales_order_fulfil(order=order, by=staff)
 
     order.refresh_from_db()
@@ -250,7 +250,7 @@ def test_another_viewer_may_not_cancel_a_request(org, viewer, warehouse, mug):
     other_viewer = UserFactory(organization=org, role="viewer", warehouses=[warehouse])
     order = _create(viewer, warehouse, (mug, 2))
 
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(NotPermitted):
         services.sales_order_cancel(order=order, by=other_viewer)
 
 
@@ -259,7 +259,7 @@ def test_staff_of_the_warehouse_may_cancel_a_request_but_not_staff_of_another(or
     outsider = UserFactory(organization=org, role="staff", warehouses=[annex])
     order = _create(viewer, warehouse, (mug, 2))
 
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(NotPermitted):
         services.sales_order_cancel(order=order, by=outsider)
     services.sales_order_cancel(order=order, by=staff)
 
@@ -368,7 +368,7 @@ def test_a_pending_order_cannot_take_returns(viewer, staff, warehouse, mug):
 
 
 def test_a_viewer_cannot_take_returns(sold, viewer):
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(NotPermitted):
         services.sales_order_return_items(order=sold, by=viewer)
 
 
