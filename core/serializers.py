@@ -17,9 +17,9 @@ class StrictCharField(serializers.CharField):
         return super().to_internal_value(data)
 
 
+# A ModelSerializer whose text fields take strings only (`{"name": 12}` is a 400, not "12"). A comment, not a
+# docstring: drf-spectacular describes every serializer without a docstring of its own with its base's.
 class StrictModelSerializer(serializers.ModelSerializer):
-    """A ModelSerializer whose text fields take strings only (`{"name": 12}` is a 400, not "12")."""
-
     serializer_field_mapping = {
         **serializers.ModelSerializer.serializer_field_mapping,
         models.CharField: StrictCharField,
