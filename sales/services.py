@@ -7,13 +7,10 @@ ledger only, in one call per operation, with `Reference("sales_order", order.id)
 after our order row, so locks are always taken in the order document → levels.
 """
 
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import partial
 
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -22,14 +19,14 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from catalog.models import Variant
 from core.exceptions import Conflict, InvalidTransition
 from core.numbering import next_number
+from core.outbox import outbox_emit
 from core.permissions import ensure_warehouse_access
 from core.roles import ADMIN_MANAGER_STAFF
 from sales.models import TRANSITIONS, SalesOrder, SalesOrderItem, SalesOrderStatus
+from sales.notifications import REQUEST_DECIDED
 from stock.models import Reason
 from stock.services import Reference, StockChange, stock_add, stock_remove
 from warehouses.models import Warehouse
-
-logger = logging.getLogger(__name__)
 
 NUMBER_PREFIX = "SO"
 REFERENCE_TYPE = "sales_order"
@@ -318,25 +315,12 @@ def _take_stock(order: SalesOrder, items: Sequence[SalesOrderItem], by) -> None:
 
 
 def _notify_requester(order: SalesOrder, *, by, approved: bool) -> None:
-    """E-mail the requester once the decision has committed (never for their own decision)."""
+    """Have the requester e-mailed once the decision has committed (never for their own decision)."""
     requester = order.created_by
     if not requester.email or requester.pk == by.pk:
         return
-    outcome = "approved and fulfilled" if approved else "rejected"
-    lines = [
-        f"Hello {requester.get_full_name() or requester.username},",
-        "",
-        f"Your order {order.number} from {order.warehouse.name} was {outcome} by {by.username}.",
-    ]
-    if not approved and order.rejection_reason:
-        lines.append(f"Reason: {order.rejection_reason}")
-    subject = f"Order {order.number} {'approved' if approved else 'rejected'}"
-    transaction.on_commit(partial(_send, subject, "\n".join(lines), requester.email))
-
-
-def _send(subject: str, body: str, recipient: str) -> None:
-    # After commit the decision stands whatever the mail server says: log a failure instead of failing the request.
-    try:
-        send_mail(subject, body, None, [recipient])
-    except Exception:
-        logger.exception("Could not e-mail %s about %s", recipient, subject)
+    outbox_emit(
+        event_type=REQUEST_DECIDED,
+        payload={"order_id": order.pk, "approved": approved},
+        organization_id=order.organization_id,
+    )
