@@ -16,7 +16,7 @@ REQUEST_DECIDED = "sales_order.request_decided"
 def email_requester(event) -> None:
     """E-mail the requester of an order that was approved (and fulfilled) or rejected."""
     orders = SalesOrder.objects.select_related("created_by", "decided_by", "warehouse")
-    order = orders.get(pk=event.payload["order_id"])
+    order = orders.get(pk=event.payload["id"])
     approved = event.payload["approved"]
     requester = order.created_by
     outcome = "approved and fulfilled" if approved else "rejected"
