@@ -9,6 +9,7 @@ free local port that the e-mail settings point at.
 import os
 import socket
 import threading
+import uuid
 from email import message_from_bytes, policy
 
 import pytest
@@ -95,17 +96,26 @@ def smtp_inbox(settings):
 
 @pytest.fixture
 def worker():
-    """A worker thread consuming from Redis; yields a `FinishedTasks`. The app's settings are restored after."""
+    """A worker thread consuming a queue of its own from Redis (so parallel test processes sharing the Redis database
+    never take each other's tasks); yields a `FinishedTasks`. The app's settings are restored after.
+    """
+    name = f"stockroom-test-{uuid.uuid4().hex[:12]}"
     conf = celery_app.conf
-    overridden = {"task_always_eager": False, "broker_url": REDIS_URL, "worker_hijack_root_logger": False}
+    overridden = {
+        "task_always_eager": False,
+        "broker_url": REDIS_URL,
+        "task_default_queue": name,
+        "worker_hijack_root_logger": False,
+    }
     saved = {key: conf[key] for key in overridden}
     conf.update(overridden)
     finished = FinishedTasks()
     task_postrun.connect(finished, weak=False)
     try:
-        celery_app.control.purge()  # nothing left in the queue from an earlier, interrupted run
-        with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=20):
+        with start_worker(celery_app, pool="solo", perform_ping_check=False, queues=[name], shutdown_timeout=20):
             yield finished
     finally:
         task_postrun.disconnect(finished)
         conf.update(saved)
+        with celery_app.connection_for_write() as broker:
+            broker.default_channel.queue_delete(name)
