@@ -24,17 +24,8 @@ class OutboxStateFilter(admin.SimpleListFilter):
         return queryset
 
 
-@admin.register(OutboxEvent)
-class OutboxEventAdmin(admin.ModelAdmin):
-    list_display = ("id", "event_type", "organization_id", "created_at", "processed_at", "attempts", "short_error")
-    list_filter = (OutboxStateFilter, "event_type")
-    search_fields = ("event_type", "last_error")
-    date_hierarchy = "created_at"
-    ordering = ("-id",)
-
-    @admin.display(description="last error")
-    def short_error(self, event: OutboxEvent) -> str:
-        return event.last_error[:80]
+class ReadOnlyAdminMixin:
+    """For rows written only by services: the admin lists and shows them, never adds, changes or deletes one."""
 
     def has_add_permission(self, request):
         return False
@@ -44,3 +35,16 @@ class OutboxEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(OutboxEvent)
+class OutboxEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("id", "event_type", "organization_id", "created_at", "processed_at", "attempts", "short_error")
+    list_filter = (OutboxStateFilter, "event_type")
+    search_fields = ("event_type", "last_error")
+    date_hierarchy = "created_at"
+    ordering = ("-id",)
+
+    @admin.display(description="last error")
+    def short_error(self, event: OutboxEvent) -> str:
+        return event.last_error[:80]

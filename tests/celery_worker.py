@@ -10,6 +10,7 @@ import os
 import socket
 import threading
 import uuid
+from contextlib import contextmanager
 from email import message_from_bytes, policy
 
 import pytest
@@ -94,10 +95,10 @@ def smtp_inbox(settings):
     controller.stop()
 
 
-@pytest.fixture
-def worker():
-    """A worker thread consuming a queue of its own from Redis (so parallel test processes sharing the Redis database
-    never take each other's tasks); yields a `FinishedTasks`. The app's settings are restored after.
+@contextmanager
+def own_queue():
+    """Send tasks through Redis (not eagerly) to a queue of this test's own, so parallel test processes sharing the
+    Redis database never take each other's tasks; the app's settings are restored and the queue deleted after.
     """
     name = f"stockroom-test-{uuid.uuid4().hex[:12]}"
     conf = celery_app.conf
@@ -109,13 +110,22 @@ def worker():
     }
     saved = {key: conf[key] for key in overridden}
     conf.update(overridden)
-    finished = FinishedTasks()
-    task_postrun.connect(finished, weak=False)
     try:
-        with start_worker(celery_app, pool="solo", perform_ping_check=False, queues=[name], shutdown_timeout=20):
-            yield finished
+        yield name
     finally:
-        task_postrun.disconnect(finished)
         conf.update(saved)
         with celery_app.connection_for_write() as broker:
             broker.default_channel.queue_delete(name)
+
+
+@pytest.fixture
+def worker():
+    """A worker thread consuming the test's own queue; yields a `FinishedTasks`."""
+    finished = FinishedTasks()
+    task_postrun.connect(finished, weak=False)
+    try:
+        with own_queue() as name:
+            with start_worker(celery_app, pool="solo", perform_ping_check=False, queues=[name], shutdown_timeout=20):
+                yield finished
+    finally:
+        task_postrun.disconnect(finished)
