@@ -37,8 +37,7 @@ from catalog.models import Category, Product
 from core.permissions import ensure_warehouse_access, warehouse_ids_of
 from core.roles import Role
 from sales.models import SHIPPED_STATUSES, SalesOrder, SalesOrderItem, SalesOrderStatus
-from sales.services import REFERENCE_TYPE as SALES_ORDER_REFERENCE
-from stock.models import MovementType, Reason, StockLevel, StockMovement
+from stock.models import MovementType, Reason, ReferenceType, StockLevel, StockMovement
 from stock.selectors import stock_level_low_list
 from suppliers.models import Supplier
 from users.models import Organization
@@ -303,7 +302,7 @@ def dashboard_sales(*, scope: DashboardScope, days: DayRange) -> dict:
     at_cost = _times(F("quantity"), "unit_cost")
     ledger = StockMovement.objects.filter(
         organization_id=scope.organization_id,
-        reference_type=SALES_ORDER_REFERENCE,
+        reference_type=ReferenceType.SALES_ORDER,
         reference_id__in=Subquery(order_ids),
     ).aggregate(
         sold=_money_sum(at_cost, filter=Q(movement_type=MovementType.OUT, reason=Reason.SALE)),

@@ -4,10 +4,9 @@ from django.db import transaction
 from rest_framework.exceptions import APIException
 
 from core.exceptions import DomainError
-from core.numbering import next_number
 from core.roles import Role
-from purchases.models import PurchaseOrder, PurchaseOrderItem, PurchaseOrderStatus
-from purchases.services import NUMBER_PREFIX, purchase_order_cancel, purchase_order_receive, purchase_order_submit
+from purchases.models import PURCHASE_ORDER_WORKFLOW, PurchaseOrder, PurchaseOrderItem, PurchaseOrderStatus
+from purchases.services import purchase_order_cancel, purchase_order_receive, purchase_order_submit
 
 
 def _is_draft(obj) -> bool:
@@ -93,7 +92,7 @@ class PurchaseOrderAdmin(admin.ModelAdmin):
             super().save_model(request, obj, form, change)
             return
         with transaction.atomic():
-            obj.number = next_number(organization_id=obj.organization_id, prefix=NUMBER_PREFIX)
+            obj.number = PURCHASE_ORDER_WORKFLOW.next_number(organization_id=obj.organization_id)
             obj.created_by = request.user
             super().save_model(request, obj, form, change)
 

@@ -12,6 +12,9 @@ from django.db import models
 from django.db.models import DecimalField, ExpressionWrapper, F, OuterRef, Prefetch, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
+from core.workflow import Workflow
+from stock.models import ReferenceType
+
 
 class PurchaseOrderStatus(models.TextChoices):
     DRAFT = "draft", "Draft"
@@ -88,6 +91,24 @@ class PurchaseOrder(models.Model):
 
     def __str__(self):
         return self.number or f"Purchase order #{self.pk}"
+
+
+_S = PurchaseOrderStatus
+# draft ──submit──▶ submitted ──receive──▶ partially_received ──receive──▶ received; draft | submitted ──▶ cancelled.
+# A direct purchase (created as received) goes draft → submitted → received in its creating transaction.
+PURCHASE_ORDER_WORKFLOW = Workflow(
+    model=PurchaseOrder,
+    transitions={
+        _S.DRAFT: frozenset({_S.SUBMITTED, _S.CANCELLED}),
+        _S.SUBMITTED: frozenset({_S.PARTIALLY_RECEIVED, _S.RECEIVED, _S.CANCELLED}),
+        _S.PARTIALLY_RECEIVED: frozenset({_S.PARTIALLY_RECEIVED, _S.RECEIVED}),
+        _S.RECEIVED: frozenset(),
+        _S.CANCELLED: frozenset(),
+    },
+    number_prefix="PO",
+    reference_type=ReferenceType.PURCHASE_ORDER,
+    noun="order",
+)
 
 
 class PurchaseOrderItem(models.Model):

@@ -13,9 +13,8 @@ from django.utils import timezone
 
 from catalog.models import Variant
 from core.roles import Role
-from purchases.models import PurchaseOrder, PurchaseOrderStatus
+from purchases.models import PURCHASE_ORDER_WORKFLOW, PurchaseOrder, PurchaseOrderStatus
 from purchases.services import (
-    REFERENCE_TYPE,
     ItemInput,
     ReceiptLine,
     purchase_order_cancel,
@@ -122,4 +121,6 @@ def _backdate(order: PurchaseOrder, created_at, received_after: timedelta = time
     if order.received_at:
         changes["received_at"] = received_at
     PurchaseOrder.objects.filter(pk=order.pk).update(**changes)
-    StockMovement.objects.filter(reference_type=REFERENCE_TYPE, reference_id=order.pk).update(created_at=received_at)
+    reference = PURCHASE_ORDER_WORKFLOW.reference(order)
+    movements = StockMovement.objects.filter(reference_type=reference.type, reference_id=reference.id)
+    movements.update(created_at=received_at)

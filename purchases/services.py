@@ -5,7 +5,7 @@ then reads its status and items, so two requests on one order run one after the 
 the first did: an order is received once, whatever arrives concurrently. Stock comes in through one
 `stock_add` call per receipt; the receipt also updates the weighted average cost of each variant received.
 
-Status moves (anything else is `InvalidTransition`, 409):
+Status moves, declared in `purchases.models.PURCHASE_ORDER_WORKFLOW` (anything else is `InvalidTransition`, 409):
 
     draft ──submit──▶ submitted ──receive──▶ partially_received ──receive──▶ received
       │                  │ └──────────────────receive (all)──────────────────▶ received
@@ -24,21 +24,23 @@ from rest_framework.exceptions import ValidationError
 
 from catalog.models import Variant
 from core.exceptions import InvalidTransition
-from core.numbering import next_number
 from core.permissions import ensure_role, ensure_warehouse_access
 from core.roles import ADMIN_MANAGER, ADMIN_MANAGER_STAFF
-from purchases.models import CREATABLE_STATUSES, PurchaseOrder, PurchaseOrderItem, PurchaseOrderStatus
+from purchases.models import (
+    CREATABLE_STATUSES,
+    PURCHASE_ORDER_WORKFLOW,
+    PurchaseOrder,
+    PurchaseOrderItem,
+    PurchaseOrderStatus,
+)
 from stock.models import Reason, StockLevel
-from stock.services import Reference, StockChange, stock_add
+from stock.services import StockChange, stock_add
 
-NUMBER_PREFIX = "PO"
-REFERENCE_TYPE = "purchase_order"
+WORKFLOW = PURCHASE_ORDER_WORKFLOW
 CENT = Decimal("0.01")
 _UNSET = object()
 
 Status = PurchaseOrderStatus
-RECEIVABLE = {Status.SUBMITTED, Status.PARTIALLY_RECEIVED}
-CANCELLABLE = {Status.DRAFT, Status.SUBMITTED}
 # Who may make each move (the role matrix: staff create and receive, managers and admins do everything).
 MOVE_ROLES = {
     Status.SUBMITTED: ADMIN_MANAGER,
@@ -46,6 +48,7 @@ MOVE_ROLES = {
     Status.RECEIVED: ADMIN_MANAGER_STAFF,
 }
 CREATABLE = set(CREATABLE_STATUSES)
+_NOT_RECEIVABLE = "Only a submitted or partially received order can be received."
 
 
 @dataclass(frozen=True)
@@ -94,7 +97,7 @@ def purchase_order_create(
     _ensure_same_organization(organization_id, supplier, warehouse, *(item.variant for item in items))
     order = PurchaseOrder.objects.create(
         organization_id=organization_id,
-        number=next_number(organization_id=organization_id, prefix=NUMBER_PREFIX),
+        number=WORKFLOW.next_number(organization_id=organization_id),
         supplier=supplier,
         warehouse=warehouse,
         notes=notes,
@@ -119,7 +122,7 @@ def purchase_order_update(
     """
     order = _lock(order, by=by)
     if supplier is not _UNSET or warehouse is not _UNSET or items is not _UNSET:
-        _ensure_status(order, {Status.DRAFT}, "Only a draft order can be edited.")
+        _ensure_draft(order, "Only a draft order can be edited.")
     _ensure_same_organization(
         order.organization_id,
         *(value for value in (supplier, warehouse) if value is not _UNSET),
@@ -150,7 +153,7 @@ def purchase_order_update(
 def purchase_order_update_items(*, order: PurchaseOrder, by, items: Sequence[ItemInput]) -> PurchaseOrder:
     """Replace every line of a draft order. Locks the order; `InvalidTransition` once it left draft."""
     order = _lock(order, by=by)
-    _ensure_status(order, {Status.DRAFT}, "Only a draft order's items can be edited.")
+    _ensure_draft(order, "Only a draft order's items can be edited.")
     _ensure_same_organization(order.organization_id, *(item.variant for item in items))
     _replace_items(order, items)
     return order
@@ -163,7 +166,6 @@ def purchase_order_update_items(*, order: PurchaseOrder, by, items: Sequence[Ite
 def purchase_order_submit(*, order: PurchaseOrder, by) -> PurchaseOrder:
     """Move draft → submitted. Locks the order."""
     order = _lock(order, by=by)
-    _ensure_status(order, {Status.DRAFT}, "Only a draft order can be submitted.")
     _submit(order)
     return order
 
@@ -178,7 +180,6 @@ def purchase_order_receive(*, order: PurchaseOrder, by, lines: Sequence[ReceiptL
     received, `ValidationError` (`items.<i>.quantity`) for a line asking more than is open.
     """
     order = _lock(order, by=by)
-    _ensure_status(order, RECEIVABLE, "Only a submitted or partially received order can be received.")
     _receive(order, by=by, lines=lines)
     return order
 
@@ -187,7 +188,6 @@ def purchase_order_receive(*, order: PurchaseOrder, by, lines: Sequence[ReceiptL
 def purchase_order_cancel(*, order: PurchaseOrder, by) -> PurchaseOrder:
     """Move draft | submitted → cancelled. Locks the order. Nothing has come in yet, so no stock moves."""
     order = _lock(order, by=by)
-    _ensure_status(order, CANCELLABLE, "Only a draft or submitted order can be cancelled.")
     _cancel(order)
     return order
 
@@ -208,8 +208,7 @@ def purchase_order_set_status(*, order: PurchaseOrder, by, status: str) -> Purch
 
 
 def _lock(order: PurchaseOrder, *, by) -> PurchaseOrder:
-    # .get() evaluates the queryset: the row lock is taken here, before any status is read.
-    locked = PurchaseOrder.objects.select_for_update(of=("self",)).get(pk=order.pk)
+    locked = WORKFLOW.locked(order)  # before any status is read
     _ensure_access(by, locked.warehouse_id)
     return locked
 
@@ -224,9 +223,13 @@ def _ensure_warehouse_active(warehouse) -> None:
         raise ValidationError({"warehouse": ["This warehouse is inactive."]})
 
 
-def _ensure_status(order: PurchaseOrder, allowed: set, message: str) -> None:
-    if order.status not in allowed:
+def _ensure_draft(order: PurchaseOrder, message: str) -> None:
+    if order.status != Status.DRAFT:
         raise InvalidTransition(f"{message} This order is {order.status}.", current_status=order.status)
+
+
+def _move(order: PurchaseOrder, target: str, message: str, **fields) -> None:
+    WORKFLOW.move(order, target, detail=f"{message} This order is {order.status}.", **fields)
 
 
 def _ensure_same_organization(organization_id: int, *objects) -> None:
@@ -263,45 +266,38 @@ def _replace_items(order: PurchaseOrder, items: Sequence[ItemInput]) -> None:
 
 
 def _submit(order: PurchaseOrder) -> None:
-    order.status = Status.SUBMITTED
-    order.submitted_at = timezone.now()
-    order.save(update_fields=["status", "submitted_at", "updated_at"])
+    _move(order, Status.SUBMITTED, "Only a draft order can be submitted.", submitted_at=timezone.now())
 
 
 def _cancel(order: PurchaseOrder) -> None:
-    order.status = Status.CANCELLED
-    order.cancelled_at = timezone.now()
-    order.save(update_fields=["status", "cancelled_at", "updated_at"])
+    _move(order, Status.CANCELLED, "Only a draft or submitted order can be cancelled.", cancelled_at=timezone.now())
 
 
 def _set_status(order: PurchaseOrder, status: str, *, by) -> None:
     if status == order.status:
-        raise InvalidTransition(f"This order is already {status}.", current_status=order.status)
+        raise WORKFLOW.refusal(order, status, f"This order is already {status}.")
     if status in MOVE_ROLES and by is not None:
         ensure_role(by, MOVE_ROLES[status], f"Your role cannot move an order to {status}.")
     if status == Status.SUBMITTED:
-        _ensure_status(order, {Status.DRAFT}, "Only a draft order can be submitted.")
         _submit(order)
     elif status == Status.RECEIVED:
-        _ensure_status(order, RECEIVABLE, "Only a submitted or partially received order can be received.")
         _receive(order, by=by, lines=None)
     elif status == Status.CANCELLED:
-        _ensure_status(order, CANCELLABLE, "Only a draft or submitted order can be cancelled.")
         _cancel(order)
     elif status == Status.PARTIALLY_RECEIVED:
-        raise InvalidTransition(
-            "A partial receipt needs quantities: POST them to the order's receive route.", current_status=order.status
-        )
+        detail = "A partial receipt needs quantities: POST them to the order's receive route."
+        raise WORKFLOW.refusal(order, status, detail)
     else:  # draft, or anything else: orders never move backwards
-        raise InvalidTransition(f"An order cannot move from {order.status} to {status}.", current_status=order.status)
+        raise WORKFLOW.refusal(order, status, f"An order cannot move from {order.status} to {status}.")
 
 
 def _receive(order: PurchaseOrder, *, by, lines: Sequence[ReceiptLine] | None) -> None:
-    """Receive into a locked order whose status was checked. Reads its items now, after the lock."""
+    """Receive into a locked order (`InvalidTransition` unless it may be received). Reads its items after the lock."""
+    WORKFLOW.ensure_move(order, Status.RECEIVED, _NOT_RECEIVABLE + f" This order is {order.status}.")
     items = {item.pk: item for item in PurchaseOrderItem.objects.filter(order=order).order_by("pk")}
     receipt = _receipt_quantities(items, lines)
     if not receipt:
-        raise InvalidTransition("Nothing is open on this order.", current_status=order.status)
+        raise WORKFLOW.refusal(order, Status.RECEIVED, "Nothing is open on this order.")
     now = timezone.now()
     changed = []
     changes = []
@@ -317,16 +313,14 @@ def _receive(order: PurchaseOrder, *, by, lines: Sequence[ReceiptLine] | None) -
         changes=changes,
         reason=Reason.PURCHASE,
         by=by,
-        reference=Reference(REFERENCE_TYPE, order.pk),
+        reference=WORKFLOW.reference(order),
         note=f"Purchase order {order.number}",
     )
     _update_average_costs(order.organization_id, changes, variants)
     if all(item.quantity_received == item.quantity_ordered for item in items.values()):
-        order.status = Status.RECEIVED
-        order.received_at = now
+        WORKFLOW.move(order, Status.RECEIVED, received_at=now)
     else:
-        order.status = Status.PARTIALLY_RECEIVED
-    order.save(update_fields=["status", "received_at", "updated_at"])
+        WORKFLOW.move(order, Status.PARTIALLY_RECEIVED)
 
 
 def _receipt_quantities(

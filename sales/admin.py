@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.contrib import admin, messages
 from rest_framework.exceptions import APIException
 
+from core.admin import ReadOnlyAdminMixin
 from core.exceptions import DomainError
 from sales import services
 from sales.models import SalesOrder, SalesOrderItem, SalesOrderStatus, line_total_expression
@@ -124,7 +125,7 @@ class SalesOrderAdmin(admin.ModelAdmin):
 
 
 @admin.register(SalesOrderItem)
-class SalesOrderItemAdmin(admin.ModelAdmin):
+class SalesOrderItemAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Lines across orders, read-only (edit a pending order's lines on the order)."""
 
     list_display = ("order", "variant", "quantity", "unit_price", "line_total", "quantity_returned", "unit_cost")
@@ -138,12 +139,3 @@ class SalesOrderItemAdmin(admin.ModelAdmin):
     @admin.display(description="line total", ordering="line_total")
     def line_total(self, obj):
         return Decimal(obj.line_total).quantize(CENT)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

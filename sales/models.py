@@ -10,6 +10,9 @@ from django.db import models
 from django.db.models import DecimalField, ExpressionWrapper, F, OuterRef, Prefetch, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 
+from core.workflow import Workflow
+from stock.models import ReferenceType
+
 MONEY = {"max_digits": 12, "decimal_places": 2}
 LINE_TOTAL = DecimalField(max_digits=14, decimal_places=2)
 
@@ -121,6 +124,15 @@ class SalesOrder(models.Model):
     @property
     def is_pending(self) -> bool:
         return self.status == SalesOrderStatus.PENDING
+
+
+SALES_ORDER_WORKFLOW = Workflow(
+    model=SalesOrder,
+    transitions=TRANSITIONS,
+    number_prefix="SO",
+    reference_type=ReferenceType.SALES_ORDER,
+    noun="order",
+)
 
 
 class SalesOrderItem(models.Model):

@@ -16,7 +16,6 @@ from catalog.models import Variant
 from core.roles import Role
 from sales.models import SalesOrder, SalesOrderStatus
 from sales.services import (
-    REFERENCE_TYPE,
     OrderLine,
     ReturnLine,
     sales_order_cancel,
@@ -26,7 +25,7 @@ from sales.services import (
     sales_order_return_items,
 )
 from stock.exceptions import InsufficientStock
-from stock.models import Reason, StockLevel, StockMovement
+from stock.models import Reason, ReferenceType, StockLevel, StockMovement
 
 HISTORY_DAYS = 90
 DIRECT_SALES = 40
@@ -214,7 +213,8 @@ class _SalesHistory:
 
     @staticmethod
     def _movements(order: SalesOrder, reason: str):
-        return StockMovement.objects.filter(reference_type=REFERENCE_TYPE, reference_id=order.pk, reason=reason)
+        movements = StockMovement.objects.filter(reference_type=ReferenceType.SALES_ORDER, reason=reason)
+        return movements.filter(reference_id=order.pk)
 
 
 def _status(order: SalesOrder) -> str:

@@ -1,38 +1,33 @@
 """Every write on sales orders.
 
-Each operation runs in one transaction that first locks the order row (`SELECT ... FOR UPDATE`, evaluated) and
-only then reads its status, so two requests can never both see `pending` and both take the stock, and a status
-can never be toggled back to re-apply stock: `TRANSITIONS` has no arrow back to `pending`. Stock moves through the
-ledger only, in one call per operation, with `Reference("sales_order", order.id)`; the ledger locks the levels
-after our order row, so locks are always taken in the order document → levels.
+Each operation runs in one transaction that first locks the order row (`SALES_ORDER_WORKFLOW.locked`) and only then
+reads its status, so two requests can never both see `pending` and both take the stock, and a status can never be
+toggled back to re-apply stock: the declared `TRANSITIONS` have no arrow back to `pending`. Stock moves through the
+ledger only, in one call per operation, referenced as the workflow declares; the ledger locks the levels after our
+order row, so locks are always taken in the order document → levels. The requester's e-mail goes through the
+outbox (`sales.notifications`), after the commit.
 """
 
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import partial
 
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
 from catalog.models import Variant
-from core.exceptions import Conflict, InvalidTransition, NotPermitted
-from core.numbering import next_number
+from core.exceptions import Conflict, NotPermitted
 from core.permissions import ensure_warehouse_access
 from core.roles import ADMIN_MANAGER_STAFF
-from sales.models import TRANSITIONS, SalesOrder, SalesOrderItem, SalesOrderStatus
+from sales.models import SALES_ORDER_WORKFLOW, SalesOrder, SalesOrderItem, SalesOrderStatus
+from sales.notifications import REQUEST_DECIDED
 from stock.models import Reason
-from stock.services import Reference, StockChange, stock_add, stock_remove
+from stock.services import StockChange, stock_add, stock_remove
 from warehouses.models import Warehouse
 
-logger = logging.getLogger(__name__)
-
-NUMBER_PREFIX = "SO"
-REFERENCE_TYPE = "sales_order"
+WORKFLOW = SALES_ORDER_WORKFLOW
 EDITABLE_FIELDS = ("customer_name", "customer_email", "notes")
 
 
@@ -80,7 +75,7 @@ def sales_order_create(
         fulfilled = status == SalesOrderStatus.FULFILLED
         order = SalesOrder.objects.create(
             organization_id=warehouse.organization_id,
-            number=next_number(organization_id=warehouse.organization_id, prefix=NUMBER_PREFIX),
+            number=WORKFLOW.next_number(organization_id=warehouse.organization_id),
             warehouse=warehouse,
             customer_name=customer_name,
             customer_email=customer_email,
@@ -116,13 +111,11 @@ def sales_order_fulfil(*, order: SalesOrder, by, notify: bool = True) -> SalesOr
     """
     _ensure_may_decide(by, order.warehouse_id)
     with transaction.atomic():
-        order = _locked(order)
-        _ensure_transition(order, SalesOrderStatus.FULFILLED)
+        order = WORKFLOW.locked(order)
+        WORKFLOW.ensure_move(order, SalesOrderStatus.FULFILLED)
         _take_stock(order, list(order.items.order_by("id")), by)
         now = timezone.now()
-        order.status = SalesOrderStatus.FULFILLED
-        order.decided_by, order.decided_at, order.fulfilled_at = by, now, now
-        order.save(update_fields=["status", "decided_by", "decided_at", "fulfilled_at", "updated_at"])
+        WORKFLOW.move(order, SalesOrderStatus.FULFILLED, decided_by=by, decided_at=now, fulfilled_at=now)
         if notify:
             _notify_requester(order, by=by, approved=True)
     return order
@@ -132,12 +125,9 @@ def sales_order_reject(*, order: SalesOrder, by, reason: str = "", notify: bool 
     """Refuse a pending order (no stock was ever taken for it). Locks the order first; e-mails the requester."""
     _ensure_may_decide(by, order.warehouse_id)
     with transaction.atomic():
-        order = _locked(order)
-        _ensure_transition(order, SalesOrderStatus.REJECTED)
-        order.status = SalesOrderStatus.REJECTED
-        order.rejection_reason = reason
-        order.decided_by, order.decided_at = by, timezone.now()
-        order.save(update_fields=["status", "rejection_reason", "decided_by", "decided_at", "updated_at"])
+        order = WORKFLOW.locked(order)
+        fields = {"rejection_reason": reason, "decided_by": by, "decided_at": timezone.now()}
+        WORKFLOW.move(order, SalesOrderStatus.REJECTED, **fields)
         if notify:
             _notify_requester(order, by=by, approved=False)
     return order
@@ -148,11 +138,8 @@ def sales_order_cancel(*, order: SalesOrder, by) -> SalesOrder:
     if by.pk != order.created_by_id:
         _ensure_may_decide(by, order.warehouse_id, "Only the requester or staff of this warehouse can cancel it.")
     with transaction.atomic():
-        order = _locked(order)
-        _ensure_transition(order, SalesOrderStatus.CANCELLED)
-        order.status = SalesOrderStatus.CANCELLED
-        order.decided_by, order.decided_at = by, timezone.now()
-        order.save(update_fields=["status", "decided_by", "decided_at", "updated_at"])
+        order = WORKFLOW.locked(order)
+        WORKFLOW.move(order, SalesOrderStatus.CANCELLED, decided_by=by, decided_at=timezone.now())
     return order
 
 
@@ -166,9 +153,8 @@ def sales_order_return_items(*, order: SalesOrder, by, lines: Sequence[ReturnLin
     """
     _ensure_may_decide(by, order.warehouse_id)
     with transaction.atomic():
-        order = _locked(order)
-        if order.status not in (SalesOrderStatus.FULFILLED, SalesOrderStatus.PARTIALLY_RETURNED):
-            raise _invalid(order, SalesOrderStatus.RETURNED, "Only a fulfilled order can take returns.")
+        order = WORKFLOW.locked(order)
+        WORKFLOW.ensure_move(order, SalesOrderStatus.RETURNED, "Only a fulfilled order can take returns.")
         items = {item.pk: item for item in order.items.order_by("id")}
         if lines is None:
             lines = [ReturnLine(item.pk, item.quantity_left) for item in items.values() if item.quantity_left]
@@ -183,7 +169,7 @@ def sales_order_return_items(*, order: SalesOrder, by, lines: Sequence[ReturnLin
             changes=changes,
             reason=Reason.RETURN,
             by=by,
-            reference=Reference(REFERENCE_TYPE, order.pk),
+            reference=WORKFLOW.reference(order),
             note=f"Return on {order.number}",
         )
         for item_id, quantity in quantities.items():
@@ -191,8 +177,7 @@ def sales_order_return_items(*, order: SalesOrder, by, lines: Sequence[ReturnLin
             items[item_id].quantity_returned += quantity  # mirrors the update; the row is ours under the order lock
 
         everything_back = all(item.quantity_left == 0 for item in items.values())
-        order.status = SalesOrderStatus.RETURNED if everything_back else SalesOrderStatus.PARTIALLY_RETURNED
-        order.save(update_fields=["status", "updated_at"])
+        WORKFLOW.move(order, SalesOrderStatus.RETURNED if everything_back else SalesOrderStatus.PARTIALLY_RETURNED)
     return order
 
 
@@ -228,10 +213,10 @@ def sales_order_set_status(*, order: SalesOrder, status: str, by, reason: str = 
     `InvalidTransition`; nothing is ever silently ignored. Locks the order first.
     """
     with transaction.atomic():
-        order = _locked(order)
+        order = WORKFLOW.locked(order)
         if status == order.status:  # a second partial return is a move, but not one a bare status can express
-            raise _invalid(order, status, f"The order is already {order.get_status_display().lower()}.")
-        _ensure_transition(order, status)
+            raise WORKFLOW.refusal(order, status, f"The order is already {order.get_status_display().lower()}.")
+        WORKFLOW.ensure_move(order, status)
         if status == SalesOrderStatus.FULFILLED:
             return sales_order_fulfil(order=order, by=by)
         if status == SalesOrderStatus.REJECTED:
@@ -249,7 +234,7 @@ def sales_order_update(*, order: SalesOrder, by, data: dict) -> SalesOrder:
     All or nothing: an illegal status leaves the details unchanged too.
     """
     with transaction.atomic():
-        order = _locked(order)
+        order = WORKFLOW.locked(order)
         changed = [field for field in EDITABLE_FIELDS if field in data and data[field] != getattr(order, field)]
         if changed:
             if not order.is_pending:
@@ -267,21 +252,6 @@ def sales_order_update(*, order: SalesOrder, by, data: dict) -> SalesOrder:
 
 
 # --- Helpers ------------------------------------------------------------------------------------------------------
-def _locked(order: SalesOrder) -> SalesOrder:
-    # .get() evaluates the queryset: the row lock is really taken here, and the status read is the committed one.
-    return SalesOrder.objects.select_for_update(of=("self",)).get(pk=order.pk)
-
-
-def _invalid(order: SalesOrder, target: str, detail: str | None = None) -> InvalidTransition:
-    detail = detail or f"A {order.get_status_display().lower()} order cannot become {target}."
-    return InvalidTransition(detail, current_status=order.status, requested_status=target)
-
-
-def _ensure_transition(order: SalesOrder, target: str) -> None:
-    if target not in TRANSITIONS.get(order.status, ()):
-        raise _invalid(order, target)
-
-
 def _ensure_may_decide(by, warehouse, message: str | None = None) -> None:
     """Fulfil, reject, return, sell directly: admins anywhere, managers and staff in their own warehouses."""
     if by.role not in ADMIN_MANAGER_STAFF:
@@ -308,7 +278,7 @@ def _take_stock(order: SalesOrder, items: Sequence[SalesOrderItem], by) -> None:
         changes=[StockChange(item.variant_id, order.warehouse_id, item.quantity) for item in items],
         reason=Reason.SALE,
         by=by,
-        reference=Reference(REFERENCE_TYPE, order.pk),
+        reference=WORKFLOW.reference(order),
         note=order.number,
     )
     # The ledger returns movements in line order, each with the variant's cost at this moment.
@@ -318,25 +288,8 @@ def _take_stock(order: SalesOrder, items: Sequence[SalesOrderItem], by) -> None:
 
 
 def _notify_requester(order: SalesOrder, *, by, approved: bool) -> None:
-    """E-mail the requester once the decision has committed (never for their own decision)."""
+    """Have the requester e-mailed once the decision has committed (never for their own decision)."""
     requester = order.created_by
     if not requester.email or requester.pk == by.pk:
         return
-    outcome = "approved and fulfilled" if approved else "rejected"
-    lines = [
-        f"Hello {requester.get_full_name() or requester.username},",
-        "",
-        f"Your order {order.number} from {order.warehouse.name} was {outcome} by {by.username}.",
-    ]
-    if not approved and order.rejection_reason:
-        lines.append(f"Reason: {order.rejection_reason}")
-    subject = f"Order {order.number} {'approved' if approved else 'rejected'}"
-    transaction.on_commit(partial(_send, subject, "\n".join(lines), requester.email))
-
-
-def _send(subject: str, body: str, recipient: str) -> None:
-    # After commit the decision stands whatever the mail server says: log a failure instead of failing the request.
-    try:
-        send_mail(subject, body, None, [recipient])
-    except Exception:
-        logger.exception("Could not e-mail %s about %s", recipient, subject)
+    WORKFLOW.after_commit(order, REQUEST_DECIDED, approved=approved)

@@ -81,7 +81,7 @@ class SalesOrderViewSet(
         "create": ALL_ROLES,
         "partial_update": ALL_ROLES,
         "cancel": ALL_ROLES,
-        "fulfill": ADMIN_MANAGER_STAFF,
+        "fulfil": ADMIN_MANAGER_STAFF,
         "reject": ADMIN_MANAGER_STAFF,
         "return_items": ADMIN_MANAGER_STAFF,
     }
@@ -129,8 +129,9 @@ class SalesOrderViewSet(
         request=None,
         responses={200: SalesOrderSerializer, 403: _FORBIDDEN, 409: _INSUFFICIENT},
     )
-    @action(detail=True, methods=["post"])
-    def fulfill(self, request, pk=None):
+    # The route keeps the contract's spelling; the code spells the verb one way.
+    @action(detail=True, methods=["post"], url_path="fulfill", url_name="fulfill")
+    def fulfil(self, request, pk=None):
         return self._respond(services.sales_order_fulfil(order=self.get_object(), by=request.user))
 
     @extend_schema(

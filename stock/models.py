@@ -9,6 +9,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
+from core.workflow import Workflow
+
 
 class MovementType(models.TextChoices):
     IN = "IN", "In"
@@ -22,6 +24,15 @@ class Reason(models.TextChoices):
     RETURN = "return", "Return"
     ADJUSTMENT = "adjustment", "Adjustment"
     TRANSFER = "transfer", "Transfer"
+
+
+class ReferenceType(models.TextChoices):
+    """What a movement's `reference_type` names: the documents that move stock, declared once for every reader."""
+
+    ADJUSTMENT = "adjustment", "Adjustment"
+    TRANSFER = "transfer", "Transfer"
+    PURCHASE_ORDER = "purchase_order", "Purchase order"
+    SALES_ORDER = "sales_order", "Sales order"
 
 
 class StockLevel(models.Model):
@@ -242,6 +253,22 @@ class Transfer(models.Model):
 
     def __str__(self):
         return self.number or f"Transfer {self.pk}"
+
+
+TRANSFER_WORKFLOW = Workflow(
+    model=Transfer,
+    transitions={
+        TransferStatus.REQUESTED: frozenset(
+            {TransferStatus.COMPLETED, TransferStatus.REJECTED, TransferStatus.CANCELLED}
+        ),
+        TransferStatus.COMPLETED: frozenset(),
+        TransferStatus.REJECTED: frozenset(),
+        TransferStatus.CANCELLED: frozenset(),
+    },
+    number_prefix="TR",
+    reference_type=ReferenceType.TRANSFER,
+    noun="transfer",
+)
 
 
 class TransferItem(models.Model):

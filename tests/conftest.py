@@ -10,6 +10,7 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 from core.roles import Role
+from tests.celery_worker import smtp_inbox, worker  # noqa: F401 - fixtures for the tests on a real worker
 from tests.users.factories import OrganizationFactory, UserFactory
 from tests.warehouses.factories import WarehouseFactory
 

@@ -153,6 +153,13 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 10 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 9 * 60
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# The outbox (core/outbox.py): a failed event is tried again after OUTBOX_RETRY_SECONDS, doubled each time (at most an
+# hour), up to OUTBOX_MAX_ATTEMPTS tries; processed events are deleted after OUTBOX_KEEP_DAYS.
+OUTBOX_SWEEP_SECONDS = env.int("OUTBOX_SWEEP_SECONDS", default=60)
+OUTBOX_RETRY_SECONDS = env.int("OUTBOX_RETRY_SECONDS", default=30)
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=8)
+OUTBOX_KEEP_DAYS = env.int("OUTBOX_KEEP_DAYS", default=7)
+OUTBOX_BATCH_SIZE = 500
 LOW_STOCK_ALERT_CRON = env("LOW_STOCK_ALERT_CRON", default="0 0 * * *")
 CELERY_BEAT_SCHEDULE = {
     "low-stock-digest": {
@@ -178,6 +185,15 @@ CELERY_BEAT_SCHEDULE = {
     "flush-expired-tokens": {
         "task": "users.tasks.flush_expired_tokens",
         "schedule": crontab(minute=0, hour=3),
+    },
+    # Events whose on-commit task was lost (broker or worker down) or whose retry is due.
+    "process-outbox": {
+        "task": "core.tasks.process_outbox_events",
+        "schedule": OUTBOX_SWEEP_SECONDS,
+    },
+    "purge-outbox": {
+        "task": "core.tasks.purge_processed_outbox_events",
+        "schedule": crontab(minute=45, hour=2),
     },
 }
 

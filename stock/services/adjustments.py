@@ -6,7 +6,7 @@ from catalog.models import Variant
 from core.exceptions import InvalidInput
 from core.permissions import ensure_role, ensure_warehouse_access
 from core.roles import ADMIN_MANAGER_STAFF
-from stock.models import AdjustmentReason, MovementType, StockAdjustment
+from stock.models import AdjustmentReason, MovementType, ReferenceType, StockAdjustment
 from stock.services.ledger import Reference, StockChange, stock_apply, stock_set_counted
 from warehouses.models import Warehouse
 
@@ -44,7 +44,7 @@ def stock_adjustment_create(
             note=note,
             performed_by=by,
         )
-        reference = Reference("adjustment", adjustment.pk)
+        reference = Reference(ReferenceType.ADJUSTMENT, adjustment.pk)
         if counted_quantity is not None:
             movement = stock_set_counted(
                 organization_id=organization_id,

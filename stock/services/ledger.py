@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from catalog.models import Product, Variant
 from core.cache import bump_stock_generation
+from core.workflow import Reference
 from stock.exceptions import InsufficientStock, StockLimitExceeded
 from stock.models import MovementType, Reason, StockLevel, StockMovement
 from warehouses.models import Warehouse
@@ -40,14 +41,6 @@ class StockChange:
     @property
     def key(self) -> tuple[int, int]:
         return (self.variant_id, self.warehouse_id)
-
-
-@dataclass(frozen=True)
-class Reference:
-    """What caused a movement, e.g. `Reference("sales_order", 12)`."""
-
-    type: str
-    id: int
 
 
 # --- The ledger -----------------------------------------------------------------------------------------------------

@@ -10,12 +10,11 @@ from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
 from catalog.models import Variant
-from core.exceptions import InvalidTransition, NotPermitted
-from core.numbering import next_number
+from core.exceptions import NotPermitted
 from core.permissions import ensure_role, ensure_warehouse_access
 from core.roles import ADMIN_MANAGER, ADMIN_ONLY, Role
-from stock.models import Reason, Transfer, TransferItem, TransferStatus
-from stock.services.ledger import Reference, StockChange, stock_apply
+from stock.models import TRANSFER_WORKFLOW, Reason, Transfer, TransferItem, TransferStatus
+from stock.services.ledger import StockChange, stock_apply
 from warehouses.models import Warehouse
 
 
@@ -47,7 +46,7 @@ def transfer_request(
     with transaction.atomic():
         transfer = Transfer.objects.create(
             organization_id=organization_id,
-            number=next_number(organization_id=organization_id, prefix="TR"),
+            number=TRANSFER_WORKFLOW.next_number(organization_id=organization_id),
             source_warehouse=source_warehouse,
             destination_warehouse=destination_warehouse,
             note=note,
@@ -59,14 +58,12 @@ def transfer_request(
     return transfer
 
 
-def _transfer_locked(transfer: Transfer) -> Transfer:
-    # .get() evaluates the query, so the row lock is really taken; every decision below reads the locked row.
-    return Transfer.objects.select_for_update(of=("self",)).get(pk=transfer.pk)
+def _ensure_move(transfer: Transfer, target: TransferStatus, verb: str) -> None:
+    TRANSFER_WORKFLOW.ensure_move(transfer, target, f"A {transfer.status} transfer cannot be {verb}.")
 
 
-def _ensure_requested(transfer: Transfer, verb: str) -> None:
-    if transfer.status != TransferStatus.REQUESTED:
-        raise InvalidTransition(f"A {transfer.status} transfer cannot be {verb}.", status=transfer.status)
+def _decide(transfer: Transfer, target: TransferStatus, by) -> Transfer:
+    return TRANSFER_WORKFLOW.move(transfer, target, decided_by=by, decided_at=timezone.now())
 
 
 @transaction.atomic
@@ -78,8 +75,8 @@ def transfer_approve(*, transfer: Transfer, by) -> Transfer:
     stays requested.
     """
     ensure_role(by, ADMIN_ONLY, "Only admins can approve transfers.")
-    transfer = _transfer_locked(transfer)
-    _ensure_requested(transfer, "approved")
+    transfer = TRANSFER_WORKFLOW.locked(transfer)
+    _ensure_move(transfer, TransferStatus.COMPLETED, "approved")
     items = list(transfer.items.order_by("id"))
     changes = []
     for item in items:
@@ -90,34 +87,26 @@ def transfer_approve(*, transfer: Transfer, by) -> Transfer:
         changes=changes,
         reason=Reason.TRANSFER,
         by=by,
-        reference=Reference("transfer", transfer.pk),
+        reference=TRANSFER_WORKFLOW.reference(transfer),
         note=transfer.note,
     )
-    return _transfer_decide(transfer, TransferStatus.COMPLETED, by)
+    return _decide(transfer, TransferStatus.COMPLETED, by)
 
 
 @transaction.atomic
 def transfer_reject(*, transfer: Transfer, by) -> Transfer:
     """Reject a requested transfer (admin). Moves nothing."""
     ensure_role(by, ADMIN_ONLY, "Only admins can reject transfers.")
-    transfer = _transfer_locked(transfer)
-    _ensure_requested(transfer, "rejected")
-    return _transfer_decide(transfer, TransferStatus.REJECTED, by)
+    transfer = TRANSFER_WORKFLOW.locked(transfer)
+    _ensure_move(transfer, TransferStatus.REJECTED, "rejected")
+    return _decide(transfer, TransferStatus.REJECTED, by)
 
 
 @transaction.atomic
 def transfer_cancel(*, transfer: Transfer, by) -> Transfer:
     """Withdraw a requested transfer (its requester, or an admin). Moves nothing."""
-    transfer = _transfer_locked(transfer)
+    transfer = TRANSFER_WORKFLOW.locked(transfer)
     if by.role != Role.ADMIN and transfer.requested_by_id != by.pk:
         raise NotPermitted("Only the requester or an admin can cancel a transfer.")
-    _ensure_requested(transfer, "cancelled")
-    return _transfer_decide(transfer, TransferStatus.CANCELLED, by)
-
-
-def _transfer_decide(transfer: Transfer, status: TransferStatus, by) -> Transfer:
-    transfer.status = status
-    transfer.decided_by = by
-    transfer.decided_at = timezone.now()
-    transfer.save(update_fields=["status", "decided_by", "decided_at", "updated_at"])
-    return transfer
+    _ensure_move(transfer, TransferStatus.CANCELLED, "cancelled")
+    return _decide(transfer, TransferStatus.CANCELLED, by)

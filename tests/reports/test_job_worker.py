@@ -10,7 +10,6 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 
 import psycopg
@@ -25,6 +24,7 @@ from config.celery import app as celery_app
 from reports import jobs
 from reports.jobs import report_jobs_sweep
 from reports.models import ReportJob, ReportJobStatus
+from tests.celery_worker import own_queue
 from tests.reports.conftest import at, download, make_variant, many_movements
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -43,21 +43,9 @@ pytestmark = [
 @pytest.fixture
 def queue(settings, tmp_path):
     """A queue of this test's own: tasks are sent there (not eagerly); settings and the app are restored after."""
-    name = f"stockroom-test-reports-{uuid.uuid4().hex[:12]}"
     settings.REPORTS_ROOT = tmp_path / "reports"
-    conf = celery_app.conf
-    overridden = {
-        "task_always_eager": False,
-        "broker_url": REDIS_URL,
-        "task_default_queue": name,
-        "worker_hijack_root_logger": False,
-    }
-    saved = {key: conf[key] for key in overridden}
-    conf.update(overridden)
-    yield name
-    conf.update(saved)
-    with celery_app.connection_for_write() as broker:
-        broker.default_channel.queue_delete(name)
+    with own_queue() as name:
+        yield name
 
 
 def wait_for(condition, what: str):
