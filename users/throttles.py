@@ -1,4 +1,4 @@
-from rest_framework.throttling import SimpleRateThrottle
+from core.throttles import SimpleRateThrottle
 
 
 class LoginRateThrottle(SimpleRateThrottle):

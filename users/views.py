@@ -5,11 +5,11 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 from rest_framework_simplejwt.views import TokenRefreshView
 
 from core.roles import ADMIN_MANAGER, ADMIN_ONLY, CAPABILITIES, Role
+from core.throttles import AnonRateThrottle
 from users import selectors, services
 from users.filters import PromotionRequestFilter, UserFilter
 from users.models import PromotionRequest, User, UserStatus

@@ -133,10 +133,26 @@ REPORT_JOB_STALE_SECONDS = env.int("REPORT_JOB_STALE_SECONDS", default=10 * 60)
 
 # --- Cache and Celery ---------------------------------------------------------------------------------------------
 REDIS_URL = env("REDIS_URL", default="")
+# Redis is a cache, not a single point of failure: while it is unreachable the default alias is bypassed and the
+# throttles count per process (core/failover_cache.py). The throttle alias has a key prefix of its own.
+_CACHE_TIMEOUTS = {
+    "socket_connect_timeout": env.float("REDIS_CONNECT_TIMEOUT", default=0.25),
+    "socket_timeout": env.float("REDIS_SOCKET_TIMEOUT", default=0.5),
+}
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
-else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    _FAILOVER = "core.failover_cache.FailoverRedisCache"
+    CACHES = {
+        "default": {"BACKEND": _FAILOVER, "LOCATION": REDIS_URL, "OPTIONS": {**_CACHE_TIMEOUTS}},
+        "throttle": {
+            "BACKEND": _FAILOVER,
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "throttle",
+            "OPTIONS": {**_CACHE_TIMEOUTS, "FALLBACK": "local"},
+        },
+    }
+else:  # one local-memory store for both aliases (same LOCATION)
+    _LOCAL = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "stockroom"}
+    CACHES = {"default": _LOCAL, "throttle": _LOCAL}
 
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = None
@@ -153,6 +169,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 10 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 9 * 60
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Publishing from a request must not hang on a dead broker: one quick retry, then the caller's error handling.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 1}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 LOW_STOCK_ALERT_CRON = env("LOW_STOCK_ALERT_CRON", default="0 0 * * *")
 CELERY_BEAT_SCHEDULE = {
     "low-stock-digest": {
@@ -213,8 +232,8 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "core.throttles.AnonRateThrottle",
+        "core.throttles.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("THROTTLE_ANON_RATE", default="3000/min"),
