@@ -12,6 +12,7 @@ from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
 from rest_framework import serializers
 
 from catalog.models import Category, Product, Variant
+from core.fields import BoundedTextField
 from core.tenancy import OrganizationPrimaryKeyRelatedField, UserRefSerializer
 
 MONEY = {"max_digits": 12, "decimal_places": 2, "min_value": Decimal("0")}
@@ -41,13 +42,17 @@ class StrictCharField(serializers.CharField):
         return super().to_internal_value(data)
 
 
+class StrictTextField(StrictCharField, BoundedTextField):
+    """Free text of strings only, at most `TEXT_MAX_LENGTH` characters."""
+
+
 class StrictModelSerializer(serializers.ModelSerializer):
     """A ModelSerializer whose text fields take strings only (`{"name": 12}` is a 400, not "12")."""
 
     serializer_field_mapping = {
         **serializers.ModelSerializer.serializer_field_mapping,
         models.CharField: StrictCharField,
-        models.TextField: StrictCharField,
+        models.TextField: StrictTextField,
     }
 
 

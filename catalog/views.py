@@ -30,6 +30,7 @@ from catalog.serializers import (
     VariantSerializer,
     product_rows_data,
 )
+from core.csv_cells import csv_cells
 from core.db import replica_iter
 from core.pagination import CountedRows
 from core.permissions import is_org_member
@@ -116,7 +117,7 @@ def _csv_stream(rows, columns):
     writer = csv.writer(_Echo())
     yield writer.writerow(columns)
     for row in rows:
-        yield writer.writerow([row[column] for column in columns])
+        yield writer.writerow(csv_cells(row[column] for column in columns))
 
 
 PRODUCT_WAREHOUSE_PARAMETER = OpenApiParameter(

@@ -2,15 +2,20 @@
 
 Domain code raises the exceptions below (or DRF's own); `exception_handler` turns all of them, plus Django's
 `Http404`, `PermissionDenied`, `ValidationError`, `ProtectedError` and `SuspiciousOperation` (an oversized body
-among them), into one JSON body. Anything unexpected becomes a 500 with the
+among them), into one JSON body. A database that cannot be reached is a 503 `service_unavailable` (on every route:
+`handler500` answers it too when it happens outside a DRF view). Anything unexpected becomes a 500 with the
 same shape and no traceback (the traceback goes to the log).
 """
 
 import logging
+import sys
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError as DatabaseInterfaceError
+from django.db import OperationalError as DatabaseOperationalError
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
@@ -83,6 +88,20 @@ class RequestTooLarge(exceptions.APIException):
     default_detail = "The request body is too large."
 
 
+def request_too_large() -> RequestTooLarge:
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    return RequestTooLarge(f"The request body is larger than {limit} bytes (REQUEST_BODY_MAX_BYTES).")
+
+
+class ServiceUnavailable(exceptions.APIException):
+    """The database cannot be reached: nothing was done, and the same request may be sent again shortly."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "service_unavailable"
+    default_detail = "The service is temporarily unavailable (its database cannot be reached). Try again shortly."
+    wait = 5
+
+
 _CODES = {
     exceptions.ValidationError: "validation_error",
     exceptions.ParseError: "parse_error",
@@ -147,7 +166,10 @@ def exception_handler(exc, context):
     elif isinstance(exc, DjangoValidationError):  # model validation or a service's full_clean()
         exc = exceptions.ValidationError(as_serializer_error(exc))
     elif isinstance(exc, RequestDataTooBig):  # raised while DRF reads the body, so it reaches this handler
-        exc = RequestTooLarge()
+        exc = request_too_large()
+    elif isinstance(exc, DatabaseOperationalError | DatabaseInterfaceError):
+        logger.warning("Database unavailable on %s: %s", getattr(context.get("request"), "path", "?"), exc)
+        exc = ServiceUnavailable()
     elif isinstance(exc, SuspiciousOperation):
         exc = BadRequest()
 
@@ -211,6 +233,11 @@ def handler404(request, exception=None):
 
 
 def handler500(request):
+    error = sys.exc_info()[1]  # Django calls this inside its `except` clause
+    if isinstance(error, DatabaseOperationalError | DatabaseInterfaceError):
+        unavailable = ServiceUnavailable()
+        body = error_body(unavailable.status_code, unavailable.default_code, str(unavailable.default_detail))
+        return JsonResponse(body, status=unavailable.status_code, headers={"Retry-After": str(unavailable.wait)})
     if request.path.startswith("/api/"):
         body = error_body(500, "server_error", "A server error occurred. It has been logged.")
         return JsonResponse(body, status=500)

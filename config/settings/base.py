@@ -123,13 +123,23 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 AVATAR_MAX_BYTES = env.int("AVATAR_MAX_BYTES", default=2 * 1024 * 1024)
-DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
-# Multipart CSV imports of 10,000+ rows stay in one request.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # Finished report jobs' files, kept 7 days. Web and worker processes must see the same directory (a shared volume).
 REPORTS_ROOT = env.path("REPORTS_ROOT", default=BASE_DIR / "media" / "reports")
 # A running report job whose worker has not written progress for this long is presumed dead and run again.
 REPORT_JOB_STALE_SECONDS = env.int("REPORT_JOB_STALE_SECONDS", default=10 * 60)
+
+# --- Input limits (each a 400 or 413 naming the setting) ---------------------------------------------------------
+# A request body outside files (JSON, form fields): 413 past it.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("REQUEST_BODY_MAX_BYTES", default=2 * 1024 * 1024)
+JSON_MAX_DEPTH = env.int("JSON_MAX_DEPTH", default=32)
+# Lines of one purchase order, sales order or transfer (and of one receipt or return).
+ORDER_MAX_LINES = env.int("ORDER_MAX_LINES", default=200)
+# Free text (descriptions, notes, addresses, reasons) in characters.
+TEXT_MAX_LENGTH = env.int("TEXT_MAX_LENGTH", default=5000)
+CSV_IMPORT_MAX_BYTES = env.int("CSV_IMPORT_MAX_BYTES", default=5 * 1024 * 1024)
+CSV_IMPORT_MAX_ROWS = env.int("CSV_IMPORT_MAX_ROWS", default=20000)
+AVATAR_MAX_PIXELS = env.int("AVATAR_MAX_PIXELS", default=16_000_000)
 
 # --- Cache and Celery ---------------------------------------------------------------------------------------------
 REDIS_URL = env("REDIS_URL", default="")
@@ -227,7 +237,7 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
+        "core.parsers.JSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
@@ -239,6 +249,7 @@ REST_FRAMEWORK = {
         "anon": env("THROTTLE_ANON_RATE", default="3000/min"),
         "user": env("THROTTLE_USER_RATE", default="6000/min"),
         "login": env("THROTTLE_LOGIN_RATE", default="10/min"),
+        "login_address": env("THROTTLE_LOGIN_ADDRESS_RATE", default="100/min"),
     },
     "EXCEPTION_HANDLER": "core.exceptions.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "core.schema.AutoSchema",
@@ -293,6 +304,17 @@ LOGGING = {
 }
 
 # --- Production hardening -----------------------------------------------------------------------------------------
+# All off by default (plain HTTP on one machine); the README's production section turns them on behind HTTPS, and
+# `manage.py check --deploy` is then clean.
 if not DEBUG:
     SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=False)
     CSRF_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=False)
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
+# Load balancers probe health over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^api/health/$"]
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+# Behind a proxy that terminates TLS: trust its X-Forwarded-Proto (only when the proxy always sets it).
+if env.bool("SECURE_PROXY_SSL_HEADER", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
