@@ -21,7 +21,8 @@ class LoginRateThrottle(SimpleRateThrottle):
 
 class LoginAddressRateThrottle(SimpleRateThrottle):
     """At most `DEFAULT_THROTTLE_RATES["login_address"]` login attempts per client address, whatever the usernames
-    (one address trying many accounts)."""
+    (one address trying many accounts).
+    """
 
     scope = "login_address"
 
