@@ -18,6 +18,7 @@ from django.db import InterfaceError as DatabaseInterfaceError
 from django.db import OperationalError as DatabaseOperationalError
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404, JsonResponse
+from django_guid import get_guid
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
@@ -146,6 +147,15 @@ def error_body(status_code: int, code: str, detail: str, **extra) -> dict:
     return {"status": status_code, "code": code, "detail": detail, **extra}
 
 
+def server_error_body() -> dict:
+    """A 500's body: no traceback (that is in the log), the request id to quote, which every log line also has."""
+    request_id = get_guid()
+    detail = "A server error occurred. It has been logged."
+    if request_id:
+        detail += f" Quote request id {request_id} when you report it."
+    return error_body(500, "server_error", detail, request_id=request_id)
+
+
 def _code_for(exc: exceptions.APIException) -> str:
     for klass in type(exc).__mro__:
         if klass in _CODES:
@@ -177,8 +187,7 @@ def exception_handler(exc, context):
         request = context.get("request")
         logger.exception("Unhandled error on %s", getattr(request, "path", "?"), exc_info=exc)
         set_rollback()
-        body = error_body(500, "server_error", "A server error occurred. It has been logged.")
-        return Response(body, status=status.HTTP_500_INTERNAL_SERVER_ERROR)
+        return Response(server_error_body(), status=status.HTTP_500_INTERNAL_SERVER_ERROR)
 
     headers = {}
     if getattr(exc, "auth_header", None):
@@ -239,8 +248,7 @@ def handler500(request):
         body = error_body(unavailable.status_code, unavailable.default_code, str(unavailable.default_detail))
         return JsonResponse(body, status=unavailable.status_code, headers={"Retry-After": str(unavailable.wait)})
     if request.path.startswith("/api/"):
-        body = error_body(500, "server_error", "A server error occurred. It has been logged.")
-        return JsonResponse(body, status=500)
+        return JsonResponse(server_error_body(), status=500)
     from django.views.defaults import server_error
 
     return server_error(request)
