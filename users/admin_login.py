@@ -15,7 +15,8 @@ from users.throttles import LOGIN_THROTTLES
 
 def admin_login(request, extra_context=None):
     if request.method == "POST":
-        api_request = Request(request, parsers=[FormParser(), MultiPartParser()])  # leaves request.POST readable for the admin
+        # DRF hands the parsed form back to request.POST, so the admin's own view still reads it.
+        api_request = Request(request, parsers=[FormParser(), MultiPartParser()])
         for throttle_class in LOGIN_THROTTLES:
             throttle = throttle_class()
             if not throttle.allow_request(api_request, None):
