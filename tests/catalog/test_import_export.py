@@ -311,7 +311,7 @@ def test_an_exported_file_imports_back_without_changes(manager_client, org):
     assert [{k: v for k, v in row.items() if k != "updated_at"} for row in after] == before
 
 
-# --- Limits -----------------------------------------------------------------------------------------------------------
+# --- Limits ----------------------------------------------------------------------------------------------------------
 
 
 def test_an_import_of_more_rows_than_the_limit_is_400_and_creates_nothing(manager_client, settings):
