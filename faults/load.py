@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import requests
 
-TIMEOUT = 10
+TIMEOUT = 15
 
 
 @dataclass

@@ -77,6 +77,7 @@ class Gunicorn:
 
     def __init__(self, port: int, environment: dict, workers: int = 2, threads: int = 4):
         self.url = f"http://127.0.0.1:{port}"
+        self.worker_count = workers
         command = [
             str(Path(sys.executable).parent / "gunicorn"),
             "config.wsgi:application",

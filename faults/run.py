@@ -73,19 +73,35 @@ def _poll_health(base_url: str, stop: threading.Event, seen: Counter) -> None:
         time.sleep(0.25)
 
 
+def _settle(server: Gunicorn, seconds: float = 2) -> None:
+    """Wait until gunicorn has all its workers back and answers, then let the load flow for a while."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if (
+                len(server.workers()) == server.worker_count
+                and requests.get(server.url + "/api/health/", timeout=5).ok
+            ):
+                break
+        except requests.RequestException:
+            pass
+        time.sleep(0.2)
+    time.sleep(seconds)
+
+
 def _faults(server: Gunicorn, redis: Redis, base_url: str) -> tuple[dict, Counter]:
     """Run the three faults in turn; returns each phase's (start, end) and what health said during (c)."""
     phases, health_seen = {}, Counter()
-    time.sleep(3)
+    _settle(server, 3)
     start = time.monotonic()
     for _ in range(2):
         server.kill_a_worker()
-        time.sleep(3)
+        _settle(server)
     phases["a: worker SIGKILL x2"] = (start, time.monotonic())
     start = time.monotonic()
     for _ in range(2):
         database_backends_terminate(DATABASE)
-        time.sleep(3)
+        _settle(server)
     phases["b: backends terminated x2"] = (start, time.monotonic())
     stop_polling = threading.Event()
     poller = threading.Thread(target=_poll_health, args=(base_url, stop_polling, health_seen))
@@ -97,7 +113,7 @@ def _faults(server: Gunicorn, redis: Redis, base_url: str) -> tuple[dict, Counte
     stop_polling.set()
     poller.join()
     redis.start()
-    time.sleep(3)
+    _settle(server)
     return phases, health_seen
 
 
