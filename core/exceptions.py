@@ -95,11 +95,12 @@ def request_too_large() -> RequestTooLarge:
 
 
 class ServiceUnavailable(exceptions.APIException):
-    """The database cannot be reached: nothing was done, and the same request may be sent again shortly."""
+    """The database cannot be reached, or gave up on the request (a lost connection, a deadlock, a timeout): the
+    transaction was rolled back, and the same request may be sent again shortly."""
 
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     default_code = "service_unavailable"
-    default_detail = "The service is temporarily unavailable (its database cannot be reached). Try again shortly."
+    default_detail = "The database is unavailable or busy; nothing was changed. Try again shortly."
     wait = 5
 
 
