@@ -96,7 +96,8 @@ def request_too_large() -> RequestTooLarge:
 
 class ServiceUnavailable(exceptions.APIException):
     """The database cannot be reached, or gave up on the request (a lost connection, a deadlock, a timeout): the
-    transaction was rolled back, and the same request may be sent again shortly."""
+    transaction was rolled back, and the same request may be sent again shortly.
+    """
 
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     default_code = "service_unavailable"
