@@ -182,8 +182,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 10 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 9 * 60
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# Publishing from a request must not hang on a dead broker: one quick retry, then the caller's error handling.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 1}
+# Publishing from a request must not hang on a dead broker: one quick retry, then the caller's error handling. The
+# read timeout stays above the worker's 1-second BRPOP poll, or an idle worker would time out its own reads.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 5}
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 LOW_STOCK_ALERT_CRON = env("LOW_STOCK_ALERT_CRON", default="0 0 * * *")
 CELERY_BEAT_SCHEDULE = {
