@@ -4,7 +4,7 @@ The same key from the same user with the same request replays the first response
 `Idempotent-Replayed: true`) and changes nothing again; the same key with another request → 422; a key whose first
 request is still running → 409. Keys live 24 hours.
 
-The claim lives and dies with the request's own transaction (docs/decisions/0014): the request runs inside one
+The claim lives and dies with the request's own transaction (docs/decisions/0015): the request runs inside one
 transaction that first takes a transaction-scoped advisory lock on (user, key) — held by a running request, so a
 concurrent duplicate answers 409 at once — and last inserts the stored response under a unique (user, key)
 constraint. The change and its stored replay commit together or not at all, so:
