@@ -12,6 +12,9 @@ import os
 from config.settings.base import *  # noqa: F403
 
 if os.environ.get("BENCH_CACHE", "off") != "on":
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"},
+        "throttle": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"},
+    }
 
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

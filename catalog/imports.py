@@ -126,7 +126,7 @@ class _Row:
     values: dict
 
 
-def _read_csv(file, progress) -> tuple[list[_Row], dict[int, dict]]:
+def _read_csv(file, progress, max_rows: int | None) -> tuple[list[_Row], dict[int, dict]]:
     """Parse and validate every row; raise one `InvalidInput` naming every bad row (`rows.<n>.<field>`)."""
     lines = codecs.iterdecode(iter(file), "utf-8-sig")
     reader = csv.reader(lines)
@@ -144,6 +144,10 @@ def _read_csv(file, progress) -> tuple[list[_Row], dict[int, dict]]:
         rows: list[_Row] = []
         errors: dict[int, dict] = {}
         for number, record in enumerate(reader, start=2):
+            if max_rows is not None and number - 1 > max_rows:
+                raise InvalidInput(
+                    {"file": [f"The file has more than {max_rows} rows (CSV_IMPORT_MAX_ROWS); split it."]}
+                )
             if progress:
                 progress(1)
             if not any(cell.strip() for cell in record):
@@ -247,7 +251,7 @@ def _by_name(model, organization, names: set[str]) -> tuple[dict[str, Model], in
     return found, len(missing)
 
 
-def product_import_csv(*, organization, file, by, progress=None) -> ImportResult:
+def product_import_csv(*, organization, file, by, progress=None, max_rows: int | None = None) -> ImportResult:
     """Create or update variants by SKU from a CSV file, all or nothing.
 
     Columns (header row, any order): name, category, sku, barcode, price, cost, reorder_level, supplier; others are
@@ -258,8 +262,9 @@ def product_import_csv(*, organization, file, by, progress=None) -> ImportResult
 
     Every row is checked before anything is written: one bad row raises a ValidationError naming each bad row and
     field (`{"rows": {7: {"price": [...]}}}`, rows counted as in a spreadsheet, header = row 1) and changes nothing.
+    A file of more than `max_rows` rows (the API passes `CSV_IMPORT_MAX_ROWS`) is refused before anything is checked.
     """
-    rows, errors = _read_csv(file, progress)
+    rows, errors = _read_csv(file, progress, max_rows)
     existing = _existing_variants(organization, [row.values["sku"] for row in rows])
     _check_against_database(organization, rows, existing, errors)
     if errors:

@@ -6,11 +6,13 @@ Read shapes expect the annotations of `catalog.selectors` (`quantity`, `total_qu
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
 from rest_framework import serializers
 
 from catalog.models import Category, Product, Variant
+from core.exceptions import RequestTooLarge
 from core.serializers import StrictCharField, StrictModelSerializer
 from core.tenancy import OrganizationPrimaryKeyRelatedField, UserRefSerializer
 
@@ -506,6 +508,13 @@ class ProductImportSerializer(serializers.Serializer):
         help_text="A UTF-8 CSV with a header row: name, category, sku, barcode, price, cost, reorder_level, "
         "supplier. Rows create or update variants by SKU."
     )
+
+    def validate_file(self, file):
+        if file.size > settings.CSV_IMPORT_MAX_BYTES:
+            raise RequestTooLarge(
+                f"The file is larger than {settings.CSV_IMPORT_MAX_BYTES} bytes (CSV_IMPORT_MAX_BYTES); split it."
+            )
+        return file
 
 
 class ProductImportResultSerializer(serializers.Serializer):

@@ -8,6 +8,7 @@ import csv
 import inspect
 from datetime import date
 
+from django.conf import settings
 from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
@@ -30,6 +31,7 @@ from catalog.serializers import (
     VariantSerializer,
     product_rows_data,
 )
+from core.csv_cells import csv_cells
 from core.db import replica_iter
 from core.pagination import CountedRows
 from core.permissions import is_org_member
@@ -116,7 +118,7 @@ def _csv_stream(rows, columns):
     writer = csv.writer(_Echo())
     yield writer.writerow(columns)
     for row in rows:
-        yield writer.writerow([row[column] for column in columns])
+        yield writer.writerow(csv_cells(row[column] for column in columns))
 
 
 PRODUCT_WAREHOUSE_PARAMETER = OpenApiParameter(
@@ -247,7 +249,10 @@ class ProductViewSet(_CatalogViewSet):
         summary="Import products from CSV",
         description=inspect.cleandoc(imports.product_import_csv.__doc__),
         request={"multipart/form-data": ProductImportSerializer},
-        responses={200: ProductImportResultSerializer},
+        responses={
+            200: ProductImportResultSerializer,
+            413: OpenApiResponse(description="`request_too_large`: the file is over `CSV_IMPORT_MAX_BYTES`."),
+        },
     )
     @action(
         detail=False,
@@ -263,7 +268,10 @@ class ProductViewSet(_CatalogViewSet):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         result = imports.product_import_csv(
-            organization=self.organization, file=serializer.validated_data["file"], by=request.user
+            organization=self.organization,
+            file=serializer.validated_data["file"],
+            by=request.user,
+            max_rows=settings.CSV_IMPORT_MAX_ROWS,
         )
         return Response(ProductImportResultSerializer(result).data)
 

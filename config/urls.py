@@ -7,6 +7,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from core.views import health
+from users.admin_login import admin_login
 
 api_patterns = [
     path("health/", health, name="health"),
@@ -25,6 +26,7 @@ api_patterns = [
 ]
 
 urlpatterns = [
+    path("admin/login/", admin_login, name="admin-login"),  # throttled; before the admin's own routes
     path("admin/", admin.site.urls),
     path("api/", include(api_patterns)),
 ]

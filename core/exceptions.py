@@ -1,21 +1,27 @@
 """The contract's error shape: every error body has `status`, `code` and `detail`.
 
-Services, selectors and tasks raise the domain errors below, never DRF's exceptions nor a `ValueError` for a
-user's mistake: they know nothing of HTTP, so a command or a Celery task can call them and catch one family.
+Services, selectors and tasks raise the domain errors below, never DRF's exceptions nor a `ValueError` for a user's
+mistake: they know nothing of HTTP, so a command or a Celery task can call them and catch one family.
 `exception_handler` turns them, DRF's own exceptions (raised by views, serializers and permission classes) and
 Django's `Http404`, `PermissionDenied`, `ValidationError`, `ProtectedError` and `SuspiciousOperation` (an oversized
-body among them) into one JSON body. A domain error gets the same body as the DRF exception of the same meaning
-(`InvalidInput` as a `ValidationError`, `NotPermitted` as a `PermissionDenied`). Anything unexpected becomes a 500
-with the same shape and no traceback (the traceback goes to the log).
+body among them) into one JSON body. A database that cannot be reached is a 503 `service_unavailable` (on every
+route: `handler500` answers it too when it happens outside a DRF view). A domain error gets the same body as the DRF
+exception of the same meaning (`InvalidInput` as a `ValidationError`, `NotPermitted` as a `PermissionDenied`).
+Anything unexpected becomes a 500 with the same shape and no traceback (the traceback goes to the log).
 """
 
 import logging
+import sys
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError as DatabaseInterfaceError
+from django.db import OperationalError as DatabaseOperationalError
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404, JsonResponse
+from django_guid import get_guid
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
@@ -122,6 +128,22 @@ class RequestTooLarge(exceptions.APIException):
     default_detail = "The request body is too large."
 
 
+def request_too_large() -> RequestTooLarge:
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    return RequestTooLarge(f"The request body is larger than {limit} bytes (REQUEST_BODY_MAX_BYTES).")
+
+
+class ServiceUnavailable(exceptions.APIException):
+    """The database cannot be reached, or gave up on the request (a lost connection, a deadlock, a timeout): the
+    transaction was rolled back, and the same request may be sent again shortly.
+    """
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "service_unavailable"
+    default_detail = "The database is unavailable or busy; nothing was changed. Try again shortly."
+    wait = 5
+
+
 _CODES = {
     exceptions.ValidationError: "validation_error",
     exceptions.ParseError: "parse_error",
@@ -169,6 +191,15 @@ def error_body(status_code: int, code: str, detail: str, **extra) -> dict:
     return body
 
 
+def server_error_body() -> dict:
+    """A 500's body: no traceback (that is in the log), the request id to quote, which every log line also has."""
+    request_id = get_guid()
+    detail = "A server error occurred. It has been logged."
+    if request_id:
+        detail += f" Quote request id {request_id} when you report it."
+    return error_body(500, "server_error", detail, request_id=request_id)
+
+
 def _code_for(exc: exceptions.APIException) -> str:
     for klass in type(exc).__mro__:
         if klass in _CODES:
@@ -189,7 +220,10 @@ def exception_handler(exc, context):
     elif isinstance(exc, DjangoValidationError):  # model validation or a service's full_clean()
         exc = exceptions.ValidationError(as_serializer_error(exc))
     elif isinstance(exc, RequestDataTooBig):  # raised while DRF reads the body, so it reaches this handler
-        exc = RequestTooLarge()
+        exc = request_too_large()
+    elif isinstance(exc, DatabaseOperationalError | DatabaseInterfaceError):
+        logger.warning("Database unavailable on %s: %s", getattr(context.get("request"), "path", "?"), exc)
+        exc = ServiceUnavailable()
     elif isinstance(exc, SuspiciousOperation):
         exc = BadRequest()
 
@@ -204,8 +238,7 @@ def exception_handler(exc, context):
         request = context.get("request")
         logger.exception("Unhandled error on %s", getattr(request, "path", "?"), exc_info=exc)
         _set_rollback()
-        body = error_body(500, "server_error", "A server error occurred. It has been logged.")
-        return Response(body, status=status.HTTP_500_INTERNAL_SERVER_ERROR)
+        return Response(server_error_body(), status=status.HTTP_500_INTERNAL_SERVER_ERROR)
 
     headers = {}
     if getattr(exc, "auth_header", None):
@@ -274,9 +307,13 @@ def handler404(request, exception=None):
 
 
 def handler500(request):
+    error = sys.exc_info()[1]  # Django calls this inside its `except` clause
+    if isinstance(error, DatabaseOperationalError | DatabaseInterfaceError):
+        unavailable = ServiceUnavailable()
+        body = error_body(unavailable.status_code, unavailable.default_code, str(unavailable.default_detail))
+        return JsonResponse(body, status=unavailable.status_code, headers={"Retry-After": str(unavailable.wait)})
     if request.path.startswith("/api/"):
-        body = error_body(500, "server_error", "A server error occurred. It has been logged.")
-        return JsonResponse(body, status=500)
+        return JsonResponse(server_error_body(), status=500)
     from django.views.defaults import server_error
 
     return server_error(request)

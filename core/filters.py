@@ -1,7 +1,17 @@
-"""A django-filter `FilterSet` that builds its form class once per class instead of once per request."""
+"""A django-filter `FilterSet` that builds its form class once per class instead of once per request; date bounds."""
+
+import datetime
 
 import django_filters
 from django_filters.filters import QuerySetRequestMixin
+from rest_framework.exceptions import ValidationError
+
+
+def day_after(day: datetime.date, *, name: str) -> datetime.date:
+    """The day after `day`, the exclusive end of an inclusive `?name=` date bound; 400 naming it on the last date."""
+    if day >= datetime.date.max:
+        raise ValidationError({name: [f"Enter a date before {datetime.date.max.isoformat()}."]})
+    return day + datetime.timedelta(days=1)
 
 
 class FilterSet(django_filters.FilterSet):

@@ -4,17 +4,25 @@ The same key from the same user with the same request replays the first response
 `Idempotent-Replayed: true`) and changes nothing again; the same key with another request → 422; a key whose first
 request is still running → 409. Keys live 24 hours.
 
-The key is claimed by inserting a row under a unique (user, key) constraint in its own, immediately committed
-transaction, so a concurrent duplicate sees the claim at once. The request then runs in a transaction that also
-stores its response: the change and the stored replay commit together, or neither does. A request that raises
-releases its claim, so the client may retry the same key once the problem is fixed.
+The claim lives and dies with the request's own transaction (docs/decisions/0015): the request runs inside one
+transaction that first takes a transaction-scoped advisory lock on (user, key) — held by a running request, so a
+concurrent duplicate answers 409 at once — and last inserts the stored response under a unique (user, key)
+constraint. The change and its stored replay commit together or not at all, so:
+
+- a committed request's record exists, whatever happens after the commit (an after-commit hook that fails is
+  logged, never answered as an error);
+- a request that raises, answers 5xx, or dies with its worker or its database connection leaves nothing behind:
+  PostgreSQL drops the lock with the transaction, and the retry runs as if it were the first;
+- without advisory locks (SQLite) the unique constraint alone keeps the second of two concurrent requests from
+  committing: it rolls back and replays the first's response.
 """
 
 import hashlib
 import json
+import logging
 from datetime import timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from rest_framework import exceptions
 from rest_framework.response import Response
@@ -22,6 +30,8 @@ from rest_framework.utils.encoders import JSONEncoder
 
 from core.exceptions import IdempotencyKeyInUse, IdempotencyKeyReused
 from core.models import IdempotencyRecord
+
+logger = logging.getLogger(__name__)
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
@@ -55,27 +65,32 @@ def _fingerprint(request) -> str:
 
 
 def _run_once(handler, request, key: str, *args, **kwargs):
+    """Run `handler` at most once per (user, key): its change and the stored response commit together."""
     if not key or len(key) > MAX_KEY_LENGTH:
         raise exceptions.ValidationError({HEADER: [f"Must be 1 to {MAX_KEY_LENGTH} characters."]})
     fingerprint = _fingerprint(request)
-    record, claimed = _claim(request.user, key, fingerprint)
-    if not claimed:
-        if record.fingerprint != fingerprint:
-            raise IdempotencyKeyReused()
-        if record.state == IdempotencyRecord.State.IN_PROGRESS:
-            raise IdempotencyKeyInUse()
-        return _replay(record)
+    user = request.user
+    stored = False
     try:
         with transaction.atomic():
+            earlier = _claim(user, key, fingerprint)
+            if earlier is not None:
+                return _replay(earlier)
             response = handler(request, *args, **kwargs)
             if response.status_code >= 500:
                 raise _Unstored(response)
-            _store(record, response)
+            _store(user, key, fingerprint, response)
+            stored = True
     except _Unstored as unstored:
-        _release(record)
         return unstored.response
-    except BaseException:
-        _release(record)
+    except _Duplicate:  # a concurrent request with this key committed first (no advisory lock): ours rolled back
+        return _answer_for(_record(user, key), fingerprint)
+    except Exception:
+        if stored and _committed(user, key):
+            # The change and its record are committed; what failed ran after the commit (a hook). The client must
+            # get the committed answer, not an error that invites it to retry something already done.
+            logger.exception("After-commit failure on %s (key %s); the request itself committed", request.path, key)
+            return response
         raise
     return response
 
@@ -87,39 +102,75 @@ class _Unstored(Exception):  # noqa: N818 - control flow, never escapes this mod
         self.response = response
 
 
-def _claim(user, key: str, fingerprint: str) -> tuple[IdempotencyRecord, bool]:
-    for _ in range(3):
-        now = timezone.now()
-        try:
-            with transaction.atomic():
-                record = IdempotencyRecord.objects.create(
-                    user=user, key=key, fingerprint=fingerprint, expires_at=now + KEY_LIFETIME
-                )
-            return record, True
-        except IntegrityError:
-            record = IdempotencyRecord.objects.filter(user=user, key=key).first()
-            if record is None:  # released between our insert and this read: claim again
-                continue
-            if record.expires_at <= now:
-                IdempotencyRecord.objects.filter(pk=record.pk, expires_at__lte=now).delete()
-                continue
-            return record, False
-    raise IdempotencyKeyInUse()
+class _Duplicate(Exception):  # noqa: N818 - control flow, never escapes this module
+    """The record insert met a committed record of the same key: roll the whole request back."""
 
 
-def _store(record: IdempotencyRecord, response) -> None:
-    record.state = IdempotencyRecord.State.DONE
-    record.response_status = response.status_code
+def _lock_id(user_id: int, key: str) -> int:
+    digest = hashlib.sha256(f"idempotency:{user_id}:{key}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+def _claim(user, key: str, fingerprint: str) -> IdempotencyRecord | None:
+    """Take the key for this transaction; the earlier record to replay, if any. Raises 409 / 422."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [_lock_id(user.pk, key)])
+            if not cursor.fetchone()[0]:
+                raise IdempotencyKeyInUse()
+    record = _record(user, key)
+    if record is None:
+        return None
+    if record.expires_at <= timezone.now() or record.state != IdempotencyRecord.State.DONE:
+        # Expired, or an in-progress claim of an older release (nothing writes one now): forget it.
+        record.delete()
+        return None
+    if record.fingerprint != fingerprint:
+        raise IdempotencyKeyReused()
+    return record
+
+
+def _record(user, key: str) -> IdempotencyRecord | None:
+    return IdempotencyRecord.objects.filter(user=user, key=key).first()
+
+
+def _answer_for(record: IdempotencyRecord | None, fingerprint: str) -> Response:
+    if record is None:  # cannot happen after a unique violation; be explicit rather than replay nothing
+        raise IdempotencyKeyInUse()
+    if record.fingerprint != fingerprint:
+        raise IdempotencyKeyReused()
+    return _replay(record)
+
+
+def _committed(user, key: str) -> bool:
+    """Whether this key's record is committed, asked on a connection that may have just failed."""
+    try:
+        if connection.in_atomic_block:
+            return False
+        connection.close_if_unusable_or_obsolete()
+        return IdempotencyRecord.objects.filter(user=user, key=key).exists()
+    except Exception:  # the database is unreachable: the outcome is unknown, so answer the original error
+        logger.exception("Could not tell whether key %s committed", key)
+        return False
+
+
+def _store(user, key: str, fingerprint: str, response) -> None:
     data = getattr(response, "data", None)
-    record.response_body = "" if data is None else json.dumps(data, cls=JSONEncoder)
-    record.response_headers = {
-        name: response[name] for name in _REPLAYED_RESPONSE_HEADERS if response.has_header(name)
-    }
-    record.save(update_fields=["state", "response_status", "response_body", "response_headers"])
-
-
-def _release(record: IdempotencyRecord) -> None:
-    IdempotencyRecord.objects.filter(pk=record.pk).delete()
+    record = IdempotencyRecord(
+        user=user,
+        key=key,
+        fingerprint=fingerprint,
+        state=IdempotencyRecord.State.DONE,
+        response_status=response.status_code,
+        response_body="" if data is None else json.dumps(data, cls=JSONEncoder),
+        response_headers={name: response[name] for name in _REPLAYED_RESPONSE_HEADERS if response.has_header(name)},
+        expires_at=timezone.now() + KEY_LIFETIME,
+    )
+    try:
+        with transaction.atomic():
+            record.save(force_insert=True)
+    except IntegrityError as error:
+        raise _Duplicate() from error
 
 
 def _replay(record: IdempotencyRecord) -> Response:

@@ -7,6 +7,8 @@ the API answers it with a 400 (`Not a valid string.`) on every route, as it does
 from django.db import models
 from rest_framework import serializers
 
+from core.fields import BoundedTextField
+
 
 class StrictCharField(serializers.CharField):
     """A CharField that refuses numbers and booleans instead of turning them into strings."""
@@ -17,11 +19,15 @@ class StrictCharField(serializers.CharField):
         return super().to_internal_value(data)
 
 
+class StrictTextField(StrictCharField, BoundedTextField):
+    """Free text of strings only, at most `TEXT_MAX_LENGTH` characters."""
+
+
 # A ModelSerializer whose text fields take strings only (`{"name": 12}` is a 400, not "12"). A comment, not a
 # docstring: drf-spectacular describes every serializer without a docstring of its own with its base's.
 class StrictModelSerializer(serializers.ModelSerializer):
     serializer_field_mapping = {
         **serializers.ModelSerializer.serializer_field_mapping,
         models.CharField: StrictCharField,
-        models.TextField: StrictCharField,
+        models.TextField: StrictTextField,
     }

@@ -2,6 +2,7 @@ import datetime
 
 import django_filters
 
+from core.filters import day_after
 from purchases.models import PurchaseOrder, PurchaseOrderStatus
 
 
@@ -28,4 +29,4 @@ class PurchaseOrderFilter(django_filters.FilterSet):
         return queryset.filter(created_at__gte=_start_of(value))
 
     def filter_created_before(self, queryset, name, value):
-        return queryset.filter(created_at__lt=_start_of(value + datetime.timedelta(days=1)))
+        return queryset.filter(created_at__lt=_start_of(day_after(value, name=name)))

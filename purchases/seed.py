@@ -51,6 +51,8 @@ def seed(ctx: dict) -> None:
 
     def place(*, days_ago: float, status: str, warehouse=main, by=None):
         by = by or (users[Role.ADMIN] if warehouse != main else rng.choice([users[Role.MANAGER], users[Role.STAFF]]))
+        if status == PurchaseOrderStatus.RECEIVED and by.role == Role.STAFF:
+            by = users[Role.MANAGER]  # a direct purchase is a submission too, which staff may not make
         supplier = rng.choice(suppliers)
         order = purchase_order_create(
             organization_id=organization.pk,

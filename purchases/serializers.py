@@ -2,10 +2,11 @@
 serializers whose validated data goes to `services`.
 """
 
+from django.conf import settings
 from rest_framework import serializers
 
 from catalog.models import Variant
-from core.serializers import StrictCharField
+from core.serializers import StrictTextField
 from core.tenancy import OrganizationPrimaryKeyRelatedField, UserRefSerializer
 from purchases.models import CREATABLE_STATUS_CHOICES, PurchaseOrderStatus
 from purchases.services import ItemInput, ReceiptLine
@@ -81,8 +82,8 @@ class PurchaseOrderCreateSerializer(serializers.Serializer):
         default=PurchaseOrderStatus.DRAFT,
         help_text='"received" is a direct purchase: the stock comes in at once.',
     )
-    notes = StrictCharField(allow_blank=True, required=False, default="")
-    items = PurchaseOrderItemInputSerializer(many=True)
+    notes = StrictTextField(allow_blank=True, required=False, default="")
+    items = PurchaseOrderItemInputSerializer(many=True, max_length=settings.ORDER_MAX_LINES)
 
     def validate_items(self, items):
         return _at_least_one(items, "An order needs at least one item.")
@@ -93,8 +94,8 @@ class PurchaseOrderUpdateSerializer(serializers.Serializer):
 
     supplier = OrganizationPrimaryKeyRelatedField(queryset=Supplier.objects.all(), required=False)
     warehouse = OrganizationPrimaryKeyRelatedField(queryset=Warehouse.objects.all(), required=False)
-    notes = StrictCharField(allow_blank=True, required=False)
-    items = PurchaseOrderItemInputSerializer(many=True, required=False)
+    notes = StrictTextField(allow_blank=True, required=False)
+    items = PurchaseOrderItemInputSerializer(many=True, required=False, max_length=settings.ORDER_MAX_LINES)
     status = serializers.ChoiceField(
         choices=PurchaseOrderStatus.choices,
         required=False,
@@ -112,7 +113,12 @@ class ReceiptLineSerializer(serializers.Serializer):
 
 
 class PurchaseOrderReceiveSerializer(serializers.Serializer):
-    items = ReceiptLineSerializer(many=True, required=False, help_text="Omit to receive everything still open.")
+    items = ReceiptLineSerializer(
+        many=True,
+        required=False,
+        max_length=settings.ORDER_MAX_LINES,
+        help_text="Omit to receive everything still open.",
+    )
 
     def validate_items(self, items):
         return _at_least_one(items, "Name at least one item to receive, or omit items to receive everything.")

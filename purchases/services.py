@@ -48,6 +48,8 @@ MOVE_ROLES = {
     Status.RECEIVED: ADMIN_MANAGER_STAFF,
 }
 CREATABLE = set(CREATABLE_STATUSES)
+# Creating as "received" is a submission and a receipt at once: staff may receive, but not submit, so not this.
+CREATE_ROLES = {**MOVE_ROLES, Status.RECEIVED: ADMIN_MANAGER}
 _NOT_RECEIVABLE = "Only a submitted or partially received order can be received."
 
 
@@ -89,8 +91,8 @@ def purchase_order_create(
     """
     if status not in CREATABLE:
         raise ValidationError({"status": [f"An order can be created as {', '.join(sorted(CREATABLE))}."]})
-    if status in MOVE_ROLES and by is not None:
-        ensure_role(by, MOVE_ROLES[status], f"Your role cannot create an order as {status}.")
+    if status in CREATE_ROLES and by is not None:
+        ensure_role(by, CREATE_ROLES[status], f"Your role cannot create an order as {status}.")
     _ensure_access(by, warehouse.pk)
     _ensure_warehouse_active(warehouse)
     _ensure_items(items)

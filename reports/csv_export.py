@@ -4,6 +4,7 @@ import csv
 import io
 from collections.abc import Iterable, Iterator
 
+from core.csv_cells import csv_cell
 from reports import selectors
 from reports.selectors import ROW_FIELDS, ReportScope, utc_text_to_iso
 
@@ -37,8 +38,6 @@ _TEXT_COLUMNS = tuple(
         "performed_by__username",
     )
 )
-# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
-_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def stock_movement_csv_chunks(*, scope: ReportScope, rows: Iterable[tuple] | None = None) -> Iterator[bytes]:
@@ -64,9 +63,7 @@ def _csv_row(row: tuple) -> list:
     values = list(row)
     values[_I["created_at"]] = utc_text_to_iso(values[_I["created_at"]])
     for index in _TEXT_COLUMNS:
-        text = values[index]
-        if text and text.startswith(_FORMULA_PREFIXES):
-            values[index] = "'" + text
+        values[index] = csv_cell(values[index])
     return values
 
 

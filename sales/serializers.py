@@ -1,9 +1,10 @@
 """Sales order serializers: plain read serializers for the hot read paths, input serializers for the writes."""
 
+from django.conf import settings
 from rest_framework import serializers
 
 from catalog.models import Variant
-from core.serializers import StrictCharField
+from core.serializers import StrictCharField, StrictTextField
 from core.tenancy import OrganizationPrimaryKeyRelatedField, UserRefSerializer
 from sales.models import CREATABLE_STATUS_CHOICES, SalesOrderStatus
 from warehouses.models import Warehouse
@@ -62,14 +63,14 @@ class SalesOrderCreateSerializer(serializers.Serializer):
     warehouse = OrganizationPrimaryKeyRelatedField(queryset=Warehouse.objects.all())
     customer_name = StrictCharField(max_length=200, required=False, allow_blank=True, default="")
     customer_email = serializers.EmailField(required=False, allow_blank=True)
-    notes = StrictCharField(required=False, allow_blank=True, default="")
+    notes = StrictTextField(required=False, allow_blank=True, default="")
     status = serializers.ChoiceField(
         choices=CREATABLE_STATUS_CHOICES,
         required=False,
         help_text='Default "fulfilled" for staff and up (a sale: stock leaves at once); a viewer\'s order is always '
         '"pending" (a purchase request waiting for approval).',
     )
-    items = SalesOrderItemInputSerializer(many=True)
+    items = SalesOrderItemInputSerializer(many=True, max_length=settings.ORDER_MAX_LINES)
 
     def validate_items(self, items):
         if not items:
@@ -86,12 +87,12 @@ class SalesOrderUpdateSerializer(serializers.Serializer):
     """PATCH: customer details while pending, and/or a status move (the operation that leads there runs)."""
 
     status = serializers.ChoiceField(choices=SalesOrderStatus.choices, required=False)
-    reason = StrictCharField(
+    reason = StrictTextField(
         required=False, allow_blank=True, write_only=True, help_text='Rejection reason, with `status: "rejected"`.'
     )
     customer_name = StrictCharField(max_length=200, required=False, allow_blank=True)
     customer_email = serializers.EmailField(required=False, allow_blank=True)
-    notes = StrictCharField(required=False, allow_blank=True)
+    notes = StrictTextField(required=False, allow_blank=True)
 
     def validate(self, attrs):
         if "items" in self.initial_data:
@@ -100,7 +101,7 @@ class SalesOrderUpdateSerializer(serializers.Serializer):
 
 
 class SalesOrderRejectSerializer(serializers.Serializer):
-    reason = StrictCharField(required=False, allow_blank=True, default="")
+    reason = StrictTextField(required=False, allow_blank=True, default="")
 
 
 class SalesOrderReturnLineSerializer(serializers.Serializer):
@@ -110,7 +111,10 @@ class SalesOrderReturnLineSerializer(serializers.Serializer):
 
 class SalesOrderReturnSerializer(serializers.Serializer):
     items = SalesOrderReturnLineSerializer(
-        many=True, required=False, help_text="Omitted: everything still out comes back."
+        many=True,
+        max_length=settings.ORDER_MAX_LINES,
+        required=False,
+        help_text="Omitted: everything still out comes back.",
     )
 
     def validate_items(self, items):

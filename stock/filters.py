@@ -1,10 +1,10 @@
-from datetime import datetime, time, timedelta
+from datetime import datetime, time
 
 import django_filters
 from django.db.models import Q
 from django.utils import timezone
 
-from core.filters import FilterSet
+from core.filters import FilterSet, day_after
 from stock.models import (
     AdjustmentReason,
     MovementType,
@@ -74,7 +74,7 @@ class StockMovementFilter(FilterSet):
         return queryset.filter(created_at__gte=_start_of(value))
 
     def filter_created_before(self, queryset, name, value):
-        return queryset.filter(created_at__lt=_start_of(value + timedelta(days=1)))
+        return queryset.filter(created_at__lt=_start_of(day_after(value, name=name)))
 
 
 class StockAdjustmentFilter(FilterSet):

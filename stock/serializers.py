@@ -1,10 +1,10 @@
 """Stock serializers. No serializer here can write a quantity: stock changes only through `stock.services`.
-
 The read serializers are plain `Serializer`s over the selectors' annotated querysets; the two big lists (levels,
 movements) build their dicts directly in `to_representation`, because on long pages the per-field machinery of
 DRF costs more than the SQL. Their declared fields still describe the output for the OpenAPI schema.
 """
 
+from django.conf import settings
 from django.utils import timezone
 from rest_framework import serializers
 
@@ -335,7 +335,7 @@ class TransferItemInputSerializer(_VariantOrSkuMixin, serializers.Serializer):
 class TransferCreateSerializer(serializers.Serializer):
     source_warehouse = OrganizationPrimaryKeyRelatedField(queryset=Warehouse.objects.all())
     destination_warehouse = OrganizationPrimaryKeyRelatedField(queryset=Warehouse.objects.all())
-    items = TransferItemInputSerializer(many=True)
+    items = TransferItemInputSerializer(many=True, max_length=settings.ORDER_MAX_LINES)
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
 
     def validate_items(self, items):

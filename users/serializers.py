@@ -1,6 +1,7 @@
 from django.conf import settings
 from rest_framework import serializers
 
+from core.fields import BoundedTextField
 from core.roles import Role
 from core.serializers import StrictCharField, StrictModelSerializer
 from core.tenancy import OrganizationPrimaryKeyRelatedField, UserRefSerializer
@@ -92,6 +93,13 @@ class MeSerializer(StrictModelSerializer):
         if avatar.size > settings.AVATAR_MAX_BYTES:
             limit_kb = settings.AVATAR_MAX_BYTES // 1024
             raise serializers.ValidationError(f"The image is too large; the limit is {limit_kb} KB.")
+        # A few kilobytes of PNG can decode to hundreds of megapixels: bound what a thumbnail step would load.
+        width, height = avatar.image.size  # ImageField opened and verified it, reading the header only
+        if width * height > settings.AVATAR_MAX_PIXELS:
+            raise serializers.ValidationError(
+                f"The image is {width}×{height} pixels; the limit is {settings.AVATAR_MAX_PIXELS} pixels "
+                "(AVATAR_MAX_PIXELS)."
+            )
         return avatar
 
 
@@ -131,8 +139,8 @@ class RegisterResponseSerializer(serializers.Serializer):
 
 
 class LoginSerializer(serializers.Serializer):
-    username = serializers.CharField()
-    password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=4096, style={"input_type": "password"}, trim_whitespace=False)
 
 
 class TokenPairSerializer(serializers.Serializer):
@@ -182,7 +190,7 @@ class PromotionRequestCreateSerializer(serializers.Serializer):
     user = OrganizationPrimaryKeyRelatedField(
         queryset=User.objects.all(), help_text="A staff member of one of your warehouses."
     )
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = BoundedTextField(required=False, allow_blank=True, default="")
 
 
 class RoleSerializer(serializers.Serializer):

@@ -138,12 +138,15 @@ def user_logout(*, user: User, refresh: str) -> None:
     token.blacklist()
 
 
+@transaction.atomic
 def user_password_change(*, user: User, old_password: str, new_password: str) -> User:
+    """Set a new password and revoke every refresh token of the user (other devices must log in again)."""
     if not user.check_password(old_password):
         raise InvalidInput({"old_password": ["The current password is not correct."]})
     _validate_password(new_password, user=user, field="new_password")
     user.set_password(new_password)
     user.save(update_fields=["password"])
+    user_tokens_revoke(user=user)
     return user
 
 

@@ -1,4 +1,4 @@
-from rest_framework.throttling import SimpleRateThrottle
+from core.throttles import SimpleRateThrottle
 
 
 class LoginRateThrottle(SimpleRateThrottle):
@@ -17,3 +17,17 @@ class LoginRateThrottle(SimpleRateThrottle):
         else:
             ident = f"address:{self.get_ident(request)}"
         return self.cache_format % {"scope": self.scope, "ident": ident}
+
+
+class LoginAddressRateThrottle(SimpleRateThrottle):
+    """At most `DEFAULT_THROTTLE_RATES["login_address"]` login attempts per client address, whatever the usernames
+    (one address trying many accounts).
+    """
+
+    scope = "login_address"
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+LOGIN_THROTTLES = (LoginRateThrottle, LoginAddressRateThrottle)

@@ -5,11 +5,11 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 from rest_framework_simplejwt.views import TokenRefreshView
 
 from core.roles import ADMIN_MANAGER, ADMIN_ONLY, CAPABILITIES, Role
+from core.throttles import AnonRateThrottle
 from users import selectors, services
 from users.filters import PromotionRequestFilter, UserFilter
 from users.models import PromotionRequest, User, UserStatus
@@ -29,7 +29,7 @@ from users.serializers import (
     UserCreateSerializer,
     UserSerializer,
 )
-from users.throttles import LoginRateThrottle
+from users.throttles import LOGIN_THROTTLES
 
 _ERROR_401 = OpenApiResponse(description="Missing, invalid, expired or revoked credentials.")
 _ERROR_403 = OpenApiResponse(description="Your role (or your warehouses) do not allow this.")
@@ -90,7 +90,7 @@ class RegisterView(APIView):
 class LoginView(APIView):
     authentication_classes = []
     permission_classes = [AllowAny]
-    throttle_classes = [AnonRateThrottle, LoginRateThrottle]
+    throttle_classes = [AnonRateThrottle, *LOGIN_THROTTLES]
 
     def get_authenticate_header(self, request):
         # Without authentication classes DRF would turn a failed login into a 403; a challenge keeps it a 401.

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "corsheaders",
+    "django_guid",
     # Stockroom, floor by floor: a lower floor never imports a higher one. `seed_demo` runs each app's
     # `seed.py` in this order.
     "core",
@@ -56,6 +57,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so every log line of the request, and its response, carry its X-Request-ID.
+    "django_guid.middleware.guid_middleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -123,20 +126,46 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 AVATAR_MAX_BYTES = env.int("AVATAR_MAX_BYTES", default=2 * 1024 * 1024)
-DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
-# Multipart CSV imports of 10,000+ rows stay in one request.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # Finished report jobs' files, kept 7 days. Web and worker processes must see the same directory (a shared volume).
 REPORTS_ROOT = env.path("REPORTS_ROOT", default=BASE_DIR / "media" / "reports")
 # A running report job whose worker has not written progress for this long is presumed dead and run again.
 REPORT_JOB_STALE_SECONDS = env.int("REPORT_JOB_STALE_SECONDS", default=10 * 60)
 
+# --- Input limits (each a 400 or 413 naming the setting) ---------------------------------------------------------
+# A request body outside files (JSON, form fields): 413 past it.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("REQUEST_BODY_MAX_BYTES", default=2 * 1024 * 1024)
+JSON_MAX_DEPTH = env.int("JSON_MAX_DEPTH", default=32)
+# Lines of one purchase order, sales order or transfer (and of one receipt or return).
+ORDER_MAX_LINES = env.int("ORDER_MAX_LINES", default=200)
+# Free text (descriptions, notes, addresses, reasons) in characters.
+TEXT_MAX_LENGTH = env.int("TEXT_MAX_LENGTH", default=5000)
+CSV_IMPORT_MAX_BYTES = env.int("CSV_IMPORT_MAX_BYTES", default=5 * 1024 * 1024)
+CSV_IMPORT_MAX_ROWS = env.int("CSV_IMPORT_MAX_ROWS", default=20000)
+AVATAR_MAX_PIXELS = env.int("AVATAR_MAX_PIXELS", default=16_000_000)
+
 # --- Cache and Celery ---------------------------------------------------------------------------------------------
 REDIS_URL = env("REDIS_URL", default="")
+# Redis is a cache, not a single point of failure: while it is unreachable the default alias is bypassed and the
+# throttles count per process (core/failover_cache.py). The throttle alias has a key prefix of its own.
+_CACHE_TIMEOUTS = {
+    "socket_connect_timeout": env.float("REDIS_CONNECT_TIMEOUT", default=0.25),
+    "socket_timeout": env.float("REDIS_SOCKET_TIMEOUT", default=0.5),
+}
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
-else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    _FAILOVER = "core.failover_cache.FailoverRedisCache"
+    CACHES = {
+        "default": {"BACKEND": _FAILOVER, "LOCATION": REDIS_URL, "OPTIONS": {**_CACHE_TIMEOUTS}},
+        "throttle": {
+            "BACKEND": _FAILOVER,
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "throttle",
+            "OPTIONS": {**_CACHE_TIMEOUTS, "FALLBACK": "local"},
+        },
+    }
+else:  # one local-memory store for both aliases (same LOCATION)
+    _LOCAL = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "stockroom"}
+    CACHES = {"default": _LOCAL, "throttle": _LOCAL}
 
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = None
@@ -153,6 +182,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 10 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 9 * 60
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Publishing from a request must not hang on a dead broker: one quick retry, then the caller's error handling. The
+# read timeout stays above the worker's 1-second BRPOP poll, or an idle worker would time out its own reads.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 5}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 # The outbox (core/outbox.py): a failed event is tried again after OUTBOX_RETRY_SECONDS, doubled each time (at most an
 # hour), up to OUTBOX_MAX_ATTEMPTS tries; processed events are deleted after OUTBOX_KEEP_DAYS.
 OUTBOX_SWEEP_SECONDS = env.int("OUTBOX_SWEEP_SECONDS", default=60)
@@ -224,18 +257,19 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
+        "core.parsers.JSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "core.throttles.AnonRateThrottle",
+        "core.throttles.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("THROTTLE_ANON_RATE", default="3000/min"),
         "user": env("THROTTLE_USER_RATE", default="6000/min"),
         "login": env("THROTTLE_LOGIN_RATE", default="10/min"),
+        "login_address": env("THROTTLE_LOGIN_ADDRESS_RATE", default="100/min"),
     },
     "EXCEPTION_HANDLER": "core.exceptions.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "core.schema.AutoSchema",
@@ -279,17 +313,46 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums"],
 }
 
-# --- Logging ------------------------------------------------------------------------------------------------------
+# --- Logging and request ids --------------------------------------------------------------------------------------
+# Every response carries X-Request-ID: the proxy's when it sends a valid one (a UUID), else a new one. Every log
+# line of the request has it, and a 500's body shows it so a user can quote it.
+DJANGO_GUID = {"GUID_HEADER_NAME": "X-Request-ID", "VALIDATE_GUID": True, "RETURN_HEADER": True, "EXPOSE_HEADER": True}
+LOG_FORMAT = env("LOG_FORMAT", default="plain")  # "json": one JSON object a line, for log collectors
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "django_guid.log_filters.CorrelationId", "correlation_id_field": "request_id"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "plain",
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.request": {"level": "ERROR"}},
+    "loggers": {"django.request": {"level": "ERROR"}, "django_guid": {"level": "WARNING"}},
 }
 
 # --- Production hardening -----------------------------------------------------------------------------------------
+# All off by default (plain HTTP on one machine); the README's production section turns them on behind HTTPS, and
+# `manage.py check --deploy` is then clean.
 if not DEBUG:
     SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=False)
     CSRF_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=False)
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
+# Load balancers probe health over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^api/health/$"]
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+# Behind a proxy that terminates TLS: trust its X-Forwarded-Proto (only when the proxy always sets it).
+if env.bool("SECURE_PROXY_SSL_HEADER", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -15,7 +15,9 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Eager by default; the tests that exercise a real worker opt out.
 CELERY_TASK_ALWAYS_EAGER = True
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# One local-memory store for both aliases: clearing the default cache clears the throttle counters too.
+_LOCAL = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "stockroom-test"}
+CACHES = {"default": _LOCAL, "throttle": _LOCAL}
 MEDIA_ROOT = "/tmp/stockroom-test-media"
 REPORTS_ROOT = os.environ.get("REPORTS_ROOT", "/tmp/stockroom-test-media/reports")
 REST_FRAMEWORK = {**REST_FRAMEWORK}

@@ -309,3 +309,36 @@ def test_an_exported_file_imports_back_without_changes(manager_client, org):
     assert (response.json()["created"], response.json()["updated"]) == (0, 6)
     after = exported(manager_client)
     assert [{k: v for k, v in row.items() if k != "updated_at"} for row in after] == before
+
+
+# --- Limits ----------------------------------------------------------------------------------------------------------
+
+
+def test_an_import_of_more_rows_than_the_limit_is_400_and_creates_nothing(manager_client, settings):
+    settings.CSV_IMPORT_MAX_ROWS = 5
+
+    response = upload(manager_client, csv_file(generated_rows(6)))
+
+    assert response.status_code == 400
+    assert "CSV_IMPORT_MAX_ROWS" in response.json()["errors"]["file"][0]
+    assert not Variant.objects.exists()
+
+
+def test_an_import_at_the_row_limit_is_accepted(manager_client, settings):
+    settings.CSV_IMPORT_MAX_ROWS = 5
+
+    response = upload(manager_client, csv_file(generated_rows(5)))
+
+    assert response.status_code == 200, response.content
+    assert Variant.objects.count() == 5
+
+
+def test_an_import_file_larger_than_the_limit_is_413_and_creates_nothing(manager_client, settings):
+    settings.CSV_IMPORT_MAX_BYTES = 200
+
+    response = upload(manager_client, csv_file(generated_rows(10)))
+
+    body = response.json()
+    assert (response.status_code, body["code"]) == (413, "request_too_large")
+    assert "CSV_IMPORT_MAX_BYTES" in body["detail"]
+    assert not Variant.objects.exists()

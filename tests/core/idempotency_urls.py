@@ -2,6 +2,7 @@
 
 import time
 
+from django.db import transaction
 from django.urls import include, path
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
@@ -11,6 +12,10 @@ from rest_framework.routers import SimpleRouter
 from core.exceptions import Conflict
 from core.idempotency import IdempotentMixin
 from stock.services import StockChange, stock_add
+
+
+def _fail():
+    raise RuntimeError("an after-commit hook failed")
 
 
 class AddStockSerializer(serializers.Serializer):
@@ -40,6 +45,11 @@ class AddStockViewSet(IdempotentMixin, viewsets.GenericViewSet):
     @action(detail=False, methods=["post"])
     def refuse(self, request):
         raise Conflict("Refused on purpose.")
+
+    @action(detail=False, methods=["post"], url_path="commit-then-fail")
+    def commit_then_fail(self, request):
+        transaction.on_commit(_fail)
+        return Response({"committed": True}, status=status.HTTP_200_OK)
 
     @action(detail=False, methods=["post"])
     def accept(self, request):

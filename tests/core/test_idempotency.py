@@ -4,9 +4,12 @@ The contract's own POST routes (adjustments, transfers, orders) are covered in t
 """
 
 import threading
+import time
 from datetime import timedelta
 
 import pytest
+import redis
+from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -91,16 +94,86 @@ def test_a_refused_request_releases_its_key_so_it_can_be_retried(admin_client):
     assert IdempotencyRecord.objects.filter(key="retry-me").count() == 0
 
 
-def test_a_key_still_in_progress_answers_409(admin_client, admin, variant, warehouse):
-    body = {"variant": variant.id, "warehouse": warehouse.id, "quantity": 1}
-    admin_client.post(URL, body, HTTP_IDEMPOTENCY_KEY="busy")
-    IdempotencyRecord.objects.filter(key="busy").update(state=IdempotencyRecord.State.IN_PROGRESS)
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_key_whose_request_is_still_running_answers_409(admin, variant, warehouse):
+    body = {"variant": variant.id, "warehouse": warehouse.id, "quantity": 1, "slow": True}
+    started, responses = threading.Event(), []
 
-    response = admin_client.post(URL, body, HTTP_IDEMPOTENCY_KEY="busy")
+    def first():
+        client = APIClient()
+        client.force_authenticate(admin)
+        started.set()
+        responses.append(client.post(URL, body, format="json", HTTP_IDEMPOTENCY_KEY="busy"))
+        connection.close()
 
-    assert response.status_code == 409
-    assert response.json()["code"] == "idempotency_key_in_use"
+    thread = threading.Thread(target=first)
+    thread.start()
+    started.wait()
+    time.sleep(0.15)  # the first request sleeps 0.3 s inside its transaction
+    client = APIClient()
+    client.force_authenticate(admin)
+    second = client.post(URL, body, format="json", HTTP_IDEMPOTENCY_KEY="busy")
+    thread.join()
+
+    assert (second.status_code, second.json()["code"]) == (409, "idempotency_key_in_use")
+    assert responses[0].status_code == 201
     assert _level(variant, warehouse) == 1
+
+
+def test_an_in_progress_record_left_by_a_dead_request_is_reclaimed(admin_client, admin, variant, warehouse):
+    # What a request killed mid-flight left behind before claims lived in the request's transaction.
+    IdempotencyRecord.objects.create(
+        user=admin, key="orphan", fingerprint="x", expires_at=timezone.now() + timedelta(hours=24)
+    )
+    body = {"variant": variant.id, "warehouse": warehouse.id, "quantity": 2}
+
+    response = admin_client.post(URL, body, HTTP_IDEMPOTENCY_KEY="orphan")
+
+    assert response.status_code == 201
+    assert _level(variant, warehouse) == 2
+    assert IdempotencyRecord.objects.get(key="orphan").state == IdempotencyRecord.State.DONE
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_key_whose_database_connection_died_is_reclaimed_at_once(admin, variant, warehouse):
+    body = {"variant": variant.id, "warehouse": warehouse.id, "quantity": 4, "slow": True}
+    pids, responses = [], []
+
+    def doomed():
+        client = APIClient()
+        client.force_authenticate(admin)
+        responses.append(client.post(URL, body, format="json", HTTP_IDEMPOTENCY_KEY="doomed"))
+        connection.close()
+
+    def backend_pid_once_claimed():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid()"
+            )
+            return [row[0] for row in cursor.fetchall()]
+
+    thread = threading.Thread(target=doomed)
+    thread.start()
+    for _ in range(100):
+        pids = backend_pid_once_claimed()
+        if pids:
+            break
+        time.sleep(0.01)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(%s)", [pids[0]])
+    thread.join()
+    assert responses[0].status_code >= 500
+    assert not IdempotencyRecord.objects.filter(key="doomed").exists()
+
+    client = APIClient()
+    client.force_authenticate(admin)
+    retry = client.post(URL, body, format="json", HTTP_IDEMPOTENCY_KEY="doomed")
+
+    assert retry.status_code == 201
+    assert not retry.has_header("Idempotent-Replayed")
+    assert _level(variant, warehouse) == 4
 
 
 def test_an_expired_key_is_forgotten(admin_client, variant, warehouse):
@@ -149,3 +222,39 @@ def test_two_parallel_requests_with_one_key_apply_once(admin, variant, warehouse
         assert any(r.has_header("Idempotent-Replayed") for r in responses)
     assert StockLevel.objects.get(variant=variant, warehouse=warehouse).quantity == 3
     assert StockMovement.objects.count() == 1
+
+
+def _redis_down(*args, **kwargs):
+    raise redis.exceptions.ConnectionError("Connection refused")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_cache_failure_after_commit_answers_the_committed_response_and_keeps_the_key(
+    admin, variant, warehouse, monkeypatch
+):
+    monkeypatch.setattr(cache, "incr", _redis_down)
+    client = APIClient()
+    client.force_authenticate(admin)
+    body = {"variant": variant.id, "warehouse": warehouse.id, "quantity": 5}
+
+    first = client.post(URL, body, format="json", HTTP_IDEMPOTENCY_KEY="after-commit")
+    retry = client.post(URL, body, format="json", HTTP_IDEMPOTENCY_KEY="after-commit")
+
+    assert first.status_code == 201
+    assert retry.status_code == 201 and retry["Idempotent-Replayed"] == "true"
+    assert retry.json() == first.json()
+    assert _level(variant, warehouse) == 5
+    assert StockMovement.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_any_failing_after_commit_hook_still_answers_the_committed_response(admin, variant, warehouse):
+    client = APIClient()
+    client.force_authenticate(admin)
+
+    first = client.post(f"{URL}commit-then-fail/", {}, format="json", HTTP_IDEMPOTENCY_KEY="hook")
+    retry = client.post(f"{URL}commit-then-fail/", {}, format="json", HTTP_IDEMPOTENCY_KEY="hook")
+
+    assert first.status_code == 200
+    assert retry.status_code == 200 and retry["Idempotent-Replayed"] == "true"
+    assert IdempotencyRecord.objects.filter(key="hook", state=IdempotencyRecord.State.DONE).count() == 1

@@ -122,9 +122,8 @@ def test_a_real_commit_retires_the_cached_dashboard(client_for, org, warehouse, 
 def test_cached_responses_round_trip_through_redis(
     settings, tea, admin_client, get, django_capture_on_commit_callbacks
 ):
-    settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["REDIS_URL"]}
-    }
+    redis_cache = {"BACKEND": "core.failover_cache.FailoverRedisCache", "LOCATION": os.environ["REDIS_URL"]}
+    settings.CACHES = {"default": redis_cache, "throttle": {**redis_cache, "KEY_PREFIX": "throttle"}}
     cache.clear()
     first = get(admin_client, "/api/dashboard/sales/").json()
     with CaptureQueriesContext(connection) as context:

@@ -225,7 +225,8 @@ def test_create_in_an_inactive_warehouse_is_refused(admin_client, payload, wareh
         ("manager", "submitted", True, 201),
         ("manager", "draft", False, 403),
         ("staff", "draft", True, 201),
-        ("staff", "received", True, 201),
+        ("staff", "received", True, 403),  # a direct purchase is a submission too
+        ("manager", "received", True, 201),
         ("staff", "submitted", True, 403),
         ("staff", "draft", False, 403),
         ("viewer", "draft", True, 403),

@@ -135,19 +135,22 @@ def test_a_direct_purchase_that_fails_leaves_no_order_and_uses_no_number(make_or
     assert make_order([(variant, 1, "2.00")]).number == "PO-00001"
 
 
-def test_staff_cannot_create_an_order_as_submitted(make_order, variant, staff):
+@pytest.mark.parametrize("status", ["submitted", "received"])
+def test_staff_cannot_create_an_order_as_submitted_or_received(make_order, variant, staff, status):
+    # A direct purchase ("received") submits the order too, and brings stock in at the order's unit costs.
     with pytest.raises(NotPermitted):
-        make_order([(variant, 5, "2.00")], status="submitted", by=staff)
+        make_order([(variant, 5, "2.00")], status=status, by=staff)
 
     assert not PurchaseOrder.objects.exists()
+    assert not StockMovement.objects.exists()
 
 
 def test_staff_creates_in_their_own_warehouse_only(make_order, variant, staff, other_warehouse):
-    own = make_order([(variant, 5, "2.00")], by=staff, status="received")
+    own = make_order([(variant, 5, "2.00")], by=staff)
     with pytest.raises(NotPermitted):
         make_order([(variant, 5, "2.00")], by=staff, warehouse=other_warehouse)
 
-    assert own.status == "received"
+    assert own.status == "draft"
     assert PurchaseOrder.objects.count() == 1
 
 

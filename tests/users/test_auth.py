@@ -293,6 +293,18 @@ def test_me_rejects_a_non_image_avatar(client_for, staff):
     assert not staff.avatar
 
 
+def test_me_rejects_an_avatar_of_more_pixels_than_the_limit(client_for, staff, settings):
+    settings.AVATAR_MAX_PIXELS = 32 * 32
+    upload = SimpleUploadedFile("big.png", png_bytes(size=(40, 30)), content_type="image/png")
+
+    response = client_for(staff).patch(ME, {"avatar": upload}, format="multipart")
+
+    body = _error(response, 400, "validation_error")
+    assert "AVATAR_MAX_PIXELS" in body["errors"]["avatar"][0]
+    staff.refresh_from_db()
+    assert not staff.avatar
+
+
 def test_me_rejects_an_avatar_over_the_size_limit(client_for, staff, settings):
     settings.AVATAR_MAX_BYTES = 200
     upload = SimpleUploadedFile("big.png", png_bytes((200, 200)), content_type="image/png")
@@ -323,6 +335,16 @@ def test_change_password_then_log_in_with_the_new_one(client_for, staff, login):
     assert response.status_code == 204, response.content
     assert login("staff", STRONG).status_code == 200
     assert login("staff", PASSWORD).status_code == 401
+
+
+def test_change_password_revokes_every_refresh_token_of_the_user(client_for, tokens_for, api_client, staff, manager):
+    phone, laptop, other_user = tokens_for(staff), tokens_for(staff), tokens_for(manager)
+
+    client_for(staff).post(ME_PASSWORD, {"old_password": PASSWORD, "new_password": STRONG})
+
+    for tokens in (phone, laptop):
+        _error(api_client.post(REFRESH, {"refresh": tokens["refresh"]}), 401, "authentication_failed")
+    assert api_client.post(REFRESH, {"refresh": other_user["refresh"]}).status_code == 200
 
 
 def test_change_password_with_a_wrong_old_password_is_400(client_for, staff):

@@ -9,6 +9,7 @@ from tqdm import tqdm
 from catalog.management.commands._organization import organization_from_option
 from catalog.models import Variant
 from catalog.selectors import EXPORT_COLUMNS, product_export_rows
+from core.csv_cells import csv_cell
 
 
 class Command(BaseCommand):
@@ -28,7 +29,7 @@ class Command(BaseCommand):
             writer.writeheader()
             rows = product_export_rows(organization=organization)
             for row in tqdm(rows, total=total, unit="rows", disable=no_progress or not output, file=sys.stderr):
-                writer.writerow(row)
+                writer.writerow({column: csv_cell(value) for column, value in row.items()})
         finally:
             if output:
                 file.close()
