@@ -26,7 +26,7 @@ logger = logging.getLogger(__name__)
 MAX_AGE = 300  # seconds a kept user is trusted without any version change (bounds a lost version write)
 MAX_USERS = 10_000  # per process; the store starts afresh beyond it
 
-_kept: dict[int, tuple[bytes | None, float, object]] = {}
+_kept: dict[str, tuple[bytes | None, float, object]] = {}  # by user id as text (tokens carry it so)
 
 
 def _version_key(user_id) -> str:
@@ -35,7 +35,7 @@ def _version_key(user_id) -> str:
 
 def bump(user_id) -> None:
     """Give the user a new auth version: every process reads the user's row again on their next request."""
-    _kept.pop(user_id, None)
+    _kept.pop(str(user_id), None)
     client = redis_client()
     if client is None:
         return
@@ -69,6 +69,7 @@ def authenticated_user(
         _kept.clear()  # what was kept may have missed a version change meanwhile
         return load(), {}
     version, counts = answers[0], {key: answers[1 + 2 * index] for index, (key, _) in enumerate(counters)}
+    user_id = str(user_id)
     kept = _kept.get(user_id)
     now = time.monotonic()
     if kept is not None and kept[0] == version and now - kept[1] < MAX_AGE:

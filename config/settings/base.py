@@ -134,7 +134,14 @@ REPORT_JOB_STALE_SECONDS = env.int("REPORT_JOB_STALE_SECONDS", default=10 * 60)
 # --- Cache and Celery ---------------------------------------------------------------------------------------------
 REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # Deployments (or test runs) sharing one Redis database keep apart by prefix.
+            "KEY_PREFIX": env("CACHE_KEY_PREFIX", default=""),
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 

@@ -1,0 +1,62 @@
+"""The WSGI servers the benchmarks can run the API (and the raw baseline) under, by name.
+
+`gunicorn-sync` (one request at a time per process), `gunicorn-gthread` (threads per process), `granian` (Granian's
+WSGI interface: a Rust HTTP server whose blocking threads call the application). Every benchmark that starts a
+server takes `--server NAME` and gets its command line here, so a comparison changes nothing else.
+"""
+
+import sys
+from pathlib import Path
+
+BIN = Path(sys.executable).parent
+SERVERS = ("granian", "gunicorn-sync", "gunicorn-gthread")
+DEFAULT = "granian"
+
+
+def command(server: str, app: str, port: int, *, workers: int, threads: int = 1) -> list[str]:
+    """The command line serving the WSGI `app` ("module:callable") on 127.0.0.1:`port`."""
+    if server == "granian":
+        return [
+            str(BIN / "granian"),
+            "--interface",
+            "wsgi",
+            app,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--blocking-threads",
+            str(threads),
+            "--no-ws",
+            "--log-level",
+            "warning",
+        ]
+    worker_class = {"gunicorn-sync": "sync", "gunicorn-gthread": "gthread"}[server]
+    gunicorn = [str(BIN / "gunicorn"), app, "--bind", f"127.0.0.1:{port}", "--workers", str(workers)]
+    gunicorn += ["--worker-class", worker_class, "--threads", str(threads), "--keep-alive", "30"]
+    return gunicorn + ["--log-level", "warning", "--timeout", "120"]
+
+
+def process_cpu_seconds(root_pid: int) -> float:
+    """User + system CPU of a server: its process and every descendant (the workers), from /proc."""
+    total, pending = 0.0, [root_pid]
+    ticks = 100.0
+    try:
+        import os
+
+        ticks = float(os.sysconf("SC_CLK_TCK"))
+    except (ValueError, OSError, AttributeError):
+        pass
+    while pending:
+        pid = pending.pop()
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / ticks
+            for task in Path(f"/proc/{pid}/task").iterdir():
+                children = Path(f"/proc/{pid}/task/{task.name}/children").read_text().split()
+                pending.extend(int(child) for child in children)
+        except (OSError, IndexError, ValueError):
+            continue
+    return total
