@@ -34,6 +34,7 @@ LAYOUTS = {
     "granian 2×4": ("granian", 2, 4),
 }
 ROUTES = {
+    "hello": ("GET", "/"),  # bench.servers:hello, not the API: the server's own cost
     "categories": ("GET", "/api/categories/"),
     "products": ("GET", "/api/products/?page_size=50"),
     "movements": ("GET", "/api/stock-movements/?page_size=50"),
@@ -81,11 +82,13 @@ def _measure_layout(layout: str, routes: list[str], env: dict, args) -> dict:
     server, workers, threads = LAYOUTS[layout]
     port = _free_port()
     command = servers.command(server, "config.wsgi:application", port, workers=workers, threads=threads)
+    if routes == ["hello"]:
+        command[command.index("config.wsgi:application")] = "bench.servers:hello"
     process = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
     try:
-        _wait_until_up(port)
-        token = _login(port)
-        body = _adjustment_body(port, token)
+        _wait_until_up(port, "/" if routes == ["hello"] else "/api/health/")
+        token = _login(port) if routes != ["hello"] else ""
+        body = _adjustment_body(port, token) if "adjustment" in routes else None
         results = {}
         for route in routes:
             method, path = ROUTES[route]
@@ -166,17 +169,25 @@ def _login(port: int) -> str:
 
 
 def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A free port: the first of `BENCH_PORTS` ("8400-8449") that binds, else any the system gives."""
+    low, _, high = os.environ.get("BENCH_PORTS", "").partition("-")
+    candidates = range(int(low), int(high) + 1) if low and high else []
+    for port in [*candidates, 0]:
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return sock.getsockname()[1]
+    raise OSError("no free port")
 
 
-def _wait_until_up(port: int, timeout: float = 60.0) -> None:
+def _wait_until_up(port: int, path: str, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            connection.request("GET", "/api/health/")
+            connection.request("GET", path)
             if connection.getresponse().status == 200:
                 return
         except OSError:
