@@ -14,7 +14,8 @@ creates an organization, an admin, a warehouse and two variants with opening sto
 
 1. HTTP: starts the API under `--server` (Granian by default) on 127.0.0.1 (a free port, `THROTTLE_USER_RATE`
    very high) and runs `--threads` client threads (stdlib `http.client`, one keep-alive connection each) that sell
-   one unit of the same SKU per request for `--duration` seconds (and at most `--max-requests` in all). "Selling" is `--endpoint`:
+   one unit of the same SKU per request for `--duration` seconds (and at most `--max-requests` in all). "Selling"
+   is `--endpoint`:
    - `stock-adjustments` (default): `POST /api/stock-adjustments/ {variant, warehouse, quantity: -1}`;
    - `sales-orders`: `POST /api/sales-orders/ {warehouse, items: [{variant, quantity: 1}]}` (created fulfilled).
 2. Baseline: the same number of threads, each with its own psycopg connection, doing by hand what the ledger does
