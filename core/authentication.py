@@ -1,11 +1,15 @@
 """JWT authentication whose user comes from `core.authstate`: no database round trip while the user is unchanged."""
 
 from rest_framework_simplejwt import authentication
-from rest_framework_simplejwt.exceptions import InvalidToken
+from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.settings import api_settings
+from rest_framework_simplejwt.utils import aware_utcnow
 
 from core import authstate
 from core.throttling import UserRateThrottle
+
+MAX_VALIDATED_TOKENS = 10_000
+_validated_tokens: dict[bytes, object] = {}
 
 
 class JWTAuthentication(authentication.JWTAuthentication):
@@ -18,6 +22,25 @@ class JWTAuthentication(authentication.JWTAuthentication):
     def authenticate(self, request):
         self.request = request
         return super().authenticate(request)
+
+    def get_validated_token(self, raw_token):
+        """The token as validated when this process first saw these exact bytes, if it has not expired since.
+
+        Decoding checks the signature and parses the claims: the same bytes always give the same claims, and an
+        access token is never revoked by itself (a dismissal refuses its user), so only its expiry is checked again.
+        """
+        token = _validated_tokens.get(raw_token)
+        if token is not None:
+            try:
+                token.check_exp(current_time=aware_utcnow())
+                return token
+            except TokenError:
+                del _validated_tokens[raw_token]  # expired: simplejwt's own validation says so below
+        token = super().get_validated_token(raw_token)
+        if len(_validated_tokens) >= MAX_VALIDATED_TOKENS:
+            _validated_tokens.clear()
+        _validated_tokens[raw_token] = token
+        return token
 
     def get_user(self, validated_token):
         try:
