@@ -299,17 +299,7 @@ def free_port() -> int:
 
 
 def wait_until_up(port: int, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            connection.request("GET", "/api/health/")
-            if connection.getresponse().status == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"the server did not answer on port {port} within {timeout:g} s")
+    wsgi_servers.wait_until_up(port, timeout=timeout)
 
 
 def stop(server: subprocess.Popen) -> None:
@@ -323,14 +313,7 @@ def stop(server: subprocess.Popen) -> None:
 
 
 def login(port: int) -> str:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    body = json.dumps({"username": USERNAME, "password": PASSWORD})
-    connection.request("POST", "/api/auth/login/", body, {"Content-Type": "application/json"})
-    response = connection.getresponse()
-    data = json.loads(response.read())
-    if response.status != 200:
-        raise RuntimeError(f"login failed: {response.status} {data}")
-    return data["access"]
+    return wsgi_servers.login(port, USERNAME, PASSWORD)
 
 
 # --- Measuring ------------------------------------------------------------------------------------------------------

@@ -418,14 +418,7 @@ def wait_until_up(port: int, path: str, timeout: float = 60.0) -> None:
 
 
 def login(port: int) -> str:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    body = json.dumps({"username": USERNAME, "password": PASSWORD})
-    connection.request("POST", "/api/auth/login/", body, {"Content-Type": "application/json"})
-    response = connection.getresponse()
-    data = json.loads(response.read())
-    if response.status != 200:
-        raise RuntimeError(f"login failed: {response.status} {data}")
-    return data["access"]
+    return wsgi_servers.login(port, USERNAME, PASSWORD)
 
 
 def fetch(port: int, url: str, token: str | None = None) -> tuple[int, bytes]:

@@ -86,7 +86,7 @@ def _measure_layout(layout: str, routes: list[str], env: dict, args) -> dict:
         command[command.index("config.wsgi:application")] = "bench.servers:hello"
     process = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
     try:
-        _wait_until_up(port, "/" if routes == ["hello"] else "/api/health/")
+        servers.wait_until_up(port, "/" if routes == ["hello"] else "/api/health/")
         token = _login(port) if routes != ["hello"] else ""
         body = _adjustment_body(port, token) if "adjustment" in routes else None
         results = {}
@@ -158,14 +158,7 @@ def _request(port, token, method, path, payload=None, *, connection=None):
 
 
 def _login(port: int) -> str:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    body = json.dumps({"username": "demo_admin", "password": "stockroom-demo"})
-    connection.request("POST", "/api/auth/login/", body, {"Content-Type": "application/json"})
-    response = connection.getresponse()
-    data = json.loads(response.read())
-    if response.status != 200:
-        raise RuntimeError(f"login failed: {response.status} {data}")
-    return data["access"]
+    return servers.login(port, "demo_admin", "stockroom-demo")
 
 
 def _free_port() -> int:
@@ -180,20 +173,6 @@ def _free_port() -> int:
                 continue
             return sock.getsockname()[1]
     raise OSError("no free port")
-
-
-def _wait_until_up(port: int, path: str, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            connection.request("GET", path)
-            if connection.getresponse().status == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"the server did not answer on port {port} within {timeout:g} s")
 
 
 if __name__ == "__main__":

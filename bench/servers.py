@@ -5,7 +5,10 @@ WSGI interface: a Rust HTTP server whose blocking threads call the application).
 server takes `--server NAME` and gets its command line here, so a comparison changes nothing else.
 """
 
+import http.client
+import json
 import sys
+import time
 from pathlib import Path
 
 BIN = Path(sys.executable).parent
@@ -67,3 +70,30 @@ def hello(environ, start_response):
     body = b'{"status":"ok"}'
     start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
     return [body]
+
+
+def login(port: int, username: str, password: str) -> str:
+    """An access token from the API's login route on 127.0.0.1:`port`."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    body = json.dumps({"username": username, "password": password})
+    connection.request("POST", "/api/auth/login/", body, {"Content-Type": "application/json"})
+    response = connection.getresponse()
+    data = json.loads(response.read())
+    if response.status != 200:
+        raise RuntimeError(f"login failed: {response.status} {data}")
+    return data["access"]
+
+
+def wait_until_up(port: int, path: str = "/api/health/", timeout: float = 60.0) -> None:
+    """Wait until GET `path` on 127.0.0.1:`port` answers 200."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            connection.request("GET", path)
+            if connection.getresponse().status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"the server did not answer on port {port} within {timeout:g} s")
