@@ -289,7 +289,7 @@ def stock_of_variants(url: str, variant_ids: list[int]) -> int:
         return connection.execute(query, [variant_ids]).fetchone()[0]
 
 
-# --- Gunicorn -------------------------------------------------------------------------------------------------------
+# --- The server ------------------------------------------------------------------------------------------------------
 
 
 def free_port() -> int:
