@@ -12,9 +12,10 @@ It drops and re-creates its own PostgreSQL database (`stockroom_bench` by defaul
 creates an organization, an admin, a warehouse and two variants with opening stock through the ledger, then:
 (`--keep-database` keeps the database and its data, and adds an organization with names of its own for this run.)
 
-1. HTTP: starts gunicorn on 127.0.0.1 (a free port, `THROTTLE_USER_RATE` very high) and runs `--threads` client
-   threads (stdlib `http.client`, one keep-alive connection each) that sell one unit of the same SKU per request
-   for `--duration` seconds (and at most `--max-requests` in all). "Selling" is `--endpoint`:
+1. HTTP: starts the API under `--server` (Granian by default) on 127.0.0.1 (a free port, `THROTTLE_USER_RATE`
+   very high) and runs `--threads` client threads (stdlib `http.client`, one keep-alive connection each) that sell
+   one unit of the same SKU per request for `--duration` seconds (and at most `--max-requests` in all). "Selling"
+   is `--endpoint`:
    - `stock-adjustments` (default): `POST /api/stock-adjustments/ {variant, warehouse, quantity: -1}`;
    - `sales-orders`: `POST /api/sales-orders/ {warehouse, items: [{variant, quantity: 1}]}` (created fulfilled).
 2. Baseline: the same number of threads, each with its own psycopg connection, doing by hand what the ledger does
@@ -44,6 +45,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+import servers as wsgi_servers  # noqa: E402
+
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/stockroom_bench"
 USERNAME, PASSWORD = "bench_admin", "bench-Password-1"
 HTTP_SKU, RAW_SKU = "BENCH-HTTP", "BENCH-RAW"
@@ -57,8 +61,14 @@ def main() -> int:
     parser.add_argument("--max-requests", type=int, default=200_000, help="upper bound of requests per phase")
     parser.add_argument("--stock", type=int, default=1_000_000, help="opening stock of each SKU")
     parser.add_argument("--endpoint", choices=ENDPOINTS, default="stock-adjustments", help="how the API sells")
-    parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
-    parser.add_argument("--worker-threads", type=int, default=4, help="threads per gunicorn worker (gthread)")
+    parser.add_argument("--server", choices=wsgi_servers.SERVERS, default=wsgi_servers.DEFAULT, help="WSGI server")
+    parser.add_argument("--workers", type=int, default=3, help="server worker processes")
+    parser.add_argument("--worker-threads", type=int, default=4, help="threads per server worker")
+    parser.add_argument(
+        "--redis-url",
+        default=os.environ.get("BENCH_REDIS_URL", ""),
+        help="the API's cache (authentication and throttle as deployed); none: local memory",
+    )
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL))
     parser.add_argument("--small", action="store_true", help="4 threads, 3 s, 1 worker: a smoke run")
     parser.add_argument("--keep-database", action="store_true", help="use the database as it is (add, drop nothing)")
@@ -82,6 +92,9 @@ def main() -> int:
         "CONN_MAX_AGE": "600",
     }
     env.pop("REDIS_URL", None)
+    server_env = env
+    if args.redis_url:
+        server_env = {**env, "REDIS_URL": args.redis_url, "CACHE_KEY_PREFIX": "stockroom-contention"}
 
     if args.setup:
         os.environ.update(env)
@@ -123,7 +136,10 @@ def main() -> int:
 
     load_before = os.getloadavg()
     port = free_port()
-    server = start_gunicorn(env, port, args.workers, args.worker_threads)
+    command = wsgi_servers.command(
+        args.server, "config.wsgi:application", port, workers=args.workers, threads=args.worker_threads
+    )
+    server = subprocess.Popen(command, cwd=ROOT, env=server_env)
     try:
         wait_until_up(port)
         token = login(port)
@@ -149,7 +165,7 @@ def main() -> int:
     label = "POST /api/" + args.endpoint + "/"
     print()
     print(
-        f"{args.threads} threads × {args.duration:g} s, one SKU; gunicorn {args.workers} workers × "
+        f"{args.threads} threads × {args.duration:g} s, one SKU; {args.server} {args.workers} workers × "
         f"{args.worker_threads} threads; load average {load_before[0]:.2f} before, {load_after[0]:.2f} after"
     )
     print(
@@ -273,7 +289,7 @@ def stock_of_variants(url: str, variant_ids: list[int]) -> int:
         return connection.execute(query, [variant_ids]).fetchone()[0]
 
 
-# --- Gunicorn -------------------------------------------------------------------------------------------------------
+# --- The server ------------------------------------------------------------------------------------------------------
 
 
 def free_port() -> int:
@@ -282,38 +298,8 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_gunicorn(env, port: int, workers: int, threads: int) -> subprocess.Popen:
-    command = [
-        str(Path(sys.executable).parent / "gunicorn"),
-        "config.wsgi:application",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        str(workers),
-        "--worker-class",
-        "gthread",
-        "--threads",
-        str(threads),
-        "--keep-alive",
-        "30",
-        "--log-level",
-        "warning",
-    ]
-    return subprocess.Popen(command, cwd=ROOT, env=env)
-
-
 def wait_until_up(port: int, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            connection.request("GET", "/api/health/")
-            if connection.getresponse().status == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"gunicorn did not answer on port {port} within {timeout:g} s")
+    wsgi_servers.wait_until_up(port, timeout=timeout)
 
 
 def stop(server: subprocess.Popen) -> None:
@@ -327,14 +313,7 @@ def stop(server: subprocess.Popen) -> None:
 
 
 def login(port: int) -> str:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    body = json.dumps({"username": USERNAME, "password": PASSWORD})
-    connection.request("POST", "/api/auth/login/", body, {"Content-Type": "application/json"})
-    response = connection.getresponse()
-    data = json.loads(response.read())
-    if response.status != 200:
-        raise RuntimeError(f"login failed: {response.status} {data}")
-    return data["access"]
+    return wsgi_servers.login(port, USERNAME, PASSWORD)
 
 
 # --- Measuring ------------------------------------------------------------------------------------------------------

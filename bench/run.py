@@ -11,8 +11,9 @@ Steps, each printing one table:
 1. indexes: `EXPLAIN ANALYZE` of the SQL every list route runs for each of its filters and orderings, on the
    generated data; sequential scans and big sorts on the big tables are flagged.
 2. lists: `/api/products/`, `/api/stock-levels/`, `/api/stock-movements/` (pages of 50, with filters) through
-   gunicorn, next to the raw baseline (`bench/raw_app.py`: the same SQL with psycopg, serialised with orjson, under
-   the same gunicorn settings), in alternating rounds so both see the same machine.
+   the WSGI server of `--server` (Granian by default; `bench/servers.py`), next to the raw baseline
+   (`bench/raw_app.py`: the same SQL with psycopg, serialised with orjson, under the same server settings), in
+   alternating rounds so both see the same machine.
 3. dashboard: `/api/dashboard/`, `/api/dashboard/sales/`, `/api/dashboard/trends/` (uncached) against the same SQL.
 4. contention: `bench/ledger_contention.py` on this database (one hot SKU, N clients, HTTP vs raw SQL).
 5. low-stock job: `stock.tasks.send_low_stock_alerts` over every level: seconds and queries.
@@ -21,9 +22,10 @@ Steps, each printing one table:
 
 The load generator is a small threaded client (stdlib `http.client`, a bounded number of requests): on two cores
 shared by the server, the database and the client, a client that costs little per request matters more than the
-features of locust, and it needs nothing installed. Both servers run gunicorn sync workers: each request is accepted
-by whichever worker is free (no keep-alive, so a connection per request, on both sides alike). The exit status is 0
-whatever the timings (the benchmark reports; it does not judge); it is 1 only when a step fails to run.
+features of locust, and it needs nothing installed. Both servers run `--workers` processes of one thread each (a
+request at a time per process, as gunicorn's sync workers): each request is accepted by whichever worker is free
+(no keep-alive, so a connection per request, on both sides alike). The exit status is 0 whatever the timings (the
+benchmark reports; it does not judge); it is 1 only when a step fails to run.
 """
 
 import argparse
@@ -42,6 +44,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
+sys.path.insert(0, str(ROOT / "bench"))
+import servers as wsgi_servers  # noqa: E402
+
 BASE_URL = os.environ.get("BENCH_DATABASE_BASE", "postgres://postgres@127.0.0.1:5432")
 USERNAME, PASSWORD = "bench_admin", "bench-password"
 
@@ -85,7 +90,13 @@ def main() -> int:
     parser.add_argument("--small", action="store_true", help="small scale (CI smoke run)")
     parser.add_argument("--reuse", action="store_true", help="keep the database of a previous run of this scale")
     parser.add_argument("--database", help="database name (default: stockroom_bench_full / stockroom_bench_smoke)")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers, for the API and for the baseline")
+    parser.add_argument("--workers", type=int, default=2, help="server processes, for the API and for the baseline")
+    parser.add_argument("--server", choices=wsgi_servers.SERVERS, default=wsgi_servers.DEFAULT, help="WSGI server")
+    parser.add_argument(
+        "--redis-url",
+        default=os.environ.get("BENCH_REDIS_URL", ""),
+        help="the API's cache in the lists and contention steps (authentication and throttle as deployed)",
+    )
     parser.add_argument("--concurrency", type=int, default=2, help="client threads during the list/dashboard steps")
     parser.add_argument("--requests", type=int, help="requests per list endpoint and side")
     parser.add_argument(
@@ -144,11 +155,12 @@ def main() -> int:
         attempt("indexes", step_indexes, env, out)
     if "lists" in steps or "dashboard" in steps:
         try:
-            with Servers(env, url, plan_file, args.workers) as servers:
+            with Servers(_with_redis(env, args), url, plan_file, args) as servers:
                 attempt("identical", check_identical, servers, plan)
                 if "lists" in steps:
                     groups = plan["groups"]["lists"]
                     attempt("lists", step_load, servers, groups, scale["list_requests"], scale, args, "lists")
+            with Servers(env, url, plan_file, args) as servers:  # no cache: the dashboard would measure it
                 if "dashboard" in steps:
                     groups = plan["groups"]["dashboard"]
                     attempt(
@@ -156,9 +168,9 @@ def main() -> int:
                     )
         except RuntimeError as error:  # the servers did not start or log in
             failed.append("servers")
-            print(f"\n!! gunicorn: {error}", flush=True)
+            print(f"\n!! servers: {error}", flush=True)
     if "contention" in steps:
-        attempt("contention", step_contention, url, scale)
+        attempt("contention", step_contention, url, scale, args)
     if "lowstock" in steps:
         attempt("lowstock", step_lowstock, env)
     if "reports" in steps:
@@ -173,6 +185,13 @@ def main() -> int:
 
 
 # --- Helpers --------------------------------------------------------------------------------------------------------
+
+
+def _with_redis(env: dict, args) -> dict:
+    """The API's environment with a Redis cache (`--redis-url`) under its own key prefix, or as it is."""
+    if not args.redis_url:
+        return env
+    return {**env, "REDIS_URL": args.redis_url, "BENCH_CACHE": "on", "CACHE_KEY_PREFIX": "stockroom-bench"}
 
 
 def load() -> str:
@@ -351,28 +370,16 @@ def free_port() -> int:
 
 
 class Servers:
-    """The API (config.wsgi) and the raw baseline (bench.raw_app) under identical gunicorn settings."""
+    """The API (config.wsgi) and the raw baseline (bench.raw_app) under the same server and settings."""
 
-    def __init__(self, env, url: str, plan_file: Path, workers: int):
-        self.env, self.url, self.plan_file, self.workers = env, url, plan_file, workers
+    def __init__(self, env, url: str, plan_file: Path, args):
+        self.env, self.url, self.plan_file = env, url, plan_file
+        self.server, self.workers = args.server, args.workers
         self.processes = []
 
     def _start(self, app: str, extra_env: dict) -> int:
         port = free_port()
-        command = [
-            str(Path(PY).parent / "gunicorn"),
-            app,
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(self.workers),
-            "--worker-class",
-            "sync",
-            "--log-level",
-            "warning",
-            "--timeout",
-            "120",
-        ]
+        command = wsgi_servers.command(self.server, app, port, workers=self.workers)
         self.processes.append(subprocess.Popen(command, cwd=ROOT, env={**self.env, **extra_env}))
         wait_until_up(port, "/api/health/" if app.startswith("config") else "/")
         return port
@@ -411,14 +418,7 @@ def wait_until_up(port: int, path: str, timeout: float = 60.0) -> None:
 
 
 def login(port: int) -> str:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    body = json.dumps({"username": USERNAME, "password": PASSWORD})
-    connection.request("POST", "/api/auth/login/", body, {"Content-Type": "application/json"})
-    response = connection.getresponse()
-    data = json.loads(response.read())
-    if response.status != 200:
-        raise RuntimeError(f"login failed: {response.status} {data}")
-    return data["access"]
+    return wsgi_servers.login(port, USERNAME, PASSWORD)
 
 
 def fetch(port: int, url: str, token: str | None = None) -> tuple[int, bytes]:
@@ -532,14 +532,14 @@ def run_batch(
 
 def step_load(servers: Servers, groups: dict, requests: int, scale: dict, args, name: str) -> dict:
     title = {
-        "lists": "2. lists: pages of 50, with filters; API through gunicorn vs the raw baseline (same SQL)",
-        "dashboard": "3. dashboard (uncached): API through gunicorn vs the raw baseline (same SQL)",
+        "lists": "2. lists: pages of 50, with filters; API vs the raw baseline (same SQL, same server)",
+        "dashboard": "3. dashboard (uncached): API vs the raw baseline (same SQL, same server)",
     }[name]
     heading(title)
     rounds, seconds = scale["rounds"], scale["batch_seconds"]
     print(
         f"per endpoint and side: {rounds} alternating rounds of at most {requests // rounds} requests or "
-        f"{seconds:g} s; {args.concurrency} client threads; gunicorn {args.workers} sync workers each",
+        f"{seconds:g} s; {args.concurrency} client threads; {args.server} {args.workers} workers each",
         flush=True,
     )
     target = TARGETS["lists" if name == "lists" else "dashboard"]
@@ -607,10 +607,12 @@ def step_load(servers: Servers, groups: dict, requests: int, scale: dict, args, 
 # --- 4. Contention --------------------------------------------------------------------------------------------------
 
 
-def step_contention(url: str, scale: dict) -> dict:
+def step_contention(url: str, scale: dict, args) -> dict:
     heading("4. contention: one hot SKU sold through the API vs raw SQL, on this database")
+    options = ["--server", args.server] + (["--redis-url", args.redis_url] if args.redis_url else [])
     done = subprocess.run(
         [PY, str(ROOT / "bench" / "ledger_contention.py"), "--keep-database", "--database-url", url]
+        + options
         + scale["contention"],
         cwd=ROOT,
         capture_output=True,
@@ -754,7 +756,7 @@ def summary(results: dict) -> None:
 
 
 def _interrupted(signum, frame):
-    raise KeyboardInterrupt(f"signal {signum}")  # unwinds through Servers.__exit__, which stops gunicorn
+    raise KeyboardInterrupt(f"signal {signum}")  # unwinds through Servers.__exit__, which stops the servers
 
 
 if __name__ == "__main__":

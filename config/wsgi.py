@@ -1,4 +1,4 @@
-"""WSGI entry point: ``gunicorn config.wsgi:application``."""
+"""WSGI entry point: ``granian --interface wsgi config.wsgi:application`` (see the Dockerfile)."""
 
 import os
 

@@ -1,5 +1,6 @@
 """drf-spectacular schema class: documents what core mixins add to every view that uses them."""
 
+from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
@@ -21,3 +22,9 @@ class AutoSchema(SpectacularAutoSchema):
                 ),
             ]
         return parameters
+
+
+class JWTScheme(SimpleJWTScheme):
+    """`core.authentication.JWTAuthentication` is simplejwt's bearer token, documented as such."""
+
+    target_class = "core.authentication.JWTAuthentication"

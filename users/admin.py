@@ -4,6 +4,7 @@ from django.db.models import Count
 
 from users.models import Organization, PromotionRequest, User, UserStatus
 from users.services import user_tokens_revoke
+from users.signals import bump_after_commit
 
 
 @admin.register(Organization)
@@ -63,7 +64,10 @@ class UserAdmin(DjangoUserAdmin):
 
     @admin.action(description="Approve selected pending users")
     def approve_selected(self, request, queryset):
-        approved = queryset.filter(status=UserStatus.PENDING).update(status=UserStatus.ACTIVE, is_active=True)
+        pending = queryset.filter(status=UserStatus.PENDING)
+        pending_ids = list(pending.values_list("pk", flat=True))
+        approved = pending.update(status=UserStatus.ACTIVE, is_active=True)
+        bump_after_commit(pending_ids)  # update() sends no post_save
         skipped = queryset.count() - approved
         self.message_user(request, f"Approved {approved} pending user(s).", messages.SUCCESS)
         if skipped:

@@ -155,7 +155,13 @@ _CACHE_TIMEOUTS = {
 if REDIS_URL:
     _FAILOVER = "core.failover_cache.FailoverRedisCache"
     CACHES = {
-        "default": {"BACKEND": _FAILOVER, "LOCATION": REDIS_URL, "OPTIONS": {**_CACHE_TIMEOUTS}},
+        "default": {
+            "BACKEND": _FAILOVER,
+            "LOCATION": REDIS_URL,
+            # Deployments (or test runs) sharing one Redis database keep apart by prefix.
+            "KEY_PREFIX": env("CACHE_KEY_PREFIX", default=""),
+            "OPTIONS": {**_CACHE_TIMEOUTS},
+        },
         "throttle": {
             "BACKEND": _FAILOVER,
             "LOCATION": REDIS_URL,
@@ -241,7 +247,7 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Stockroom <stockroom@loc
 REST_FRAMEWORK = {
     # JWT first: its WWW-Authenticate header is what makes DRF answer 401 (not 403) without credentials.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        "core.authentication.JWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["core.permissions.IsOrganizationMember"],
@@ -263,7 +269,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_THROTTLE_CLASSES": [
         "core.throttles.AnonRateThrottle",
-        "core.throttles.UserRateThrottle",
+        "core.throttling.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("THROTTLE_ANON_RATE", default="3000/min"),

@@ -1,0 +1,289 @@
+"""CPU per request, in-process, for the routes every client uses; one tree or several side by side.
+
+    .venv/bin/python bench/cpu_probe.py                                  # this tree only
+    .venv/bin/python bench/cpu_probe.py --tree old=/path/to/checkout     # this tree and an older checkout of it
+    git worktree add --detach /tmp/stockroom-old 02d6d28 && ... --tree old=/tmp/stockroom-old
+
+Each tree gets its own PostgreSQL database (`<prefix>_<label>`), migrated and seeded with `seed_demo` by that tree's
+own code, then a child process per tree and pass (the trees alternate, so both see the same machine) loads Django
+with that tree's production settings (`config.settings.base`: the configured cache and throttles, `DEBUG` off) and
+calls its WSGI application directly, as a server would, with a JWT of `demo_admin`:
+
+- `GET /api/categories/` (one page), `GET /api/products/?page_size=50`, `GET /api/stock-movements/?page_size=50`;
+- `POST /api/stock-adjustments/` (+1 and -1 in turn, so the stock stays put);
+- `POST /api/sales-orders/` with one line of one unit, created fulfilled (the variant is topped up beforehand).
+
+A route's figure is the best, over `--rounds` rounds of `--requests` requests, of the process's CPU time
+(`time.process_time()`) per request: the server's own HTTP handling and PostgreSQL's CPU are not in it, and a loaded
+machine stretches wall time much more than it stretches this. The statements and the Redis round trips of one
+request are counted beside it. Redis comes from `REDIS_URL` (as the API would use it); without it, the settings'
+local-memory cache.
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+ROUTES = ["categories", "products", "movements", "adjustment", "sale"]
+LABELS = {
+    "categories": "`GET /api/categories/` (one page)",
+    "products": "`GET /api/products/?page_size=50`",
+    "movements": "`GET /api/stock-movements/?page_size=50`",
+    "adjustment": "`POST /api/stock-adjustments/`",
+    "sale": "`POST /api/sales-orders/` (one line, fulfilled)",
+}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--tree", action="append", default=[], help="LABEL=PATH of another checkout (repeatable)")
+    parser.add_argument("--label", default="this", help="label of this tree")
+    parser.add_argument(
+        "--database-base", default=os.environ.get("BENCH_DATABASE_BASE", "postgres://postgres@127.0.0.1:5432")
+    )
+    parser.add_argument("--prefix", default="stockroom_probe", help="database name prefix (one database per tree)")
+    parser.add_argument("--reuse", action="store_true", help="keep the databases seeded by a previous run")
+    parser.add_argument("--drop", action="store_true", help="drop the databases afterwards")
+    parser.add_argument("--passes", type=int, default=2, help="child processes per tree, alternating")
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--requests", type=int, default=30)
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        return _child(args)
+
+    trees = [(args.label, ROOT)] + [_tree(spec) for spec in args.tree]
+    databases = {label: f"{args.database_base}/{args.prefix}_{label}" for label, _ in trees}
+    if not args.reuse:
+        for label, path in trees:
+            _seed(path, databases[label])
+    results: dict[str, dict] = {label: {} for label, _ in trees}
+    for _ in range(args.passes):
+        for label, path in trees:
+            measured = _run_child(path, databases[label], args)
+            for route, figures in measured.items():
+                best = results[label].get(route)
+                if best is None or figures["cpu_ms"] < best["cpu_ms"]:
+                    results[label][route] = figures
+    _print_table(trees, results)
+    if args.drop:
+        for label, _ in trees:
+            _drop(databases[label])
+    return 0
+
+
+def _tree(spec: str) -> tuple[str, Path]:
+    label, _, path = spec.partition("=")
+    if not path or not (Path(path) / "manage.py").is_file():
+        raise SystemExit(f"--tree {spec!r}: expected LABEL=PATH of a checkout with manage.py")
+    return label, Path(path).resolve()
+
+
+def _admin_url(database_url: str) -> tuple[str, str]:
+    base, _, name = database_url.rpartition("/")
+    return f"{base}/postgres", name
+
+
+def _drop(database_url: str) -> None:
+    import psycopg
+
+    admin, name = _admin_url(database_url)
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _seed(path: Path, database_url: str) -> None:
+    import psycopg
+
+    _drop(database_url)
+    admin, name = _admin_url(database_url)
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    env = _env(database_url)
+    for command in (["migrate", "--noinput", "-v", "0"], ["seed_demo"]):
+        manage = [sys.executable, "manage.py", *command]
+        subprocess.run(manage, cwd=path, env=env, check=True, stdout=subprocess.DEVNULL)
+
+
+def _env(database_url: str) -> dict:
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=database_url,
+        DJANGO_SETTINGS_MODULE="config.settings.base",
+        DEBUG="false",
+        STOCKROOM_ALLOW_DEV_KEY="true",
+        THROTTLE_USER_RATE="100000000/min",
+        THROTTLE_ANON_RATE="100000000/min",
+        JWT_ACCESS_MINUTES="120",
+        LOG_LEVEL="WARNING",
+    )
+    return env
+
+
+def _run_child(path: Path, database_url: str, args) -> dict:
+    command = [sys.executable, str(Path(__file__).resolve()), "--child", str(path)]
+    command += ["--rounds", str(args.rounds), "--requests", str(args.requests)]
+    output = subprocess.run(command, cwd=path, env=_env(database_url), check=True, capture_output=True, text=True)
+    return json.loads(output.stdout.strip().splitlines()[-1])
+
+
+def _print_table(trees, results) -> None:
+    labels = [label for label, _ in trees]
+    header = "| route | " + " | ".join(f"{label} CPU ms | {label} SQL | {label} Redis" for label in labels)
+    if len(labels) > 1:
+        header += " | " + " | ".join(f"{label}/{labels[-1]}" for label in labels[:-1])
+    print(header + " |")
+    print("|---" * (1 + 3 * len(labels) + max(len(labels) - 1, 0)) + "|")
+    for route in ROUTES:
+        cells = []
+        for label in labels:
+            figures = results[label][route]
+            cells += [f"{figures['cpu_ms']:.2f}", str(figures["statements"]), str(figures["redis"])]
+        if len(labels) > 1:
+            base = results[labels[-1]][route]["cpu_ms"]
+            cells += [f"{results[label][route]['cpu_ms'] / base:.2f}" for label in labels[:-1]]
+        print(f"| {LABELS[route]} | " + " | ".join(cells) + " |")
+
+
+# --- the child: one tree, in-process -----------------------------------------------------------------------------
+
+
+def _child(args) -> int:
+    sys.path.insert(0, args.child)
+    import django
+
+    django.setup()
+    probe = _Probe()
+    results = {}
+    for route in ROUTES:
+        results[route] = probe.measure(route, rounds=args.rounds, requests=args.requests)
+    print(json.dumps(results))
+    return 0
+
+
+class _RedisCounter:
+    """Counts what is sent to Redis: a pipeline is one round trip, as is every single command."""
+
+    def __init__(self):
+        self.count = 0
+        try:
+            from redis.connection import AbstractConnection
+        except ImportError:  # no redis client: nothing to count
+            return
+        original = AbstractConnection.send_packed_command
+
+        def counted(connection, *a, **kw):
+            self.count += 1
+            return original(connection, *a, **kw)
+
+        AbstractConnection.send_packed_command = counted
+
+
+class _Probe:
+    def __init__(self):
+        from django.core.wsgi import get_wsgi_application
+        from rest_framework_simplejwt.tokens import AccessToken
+
+        from catalog.models import Variant
+        from stock.models import StockLevel
+        from users.models import User
+
+        self.app = get_wsgi_application()
+        self.redis = _RedisCounter()
+        admin = User.objects.get(username="demo_admin")
+        self.token = f"Bearer {AccessToken.for_user(admin)}"
+        level = (
+            StockLevel.objects.filter(organization_id=admin.organization_id, variant__product__is_active=True)
+            .order_by("-quantity", "id")
+            .first()
+        )
+        self.level = level
+        self.variant = Variant.objects.get(pk=level.variant_id)
+        self.sign = 1
+        self._call("POST", "/api/stock-adjustments/", self._adjustment_body(100000))
+
+    def _adjustment_body(self, quantity):
+        body = {"variant": self.level.variant_id, "warehouse": self.level.warehouse_id, "quantity": quantity}
+        return {**body, "reason": "adjustment", "note": "cpu probe"}
+
+    def _request(self, route):
+        if route == "categories":
+            return "GET", "/api/categories/", None
+        if route == "products":
+            return "GET", "/api/products/", "page_size=50"
+        if route == "movements":
+            return "GET", "/api/stock-movements/", "page_size=50"
+        if route == "adjustment":
+            self.sign = -self.sign
+            return "POST", "/api/stock-adjustments/", self._adjustment_body(self.sign)
+        items = [{"variant": self.level.variant_id, "quantity": 1}]
+        return "POST", "/api/sales-orders/", {"warehouse": self.level.warehouse_id, "items": items}
+
+    def _call(self, method, path, body_or_query):
+        from io import BytesIO
+
+        query, body = "", b""
+        if method == "GET":
+            query = body_or_query or ""
+        else:
+            body = json.dumps(body_or_query).encode()
+        environ = {
+            "REQUEST_METHOD": method,
+            "PATH_INFO": path,
+            "QUERY_STRING": query,
+            "SERVER_NAME": "127.0.0.1",
+            "SERVER_PORT": "8000",
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "REMOTE_ADDR": "127.0.0.1",
+            "HTTP_HOST": "127.0.0.1",
+            "HTTP_AUTHORIZATION": self.token,
+            "HTTP_ACCEPT": "application/json",
+            "CONTENT_TYPE": "application/json",
+            "CONTENT_LENGTH": str(len(body)),
+            "wsgi.input": BytesIO(body),
+            "wsgi.url_scheme": "http",
+            "wsgi.errors": sys.stderr,
+            "wsgi.version": (1, 0),
+            "wsgi.multithread": False,
+            "wsgi.multiprocess": True,
+            "wsgi.run_once": False,
+        }
+        status = []
+        response = self.app(environ, lambda s, headers, exc_info=None: status.append(s))
+        try:
+            content = b"".join(response)
+        finally:
+            if hasattr(response, "close"):
+                response.close()
+        if not status[0].startswith("20"):
+            raise SystemExit(f"{method} {path}: {status[0]} {content[:300]!r}")
+        return content
+
+    def measure(self, route, *, rounds, requests):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        for _ in range(5):
+            self._call(*self._request(route))
+        redis_before = self.redis.count
+        with CaptureQueriesContext(connection) as queries:
+            self._call(*self._request(route))
+        statements, redis_trips = len(queries.captured_queries), self.redis.count - redis_before
+        best = None
+        for _ in range(rounds):
+            calls = [self._request(route) for _ in range(requests)]
+            started = time.process_time()
+            for call in calls:
+                self._call(*call)
+            spent = (time.process_time() - started) / requests
+            best = spent if best is None else min(best, spent)
+        return {"cpu_ms": best * 1000, "statements": statements, "redis": redis_trips}
+
+
+if __name__ == "__main__":
+    sys.exit(main())
