@@ -12,6 +12,7 @@ from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
 from rest_framework import serializers
 
 from catalog.models import Category, Product, Variant
+from core.schema import request_examples
 from core.tenancy import OrganizationPrimaryKeyRelatedField, UserRefSerializer
 
 MONEY = {"max_digits": 12, "decimal_places": 2, "min_value": Decimal("0")}
@@ -237,6 +238,16 @@ class ProductVariantSerializer(StrictModelSerializer):
         return _variant_in_product(variant)
 
 
+@request_examples(
+    Variant={
+        "sku": "TSHIRT-L",
+        "barcode": "4006381333931",
+        "attributes": {"size": "L", "colour": "navy"},
+        "price": "24.90",
+        "cost": "9.50",
+        "reorder_level": 5,
+    }
+)
 class VariantSerializer(_VariantFieldsMixin, StrictModelSerializer):
     """`/api/variants/` and `/api/products/{id}/variants/`. SKU and barcode are unique in the organization."""
 
@@ -309,6 +320,7 @@ class VariantSerializer(_VariantFieldsMixin, StrictModelSerializer):
         return value
 
 
+@request_examples(Category={"name": "Beverages", "description": "Hot and cold drinks"})
 class CategorySerializer(StrictModelSerializer):
     product_count = serializers.IntegerField(read_only=True)
 
@@ -330,6 +342,16 @@ class CategorySerializer(StrictModelSerializer):
         return value
 
 
+@request_examples(
+    Product={
+        "name": "Organic T-shirt",
+        "description": "Cotton, fair trade",
+        "category": 1,
+        "supplier": 1,
+        "expiration_date": None,
+        "is_active": True,
+    },
+)
 class ProductSerializer(StrictModelSerializer):
     """A product as every product route returns it, and the body of `PUT`/`PATCH`.
 

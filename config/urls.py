@@ -12,7 +12,11 @@ api_patterns = [
     path("health/", health, name="health"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path(
+        "redoc/",
+        SpectacularRedocView.as_view(url_name="schema", template_name="stockroom/redoc.html"),
+        name="redoc",
+    ),
     path("", include("users.urls")),
     path("", include("warehouses.urls")),
     path("", include("catalog.urls")),

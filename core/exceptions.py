@@ -13,6 +13,7 @@ from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404, JsonResponse
+from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
@@ -20,6 +21,8 @@ from rest_framework.views import set_rollback
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 
 logger = logging.getLogger("stockroom.errors")
+# SimpleJWT's message for an expired token (tokens.Token, for the access and the refresh token alike).
+_TOKEN_EXPIRED = _("Token is expired")
 
 
 class DomainError(exceptions.APIException):
@@ -124,7 +127,8 @@ def _first_message(errors: dict[str, list[str]]) -> str:
 
 
 def error_body(status_code: int, code: str, detail: str, **extra) -> dict:
-    return {"status": status_code, "code": code, "detail": detail, **extra}
+    """The contract's body. Extras (domain facts such as `current_status`) never replace the three keys."""
+    return {**extra, "status": status_code, "code": code, "detail": detail}
 
 
 def _code_for(exc: exceptions.APIException) -> str:
@@ -171,7 +175,7 @@ def exception_handler(exc, context):
     else:
         detail = exc.detail
         if isinstance(detail, dict):  # SimpleJWT puts {"detail", "code", "messages"} here
-            detail = detail.get("detail", "Authentication failed.")
+            detail = _token_detail(detail)
         elif isinstance(detail, list):
             detail = " ".join(str(item) for item in detail)
         body = error_body(exc.status_code, code, str(detail), **getattr(exc, "extra", {}))
@@ -180,6 +184,21 @@ def exception_handler(exc, context):
     set_rollback()
     response = Response(body, status=exc.status_code, headers=headers)
     return response
+
+
+EXPIRED_TOKEN_DETAIL = (
+    "The token has expired. Get a new access token from POST /api/auth/refresh/ with your refresh token, "
+    "or log in again."
+)
+
+
+def _token_detail(detail: dict) -> str:
+    """SimpleJWT's detail, except that an expired token says so (its own detail names no reason)."""
+    expired = str(_TOKEN_EXPIRED)
+    reasons = [str(message.get("message", "")) for message in detail.get("messages", []) if isinstance(message, dict)]
+    if str(detail.get("detail", "")) == expired or expired in reasons:
+        return EXPIRED_TOKEN_DETAIL
+    return str(detail.get("detail", "Authentication failed."))
 
 
 def _protected_detail(exc: ProtectedError | RestrictedError) -> str:

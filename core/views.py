@@ -36,6 +36,8 @@ def _broker_ok() -> bool:
 
 @extend_schema(
     summary="Health check",
+    description="For probes: 200 while the database answers (503 when it does not); `broker` says whether "
+    "background jobs can be queued. No login needed.",
     auth=[],
     responses={
         200: inline_serializer(

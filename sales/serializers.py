@@ -3,6 +3,7 @@
 from rest_framework import serializers
 
 from catalog.models import Variant
+from core.schema import request_examples
 from core.tenancy import OrganizationPrimaryKeyRelatedField, UserRefSerializer
 from sales.models import CREATABLE_STATUS_CHOICES, SalesOrderStatus
 from warehouses.models import Warehouse
@@ -81,6 +82,11 @@ class SalesOrderCreateSerializer(serializers.Serializer):
         return warehouse
 
 
+@request_examples(
+    Customer={"customer_name": "Jane Doe", "customer_email": "jane@example.com"},
+    Fulfil={"status": "fulfilled"},
+    Reject={"status": "rejected", "reason": "Out of season"},
+)
 class SalesOrderUpdateSerializer(serializers.Serializer):
     """PATCH: customer details while pending, and/or a status move (the operation that leads there runs)."""
 
@@ -98,6 +104,7 @@ class SalesOrderUpdateSerializer(serializers.Serializer):
         return attrs
 
 
+@request_examples(Reject={"reason": "The customer withdrew the request"})
 class SalesOrderRejectSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="")
 

@@ -66,7 +66,7 @@ def _transfer_locked(transfer: Transfer) -> Transfer:
 
 def _ensure_requested(transfer: Transfer, verb: str) -> None:
     if transfer.status != TransferStatus.REQUESTED:
-        raise InvalidTransition(f"A {transfer.status} transfer cannot be {verb}.", status=transfer.status)
+        raise InvalidTransition(f"A {transfer.status} transfer cannot be {verb}.", current_status=transfer.status)
 
 
 @transaction.atomic
