@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint format migrate worker beat bench bench-smoke clean
+.PHONY: install run test lint format migrate worker beat bench bench-smoke postman postman-test clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -48,6 +48,14 @@ bench: install
 # The same steps at small scale (a couple of minutes): CI runs it through bench/smoke.sh; it reports, never fails on time.
 bench-smoke: install
 	bash bench/smoke.sh
+
+# The Postman collection in docs/postman/, built from docs/postman/workflow.yaml and the schema's examples.
+postman: install
+	STOCKROOM_ALLOW_DEV_KEY=true $(PY) manage.py postman
+
+# newman runs that collection against gunicorn on a fresh PostgreSQL database with the demo data (POSTMAN_PORT, 8101).
+postman-test: install
+	bash docs/postman/run.sh
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles
