@@ -4,19 +4,16 @@ from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 
-from core.views import health
+from core.views import RedocView, SwaggerView, api_root, health
 
 api_patterns = [
+    path("", api_root, name="api-root"),
     path("health/", health, name="health"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
-    path(
-        "redoc/",
-        SpectacularRedocView.as_view(url_name="schema", template_name="stockroom/redoc.html"),
-        name="redoc",
-    ),
+    path("docs/", SwaggerView.as_view(url_name="schema"), name="docs"),
+    path("redoc/", RedocView.as_view(url_name="schema"), name="redoc"),
     path("", include("users.urls")),
     path("", include("warehouses.urls")),
     path("", include("catalog.urls")),

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
-from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -22,7 +21,12 @@ DEBUG = env.bool("DEBUG", default=False)
 _DEV_SECRET_KEY = "django-insecure-stockroom-development-key-do-not-use-in-production"
 SECRET_KEY = env("SECRET_KEY", default=_DEV_SECRET_KEY)
 if not DEBUG and SECRET_KEY == _DEV_SECRET_KEY and not env.bool("STOCKROOM_ALLOW_DEV_KEY", default=False):
-    raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
+    # One line that says what to do, instead of a traceback ending in ImproperlyConfigured (manage.py, gunicorn).
+    raise SystemExit(
+        "Stockroom: SECRET_KEY must be set when DEBUG is off. Set SECRET_KEY in the environment or .env "
+        "(python3 -c 'import secrets; print(secrets.token_urlsafe(50))'), or STOCKROOM_ALLOW_DEV_KEY=true for "
+        "one-off commands on a development machine, or DEBUG=true."
+    )
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1"])
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
 
@@ -250,7 +254,6 @@ SPECTACULAR_SETTINGS = {
         "persistAuthorization": True,
         "displayRequestDuration": True,
         "filter": True,
-        "tryItOutEnabled": True,
     },
     # ReDoc's default theme asks Google for its web fonts: the page uses the system's instead (no third-party host).
     "REDOC_UI_SETTINGS": {
