@@ -25,6 +25,10 @@ api_patterns = [
     path("", include("reports.urls")),
 ]
 
+admin.site.site_header = "Stockroom administration"
+admin.site.site_title = "Stockroom admin"
+admin.site.index_title = "Catalog, stock, orders and people"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include(api_patterns)),
