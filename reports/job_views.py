@@ -104,6 +104,7 @@ class ReportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
 
     @extend_schema(
         summary="Download a finished report job's file",
+        description="The file as an attachment, once the job is `done`: 409 before, 410 once it has expired.",
         responses={
             (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="The PDF, as an attachment."),
             (200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY, description="The CSV, as an attachment."),
