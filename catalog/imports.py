@@ -12,6 +12,7 @@ from rest_framework.exceptions import ValidationError
 
 from catalog.import_cells import Cells
 from catalog.models import Category, Product, Variant
+from catalog.selectors import EXPORT_COLUMNS
 from catalog.services import levels_follow_reorder_levels
 from core.iterables import chunks
 
@@ -28,21 +29,8 @@ class ImportResult:
 
 # --- CSV import ---------------------------------------------------------------------------------------------------
 
-IMPORT_COLUMNS = (
-    "name",
-    "category",
-    "sku",
-    "barcode",
-    "price",
-    "cost",
-    "reorder_level",
-    "supplier",
-    # Also written by the export, so that an exported file imports back whole.
-    "attributes",
-    "description",
-    "expiration_date",
-    "is_active",
-)
+# The export's columns but its ids and quantity: an exported file imports back whole.
+IMPORT_COLUMNS = tuple(column for column in EXPORT_COLUMNS if column not in ("product_id", "variant_id", "quantity"))
 REQUIRED_COLUMNS = ("name", "sku", "price")
 MAX_REPORTED_ROWS = 500
 _BATCH = 500
