@@ -4,9 +4,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint format migrate worker beat bench bench-smoke clean
+.PHONY: install run serve test lint format migrate worker beat bench bench-smoke postman postman-test clean
 
 $(STAMP): requirements.txt requirements-dev.txt
+	@echo "Installing Python packages into $(VENV) (a minute or two the first time, then only when requirements change)..."
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt
@@ -18,9 +19,21 @@ migrate: install
 	$(PY) manage.py migrate --noinput
 
 run: install
+	@echo "Applying migrations to db.sqlite3..."
 	DEBUG=true $(PY) manage.py migrate --noinput
+	@echo "Seeding the demo organization (the first time only)..."
 	DEBUG=true $(PY) manage.py seed_demo --if-empty
+	@echo "Serving on http://127.0.0.1:8000/api/docs/ (Ctrl-C stops)"
 	DEBUG=true $(PY) manage.py runserver 127.0.0.1:8000
+
+# Production-like: DEBUG off, a real SECRET_KEY (from the environment or .env), static files collected and served by
+# WhiteNoise, gunicorn on 127.0.0.1:8000 (SERVE_BIND to change). Uses DATABASE_URL (SQLite by default).
+SERVE_BIND ?= 127.0.0.1:8000
+serve: install
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+	$(PY) manage.py migrate --noinput
+	@echo "Serving on http://$(SERVE_BIND)/api/docs/ (Ctrl-C stops)"
+	$(VENV)/bin/gunicorn config.wsgi:application --bind $(SERVE_BIND) --workers 2 --threads 4 --access-logfile -
 
 # One pytest worker per CPU (pytest-xdist; each gets its own test database): TEST_WORKERS=0 runs in one process.
 TEST_WORKERS ?= auto
@@ -48,6 +61,14 @@ bench: install
 # The same steps at small scale (a couple of minutes): CI runs it through bench/smoke.sh; it reports, never fails on time.
 bench-smoke: install
 	bash bench/smoke.sh
+
+# The Postman collection in docs/postman/, built from docs/postman/workflow.yaml and the schema's examples.
+postman: install
+	STOCKROOM_ALLOW_DEV_KEY=true $(PY) manage.py postman
+
+# newman runs that collection against gunicorn on a fresh PostgreSQL database with the demo data (POSTMAN_PORT, 8101).
+postman-test: install
+	bash docs/postman/run.sh
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles

@@ -1,9 +1,64 @@
+from decimal import Decimal
+
 from django import forms
 from django.contrib import admin
-from django.db.models import Count
+from django.db.models import Count, F, OuterRef, Subquery
 
+from catalog.admin_fields import AttributesField
 from catalog.models import Category, Product, Variant
+from catalog.selectors import products_with_stock, variants_with_stock
 from catalog.services import levels_follow_reorder_levels
+
+# (label, lowest, highest): the price ranges the product and variant lists filter on.
+PRICE_RANGES = {
+    "under-10": ("under 10.00", None, Decimal("10")),
+    "10-50": ("10.00 to 50.00", Decimal("10"), Decimal("50")),
+    "over-50": ("over 50.00", Decimal("50"), None),
+}
+
+
+class PriceFilter(admin.SimpleListFilter):
+    title = "price"
+    parameter_name = "price"
+
+    def lookups(self, request, model_admin):
+        return [(key, label) for key, (label, _low, _high) in PRICE_RANGES.items()]
+
+    def queryset(self, request, queryset):
+        if self.value() not in PRICE_RANGES:
+            return queryset
+        _label, low, high = PRICE_RANGES[self.value()]
+        if low is not None:
+            queryset = queryset.filter(price_shown__gte=low)
+        return queryset.filter(price_shown__lt=high) if high is not None else queryset
+
+
+class LowStockFilter(admin.SimpleListFilter):
+    title = "low stock"
+    parameter_name = "low_stock"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Low"), ("no", "Not low")]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("yes", "no"):
+            return queryset.filter(is_low_stock=self.value() == "yes")
+        return queryset
+
+
+class StockFilter(admin.SimpleListFilter):
+    title = "stock"
+    parameter_name = "stock"
+
+    def lookups(self, request, model_admin):
+        return [("out", "Out of stock"), ("in", "In stock")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "out":
+            return queryset.filter(stock_shown=0)
+        if self.value() == "in":
+            return queryset.filter(stock_shown__gt=0)
+        return queryset
 
 
 @admin.register(Category)
@@ -23,6 +78,8 @@ class CategoryAdmin(admin.ModelAdmin):
 
 class VariantInlineForm(forms.ModelForm):
     """Checks SKU and barcode against the product's organization (the form has no organization field)."""
+
+    attributes = AttributesField(required=False)
 
     class Meta:
         model = Variant
@@ -52,8 +109,18 @@ class VariantInline(admin.TabularInline):
 
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
-    list_display = ["name", "organization", "category", "supplier", "variant_count", "is_active", "expiration_date"]
-    list_filter = ["is_active", "organization", "category"]
+    list_display = [
+        "name",
+        "organization",
+        "category",
+        "variant_count",
+        "stock",
+        "lowest_price",
+        "low_stock",
+        "is_active",
+        "expiration_date",
+    ]
+    list_filter = [LowStockFilter, StockFilter, PriceFilter, "is_active", "organization", "category"]
     search_fields = ["name", "description", "variants__sku", "variants__barcode"]
     list_select_related = ["organization", "category", "supplier"]
     autocomplete_fields = ["category", "supplier"]
@@ -63,7 +130,24 @@ class ProductAdmin(admin.ModelAdmin):
     inlines = [VariantInline]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(variant_count=Count("variants"))
+        variants = Variant.objects.filter(product_id=OuterRef("pk"))
+        return products_with_stock(super().get_queryset(request)).annotate(
+            variant_count=Subquery(variants.values("product_id").annotate(n=Count("pk")).values("n")[:1]),
+            price_shown=Subquery(variants.order_by("price").values("price")[:1]),
+            stock_shown=F("stock_quantity"),
+        )
+
+    @admin.display(ordering="stock_shown", description="stock")
+    def stock(self, obj):
+        return obj.stock_shown
+
+    @admin.display(ordering="price_shown", description="price from")
+    def lowest_price(self, obj):
+        return obj.price_shown
+
+    @admin.display(boolean=True, ordering="is_low_stock", description="low stock")
+    def low_stock(self, obj):
+        return obj.is_low_stock
 
     def save_model(self, request, obj, form, change):
         if not change:
@@ -75,7 +159,7 @@ class ProductAdmin(admin.ModelAdmin):
 
     @admin.display(ordering="variant_count", description="variants")
     def variant_count(self, obj):
-        return obj.variant_count
+        return obj.variant_count or 0
 
     def save_formset(self, request, form, formset, change):
         # Variants belong to their product's organization.
@@ -91,14 +175,45 @@ class ProductAdmin(admin.ModelAdmin):
         )
 
 
+class VariantForm(forms.ModelForm):
+    attributes = AttributesField(required=False)
+
+    class Meta:
+        model = Variant
+        fields = ["organization", "product", "sku", "barcode", "attributes", "price", "cost", "reorder_level"]
+
+
 @admin.register(Variant)
 class VariantAdmin(admin.ModelAdmin):
-    list_display = ["sku", "product", "barcode", "price", "cost", "reorder_level", "organization"]
-    list_filter = ["organization"]
+    form = VariantForm
+    list_display = [
+        "sku",
+        "product",
+        "barcode",
+        "price",
+        "stock",
+        "low_stock",
+        "cost",
+        "reorder_level",
+        "organization",
+    ]
+    list_filter = [LowStockFilter, StockFilter, PriceFilter, "organization"]
     search_fields = ["sku", "barcode", "product__name"]
     list_select_related = ["product", "organization"]
     raw_id_fields = ["product"]
     readonly_fields = ["created_at", "updated_at"]
+
+    def get_queryset(self, request):
+        annotated = variants_with_stock(super().get_queryset(request))
+        return annotated.annotate(price_shown=F("price"), stock_shown=F("quantity"))
+
+    @admin.display(ordering="stock_shown", description="stock")
+    def stock(self, obj):
+        return obj.stock_shown
+
+    @admin.display(boolean=True, ordering="is_low_stock", description="low stock")
+    def low_stock(self, obj):
+        return obj.is_low_stock
 
     def get_readonly_fields(self, request, obj=None):
         # A variant stays with its product: its stock counts towards that product's `stock_quantity`.

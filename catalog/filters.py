@@ -49,7 +49,7 @@ class ProductFilter(_WarehouseFilterMixin):
         help_text="Products with a low stock level, or a variant never stocked that has a reorder level "
         "(in `?warehouse=` only, when given).",
     )
-    is_expired = filters.BooleanFilter(help_text="Expiration date before today.")
+    is_expired = filters.BooleanFilter(help_text="Expiration date today or earlier (UTC).")
     has_expiry = filters.BooleanFilter()
 
     class Meta:

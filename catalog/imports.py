@@ -2,16 +2,16 @@
 
 import codecs
 import csv
-import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Model
 from django.utils import timezone
 
+from catalog.import_cells import Cells
 from catalog.models import Category, Product, Variant
-from catalog.serializers import BARCODE_MAX_LENGTH, MAX_UNITS, MONEY, SKU_MAX_LENGTH
+from catalog.selectors import EXPORT_COLUMNS
 from catalog.services import levels_follow_reorder_levels
 from core.exceptions import InvalidInput
 from core.iterables import chunks
@@ -29,95 +29,11 @@ class ImportResult:
 
 # --- CSV import ---------------------------------------------------------------------------------------------------
 
-IMPORT_COLUMNS = ("name", "category", "sku", "barcode", "price", "cost", "reorder_level", "supplier")
+# The export's columns but its ids and quantity: an exported file imports back whole.
+IMPORT_COLUMNS = tuple(column for column in EXPORT_COLUMNS if column not in ("product_id", "variant_id", "quantity"))
 REQUIRED_COLUMNS = ("name", "sku", "price")
 MAX_REPORTED_ROWS = 500
 _BATCH = 500
-
-
-class _CellError(Exception):
-    pass
-
-
-def _text(max_length: int):
-    def parse(cell: str) -> str:
-        if len(cell) > max_length:
-            raise _CellError(f"Ensure this field has no more than {max_length} characters.")
-        if "\x00" in cell:
-            raise _CellError("Null characters are not allowed.")
-        return cell
-
-    return parse
-
-
-def _money(cell: str) -> Decimal:
-    """The API's money rules (MONEY in catalog.serializers), with DRF's messages."""
-    try:
-        value = Decimal(cell)
-    except InvalidOperation:
-        raise _CellError("A valid number is required.") from None
-    if not value.is_finite():
-        raise _CellError("A valid number is required.")
-    _, digits, exponent = value.as_tuple()
-    decimals = max(0, -exponent)
-    whole_digits = max(0, len(digits) + min(0, exponent)) if exponent < 0 else len(digits) + exponent
-    max_digits, max_decimals = MONEY["max_digits"], MONEY["decimal_places"]
-    if decimals > max_decimals:
-        raise _CellError(f"Ensure that there are no more than {max_decimals} decimal places.")
-    if whole_digits > max_digits - max_decimals:
-        whole = max_digits - max_decimals
-        raise _CellError(f"Ensure that there are no more than {whole} digits before the decimal point.")
-    if value < MONEY["min_value"]:
-        raise _CellError(f"Ensure this value is greater than or equal to {MONEY['min_value']}.")
-    return value.quantize(Decimal(1).scaleb(-max_decimals))
-
-
-_TRAILING_ZERO_DECIMALS = re.compile(r"\.0*$")  # "5.0" is 5, as in the API
-
-
-def _units(cell: str) -> int:
-    try:
-        value = int(_TRAILING_ZERO_DECIMALS.sub("", cell))
-    except ValueError:
-        raise _CellError("A valid integer is required.") from None
-    if value < 0:
-        raise _CellError("Ensure this value is greater than or equal to 0.")
-    if value > MAX_UNITS:
-        raise _CellError(f"Ensure this value is less than or equal to {MAX_UNITS}.")
-    return value
-
-
-class _Cells:
-    """One parser per CSV column, with the API's rules and messages.
-
-    Plain functions rather than DRF fields: a serializer (or even a field) per cell costs seconds at 10,000 rows.
-    """
-
-    def __init__(self):
-        name_length = Product._meta.get_field("name").max_length
-        self.parsers = {
-            "name": _text(name_length),
-            "category": _text(Category._meta.get_field("name").max_length),
-            "sku": _text(SKU_MAX_LENGTH),
-            "barcode": _text(BARCODE_MAX_LENGTH),
-            "price": _money,
-            "cost": _money,
-            "reorder_level": _units,
-            "supplier": _text(name_length),
-        }
-
-    def parse(self, raw: dict[str, str]) -> tuple[dict, dict]:
-        """Validate the non-blank cells of a row; blank cells are left out (unchanged on update)."""
-        values, errors = {}, {}
-        for column, parse in self.parsers.items():
-            cell = raw.get(column, "").strip()
-            if not cell:
-                continue
-            try:
-                values[column] = parse(cell)
-            except _CellError as exc:
-                errors[column] = [str(exc)]
-        return values, errors
 
 
 @dataclass
@@ -140,7 +56,7 @@ def _read_csv(file, progress, max_rows: int | None) -> tuple[list[_Row], dict[in
             raise InvalidInput(
                 {"file": [f"Missing columns: {', '.join(missing)}. Expected: {', '.join(IMPORT_COLUMNS)}."]}
             )
-        cells = _Cells()
+        cells = Cells()
         rows: list[_Row] = []
         errors: dict[int, dict] = {}
         for number, record in enumerate(reader, start=2):
@@ -178,8 +94,18 @@ def _check_rows_against_each_other(rows: list[_Row], errors: dict[int, dict]) ->
             first_row_of_sku[sku] = row.number
 
 
-_EXISTING = ("id", "sku", "product_id", "barcode", "price", "cost", "reorder_level")
-_EXISTING_PRODUCT = ("product__name", "product__category_id", "product__supplier_id")
+_EXISTING = ("id", "sku", "product_id", "barcode", "attributes", "price", "cost", "reorder_level")
+_EXISTING_PRODUCT = (
+    "product__name",
+    "product__category_id",
+    "product__supplier_id",
+    "product__description",
+    "product__expiration_date",
+    "product__is_active",
+)
+_PRODUCT_FIELDS = ("name", "description", "expiration_date", "is_active")
+_VARIANT_FIELDS = ("barcode", "attributes", "price", "cost", "reorder_level")
+_PRODUCT_UPDATE_KEYS = ("name", "category_id", "supplier_id", "description", "expiration_date", "is_active")
 
 
 def _existing_variants(organization, skus: list[str]) -> dict[str, dict]:
@@ -254,11 +180,13 @@ def _by_name(model, organization, names: set[str]) -> tuple[dict[str, Model], in
 def product_import_csv(*, organization, file, by, progress=None, max_rows: int | None = None) -> ImportResult:
     """Create or update variants by SKU from a CSV file, all or nothing.
 
-    Columns (header row, any order): name, category, sku, barcode, price, cost, reorder_level, supplier; others are
-    ignored. A known SKU updates its variant (barcode, price, cost, reorder level) and its product (name, category,
-    supplier); a blank cell leaves that value unchanged. An unknown SKU creates a variant, and new SKUs sharing a
-    name in the file become variants of one new product. Categories and suppliers are matched by name (ignoring
-    case) and created when missing.
+    Columns (header row, any order): name, category, sku, barcode, price, cost, reorder_level, supplier, and the
+    export's attributes (a JSON object of strings), description, expiration_date (YYYY-MM-DD) and is_active
+    (true/false); others (the export's ids and quantity) are ignored, so an exported file imports back whole. A known
+    SKU updates its variant (barcode, attributes, price, cost, reorder level) and its product (name, category,
+    supplier, description, expiration date, active); a blank cell leaves that value unchanged. An unknown SKU
+    creates a variant, and new SKUs sharing a name in the file become variants of one new product. Categories and
+    suppliers are matched by name (ignoring case) and created when missing.
 
     Every row is checked before anything is written: one bad row raises a ValidationError naming each bad row and
     field (`{"rows": {7: {"price": [...]}}}`, rows counted as in a spreadsheet, header = row 1) and changes nothing.
@@ -325,9 +253,7 @@ def _write_rows(organization, rows: list[_Row], existing: dict[str, dict], by) -
     )
 
     def product_fields(values: dict) -> dict:
-        fields = {}
-        if "name" in values:
-            fields["name"] = values["name"]
+        fields = {field: values[field] for field in _PRODUCT_FIELDS if field in values}
         if "category" in values:
             fields["category_id"] = categories[values["category"].lower()].pk
         if "supplier" in values:
@@ -343,8 +269,8 @@ def _write_rows(organization, rows: list[_Row], existing: dict[str, dict], by) -
         current = existing.get(row.values["sku"])
         if current is None:
             continue
-        new = {field: row.values.get(field, current[field]) for field in ("barcode", "price", "cost", "reorder_level")}
-        variant_updates.append([new["barcode"], new["price"], new["cost"], new["reorder_level"], now, current["id"]])
+        new = {field: row.values.get(field, current[field]) for field in _VARIANT_FIELDS}
+        variant_updates.append([*(new[field] for field in _VARIANT_FIELDS), now, current["id"]])
         if new["reorder_level"] != current["reorder_level"]:
             reorder_changed.append(current["id"])
         product = product_updates.setdefault(
@@ -353,6 +279,9 @@ def _write_rows(organization, rows: list[_Row], existing: dict[str, dict], by) -
                 "name": current["product__name"],
                 "category_id": current["product__category_id"],
                 "supplier_id": current["product__supplier_id"],
+                "description": current["product__description"],
+                "expiration_date": current["product__expiration_date"],
+                "is_active": current["product__is_active"],
             },
         )
         product.update(product_fields(row.values))
@@ -360,13 +289,13 @@ def _write_rows(organization, rows: list[_Row], existing: dict[str, dict], by) -
     moving = [update[-1] for update in variant_updates if update[0] is not None]
     for chunk in chunks(moving, _BATCH):
         Variant.objects.filter(pk__in=chunk).update(barcode=None)
-    _execute_many(Variant, update_sql, ["barcode", "price", "cost", "reorder_level", "updated_at"], variant_updates)
+    _execute_many(Variant, update_sql, [*_VARIANT_FIELDS, "updated_at"], variant_updates)
     levels_follow_reorder_levels(reorder_changed)
     _execute_many(
         Product,
         update_sql,
-        ["name", "category", "supplier", "updated_at"],
-        [[p["name"], p["category_id"], p["supplier_id"], now, pk] for pk, p in product_updates.items()],
+        ["name", "category", "supplier", "description", "expiration_date", "is_active", "updated_at"],
+        [[*(p[key] for key in _PRODUCT_UPDATE_KEYS), now, pk] for pk, p in product_updates.items()],
     )
 
     # Creates: new SKUs grouped by product name, one product per name.
@@ -387,7 +316,7 @@ def _write_rows(organization, rows: list[_Row], existing: dict[str, dict], by) -
             product.pk,
             row.values["sku"],
             row.values.get("barcode"),
-            {},
+            row.values.get("attributes", {}),
             row.values["price"],
             row.values.get("cost", Decimal("0.00")),
             row.values.get("reorder_level", 0),

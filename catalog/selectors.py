@@ -154,14 +154,26 @@ def products_low_stock(*, organization_id: int, warehouse_ids: Collection[int] |
     return Q(pk__in=low_levels.values("variant__product_id")) | Q(pk__in=never_stocked.values("product_id"))
 
 
+def product_expired_q(today, *, prefix: str = "") -> Q:
+    """Products expired on `today` (a UTC date): their expiration date is today or earlier.
+
+    `prefix` reaches the product from another model (`"variant__product__"` from a stock level).
+    """
+    return Q(**{f"{prefix}expiration_date__lte": today})
+
+
 def _expiry_annotations() -> dict:
     today = timezone.localdate()
     return {
         "has_expiry": ExpressionWrapper(Q(expiration_date__isnull=False), output_field=BooleanField()),
         "is_expired": ExpressionWrapper(
-            Q(expiration_date__isnull=False, expiration_date__lt=today), output_field=BooleanField()
+            Q(expiration_date__isnull=False) & product_expired_q(today), output_field=BooleanField()
         ),
     }
+
+
+def _lowest_price() -> Subquery:
+    return Subquery(Variant.objects.filter(product_id=OuterRef("pk")).order_by("price").values("price")[:1])
 
 
 # The stock annotations depend only on the warehouses they count, yet building their subqueries (querysets,
@@ -216,7 +228,9 @@ def products_with_stock(queryset: QuerySet, *, warehouse_ids: Collection[int] | 
 # request sees another's rows (a view's class-level `queryset` is shared the same way).
 @functools.lru_cache(maxsize=256)
 def _annotated_products(organization_id: int, warehouse_ids: tuple[int, ...] | None, today) -> QuerySet:
-    return products_with_stock(Product.objects.filter(organization=organization_id), warehouse_ids=warehouse_ids)
+    products = products_with_stock(Product.objects.filter(organization=organization_id), warehouse_ids=warehouse_ids)
+    # `price` (the lowest variant price) only orders: an alias is computed only by a query that uses it.
+    return products.alias(price=_lowest_price())
 
 
 @functools.lru_cache(maxsize=256)

@@ -13,6 +13,7 @@ from rest_framework import serializers
 
 from catalog.models import Category, Product, Variant
 from core.exceptions import RequestTooLarge
+from core.schema import request_examples
 from core.serializers import StrictCharField, StrictModelSerializer
 from core.tenancy import OrganizationPrimaryKeyRelatedField, UserRefSerializer
 
@@ -220,6 +221,16 @@ class ProductVariantSerializer(StrictModelSerializer):
         return _variant_in_product(variant)
 
 
+@request_examples(
+    Variant={
+        "sku": "TSHIRT-L",
+        "barcode": "4006381333931",
+        "attributes": {"size": "L", "colour": "navy"},
+        "price": "24.90",
+        "cost": "9.50",
+        "reorder_level": 5,
+    }
+)
 class VariantSerializer(_VariantFieldsMixin, StrictModelSerializer):
     """`/api/variants/` and `/api/products/{id}/variants/`. SKU and barcode are unique in the organization."""
 
@@ -292,6 +303,7 @@ class VariantSerializer(_VariantFieldsMixin, StrictModelSerializer):
         return value
 
 
+@request_examples(Category={"name": "Beverages", "description": "Hot and cold drinks"})
 class CategorySerializer(StrictModelSerializer):
     product_count = serializers.IntegerField(read_only=True)
 
@@ -313,6 +325,16 @@ class CategorySerializer(StrictModelSerializer):
         return value
 
 
+@request_examples(
+    Product={
+        "name": "Organic T-shirt",
+        "description": "Cotton, fair trade",
+        "category": 1,
+        "supplier": 1,
+        "expiration_date": None,
+        "is_active": True,
+    },
+)
 class ProductSerializer(StrictModelSerializer):
     """A product as every product route returns it, and the body of `PUT`/`PATCH`.
 

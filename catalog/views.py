@@ -11,7 +11,13 @@ from datetime import date
 from django.conf import settings
 from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
@@ -163,7 +169,7 @@ class ProductViewSet(_CatalogViewSet):
     serializer_class = ProductSerializer
     filterset_class = ProductFilter
     search_fields = ["name", "description", "variants__sku", "variants__barcode"]
-    ordering_fields = ["name", "created_at", "updated_at", "total_quantity", "id"]
+    ordering_fields = ["name", "created_at", "updated_at", "total_quantity", "price", "id"]
 
     def get_queryset(self):
         if not is_org_member(self.request.user):
@@ -218,6 +224,7 @@ class ProductViewSet(_CatalogViewSet):
     @extend_schema(
         methods=["GET"],
         summary="List a product's variants",
+        description="A page of the product's variants with their stock (`?warehouse=` for one warehouse).",
         responses=VariantSerializer(many=True),
         parameters=[PRODUCT_WAREHOUSE_PARAMETER],
     )
@@ -254,6 +261,14 @@ class ProductViewSet(_CatalogViewSet):
         summary="Import products from CSV",
         description=inspect.cleandoc(imports.product_import_csv.__doc__),
         request={"multipart/form-data": ProductImportSerializer},
+        examples=[
+            OpenApiExample(
+                "CSV file",
+                value={"file": "products.csv"},
+                request_only=True,
+                media_type="multipart/form-data",
+            )
+        ],
         responses={
             200: ProductImportResultSerializer,
             413: OpenApiResponse(description="`request_too_large`: the file is over `CSV_IMPORT_MAX_BYTES`."),

@@ -21,6 +21,7 @@ from django.db import InterfaceError as DatabaseInterfaceError
 from django.db import OperationalError as DatabaseOperationalError
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404, JsonResponse
+from django.utils.translation import gettext_lazy as _
 from django_guid import get_guid
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -28,6 +29,8 @@ from rest_framework.serializers import as_serializer_error
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 
 logger = logging.getLogger("stockroom.errors")
+# SimpleJWT's message for an expired token (tokens.Token, for the access and the refresh token alike).
+_TOKEN_EXPIRED = _("Token is expired")
 
 
 class DomainError(Exception):
@@ -253,7 +256,7 @@ def exception_handler(exc, context):
     else:
         detail = exc.detail
         if isinstance(detail, dict):  # SimpleJWT puts {"detail", "code", "messages"} here
-            detail = detail.get("detail", "Authentication failed.")
+            detail = _token_detail(detail)
         elif isinstance(detail, list):
             detail = " ".join(str(item) for item in detail)
         body = error_body(exc.status_code, code, str(detail), **getattr(exc, "extra", {}))
@@ -262,6 +265,21 @@ def exception_handler(exc, context):
     _set_rollback()
     response = Response(body, status=exc.status_code, headers=headers)
     return response
+
+
+EXPIRED_TOKEN_DETAIL = (
+    "The token has expired. Get a new access token from POST /api/auth/refresh/ with your refresh token, "
+    "or log in again."
+)
+
+
+def _token_detail(detail: dict) -> str:
+    """SimpleJWT's detail, except that an expired token says so (its own detail names no reason)."""
+    expired = str(_TOKEN_EXPIRED)
+    reasons = [str(message.get("message", "")) for message in detail.get("messages", []) if isinstance(message, dict)]
+    if str(detail.get("detail", "")) == expired or expired in reasons:
+        return EXPIRED_TOKEN_DETAIL
+    return str(detail.get("detail", "Authentication failed."))
 
 
 def _set_rollback() -> None:

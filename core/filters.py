@@ -1,4 +1,6 @@
-"""A django-filter `FilterSet` that builds its form class once per class instead of once per request; date bounds."""
+"""Filter backends: a django-filter `FilterSet` that builds its form class once per class instead of once per
+request, and an `?ordering=` that refuses fields a route does not offer.
+"""
 
 import copy
 import datetime
@@ -6,6 +8,7 @@ import datetime
 import django_filters
 from django.http import QueryDict
 from django_filters.filters import FilterMethod, QuerySetRequestMixin
+from rest_framework import filters
 from rest_framework.exceptions import ValidationError
 
 
@@ -68,3 +71,34 @@ def _copy_filter(filter_):
     if isinstance(copied.__dict__.get("filter"), FilterMethod):
         copied.filter = FilterMethod(copied)  # the declaration's own points at the declaration, not at this copy
     return copied
+
+
+class OrderingFilter(filters.OrderingFilter):
+    """DRF's `?ordering=`, except that a field the route does not offer is a 400 naming the ones it offers.
+
+    DRF drops unknown fields silently, so a typo (`?ordering=prize`) answers in the default order and looks right.
+    """
+
+    def remove_invalid_fields(self, queryset, fields, view, request):
+        offered = [name for name, _label in self.get_valid_fields(queryset, view, {"request": request})]
+        unknown = [term for term in fields if term.removeprefix("-") not in offered]
+        if unknown:
+            raise ValidationError(
+                {self.ordering_param: [f"Unknown ordering field: {', '.join(unknown)}. {_offered(offered)}"]}
+            )
+        return fields
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        offered = getattr(view, "ordering_fields", None)
+        if isinstance(offered, list | tuple):
+            for parameter in parameters:
+                parameter["description"] = (
+                    f"Comma-separated fields to order by, `-field` for descending. {_offered(offered)}"
+                )
+        return parameters
+
+
+def _offered(fields) -> str:
+    names = ", ".join(name if isinstance(name, str) else name[0] for name in fields)
+    return f"Offered: {names}." if names else "This route offers no ordering."

@@ -34,6 +34,7 @@ from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from catalog.models import Category, Product
+from catalog.selectors import product_expired_q
 from core.permissions import ensure_warehouse_access, warehouse_ids_of
 from core.roles import Role
 from sales.models import SHIPPED_STATUSES, SalesOrder, SalesOrderItem, SalesOrderStatus
@@ -167,7 +168,7 @@ def dashboard_overview(*, scope: DashboardScope) -> dict:
 
     at_cost = _times(F("quantity"), "variant__cost")
     at_price = _times(F("quantity"), "variant__price")
-    expired = Q(variant__product__expiration_date__lt=today)
+    expired = product_expired_q(today, prefix="variant__product__")
     uncategorized = Q(variant__product__category__isnull=True)
     figures = _levels(scope).aggregate(
         total_stock=_int_sum("quantity"),
@@ -215,7 +216,7 @@ def _catalog_counts(organization_id: int, warehouses: QuerySet, today: dt.date) 
             total_categories=_count_of(Category.objects.filter(organization_id=organization_id)),
             total_suppliers=_count_of(Supplier.objects.filter(organization_id=organization_id)),
             total_warehouses=_count_of(warehouses),
-            expired_products=_count_of(products.filter(expiration_date__lt=today)),
+            expired_products=_count_of(products.filter(product_expired_q(today))),
         )
         .values("total_products", "total_categories", "total_suppliers", "total_warehouses", "expired_products")
         .get()

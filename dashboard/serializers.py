@@ -142,7 +142,7 @@ class CountsSerializer(serializers.Serializer):
     total_suppliers = serializers.IntegerField()
     total_warehouses = serializers.IntegerField(help_text="Warehouses in scope (a manager's own).")
     low_stock = serializers.IntegerField(help_text="Low stock levels in scope (quantity <= reorder level).")
-    expired_products = serializers.IntegerField(help_text="Products whose expiration date has passed.")
+    expired_products = serializers.IntegerField(help_text="Products whose expiration date is today or earlier (UTC).")
 
 
 class StockTotalsSerializer(serializers.Serializer):
@@ -323,12 +323,3 @@ class WarehouseDashboardSerializer(KeywordFieldsMixin, serializers.Serializer):
             "movements_by_day": [day.to_representation(row) for row in board["movements_by_day"]],
             "staff_activity": [person.to_representation(row) for row in board["staff_activity"]],
         }
-
-
-class DashboardErrorSerializer(serializers.Serializer):
-    """The contract's error body."""
-
-    status = serializers.IntegerField()
-    code = serializers.CharField()
-    detail = serializers.CharField()
-    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()), required=False)

@@ -12,10 +12,10 @@ from rest_framework.response import Response
 from core.db import REPLICA_ALIAS, replica_reads
 from core.pagination import PageNumberPagination
 from core.roles import ADMIN_MANAGER
+from core.schema import ErrorSerializer
 from dashboard import selectors
 from dashboard.caching import cached_response_data
 from dashboard.serializers import (
-    DashboardErrorSerializer,
     DashboardQuerySerializer,
     DateRangeQuerySerializer,
     DaysQuerySerializer,
@@ -36,17 +36,14 @@ ACTIONS = ("overview", "low_stock", "sales", "top_products", "trends", "warehous
 
 def _errors(*, bad_input: str, not_found: bool = False) -> dict:
     responses = {
-        400: OpenApiResponse(DashboardErrorSerializer, description=bad_input),
-        401: OpenApiResponse(DashboardErrorSerializer, description="Not authenticated."),
+        400: OpenApiResponse(ErrorSerializer, description=bad_input),
+        401: OpenApiResponse(ErrorSerializer, description="Not authenticated."),
         403: OpenApiResponse(
-            DashboardErrorSerializer,
             description="Staff and viewers; a manager asking for a warehouse that is not theirs.",
         ),
     }
     if not_found:
-        responses[404] = OpenApiResponse(
-            DashboardErrorSerializer, description="No such warehouse in your organization."
-        )
+        responses[404] = OpenApiResponse(ErrorSerializer, description="No such warehouse in your organization.")
     return responses
 
 

@@ -6,6 +6,7 @@ from django.conf import settings
 from rest_framework import serializers
 
 from catalog.models import Variant
+from core.schema import request_examples
 from core.serializers import StrictTextField
 from core.tenancy import OrganizationPrimaryKeyRelatedField, UserRefSerializer
 from purchases.models import CREATABLE_STATUS_CHOICES, PurchaseOrderStatus
@@ -89,6 +90,10 @@ class PurchaseOrderCreateSerializer(serializers.Serializer):
         return _at_least_one(items, "An order needs at least one item.")
 
 
+@request_examples(
+    Replace_the_lines={"items": [{"variant": 1, "quantity_ordered": 24, "unit_cost": "9.50"}], "notes": "Rush"},
+    Submit={"status": "submitted"},
+)
 class PurchaseOrderUpdateSerializer(serializers.Serializer):
     """Every field optional. Supplier, warehouse and items only in draft; `items` replaces all lines."""
 

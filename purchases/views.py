@@ -126,6 +126,8 @@ class PurchaseOrderViewSet(
 
     @extend_schema(
         summary="Submit a draft order",
+        description="Sends a draft to its supplier: its lines can no longer change. 409 `invalid_transition` "
+        "unless the order is a draft.",
         request=None,
         responses={200: PurchaseOrderSerializer, 403: _FORBIDDEN, 409: _TRANSITION},
     )
@@ -136,6 +138,9 @@ class PurchaseOrderViewSet(
 
     @extend_schema(
         summary="Receive all or part of an order",
+        description="Books the units received into the order's warehouse (IN movements, reason `purchase`, at each "
+        "line's unit cost) and updates each variant's average cost. Without `items`, everything still open "
+        "comes in. Receiving more than is open on a line is 400.",
         request=PurchaseOrderReceiveSerializer,
         responses={200: PurchaseOrderSerializer, **ERRORS},
         examples=[RECEIVE_EXAMPLE],
@@ -150,6 +155,7 @@ class PurchaseOrderViewSet(
 
     @extend_schema(
         summary="Cancel a draft or submitted order",
+        description="Nothing was received yet, so no stock moves. 409 `invalid_transition` once anything came in.",
         request=None,
         responses={200: PurchaseOrderSerializer, 403: _FORBIDDEN, 409: _TRANSITION},
     )

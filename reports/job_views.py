@@ -14,16 +14,17 @@ from core.exceptions import Conflict, Gone
 from core.pagination import PageNumberPagination
 from core.permissions import is_org_member
 from core.roles import ADMIN_MANAGER, Role
+from core.schema import ErrorSerializer
 from reports.jobs import report_job_create
 from reports.models import ReportJob, ReportJobStatus
-from reports.serializers import ReportErrorSerializer, ReportJobCreateSerializer, ReportJobSerializer
+from reports.serializers import ReportJobCreateSerializer, ReportJobSerializer
 from reports.views import ReportContentNegotiation
 
 ACTIONS = ("list", "retrieve", "create", "download")
 
 
 def _error(description: str) -> OpenApiResponse:
-    return OpenApiResponse(ReportErrorSerializer, description=description)
+    return OpenApiResponse(ErrorSerializer, description=description)
 
 
 _DENIED = _error("Staff and viewers; a manager asking for a warehouse that is not theirs.")
@@ -103,6 +104,7 @@ class ReportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
 
     @extend_schema(
         summary="Download a finished report job's file",
+        description="The file as an attachment, once the job is `done`: 409 before, 410 once it has expired.",
         responses={
             (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="The PDF, as an attachment."),
             (200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY, description="The CSV, as an attachment."),

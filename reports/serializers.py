@@ -42,15 +42,6 @@ class StockMovementReportQuerySerializer(serializers.Serializer):
         return attrs
 
 
-class ReportErrorSerializer(serializers.Serializer):
-    """The contract's error body, as the report route answers it."""
-
-    status = serializers.IntegerField()
-    code = serializers.CharField()
-    detail = serializers.CharField()
-    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()), required=False)
-
-
 # --- Report jobs ------------------------------------------------------------------------------------------------
 
 MAX_JOB_DAYS_APART = 366

@@ -11,10 +11,11 @@ from rest_framework.negotiation import DefaultContentNegotiation
 
 from core.db import replica_iter, replica_reads
 from core.roles import ADMIN_MANAGER
+from core.schema import ErrorSerializer
 from reports.csv_export import stock_movement_csv_chunks
 from reports.pdf import render_stock_movement_pdf
 from reports.selectors import Period, ReportScope, report_scope_for
-from reports.serializers import FORMATS, ReportErrorSerializer, StockMovementReportQuerySerializer
+from reports.serializers import FORMATS, StockMovementReportQuerySerializer
 from stock.models import Reason
 
 
@@ -34,7 +35,7 @@ _FILE = "The report as an attachment: a PDF, or the movement rows as CSV, as `fo
 
 
 def _error(description: str) -> OpenApiResponse:
-    return OpenApiResponse(ReportErrorSerializer, description=description)
+    return OpenApiResponse(ErrorSerializer, description=description)
 
 
 class ReportViewSet(viewsets.ViewSet):

@@ -4,6 +4,7 @@ from django.conf import settings
 from rest_framework import serializers
 
 from catalog.models import Variant
+from core.schema import request_examples
 from core.serializers import StrictCharField, StrictTextField
 from core.tenancy import OrganizationPrimaryKeyRelatedField, UserRefSerializer
 from sales.models import CREATABLE_STATUS_CHOICES, SalesOrderStatus
@@ -83,6 +84,11 @@ class SalesOrderCreateSerializer(serializers.Serializer):
         return warehouse
 
 
+@request_examples(
+    Customer={"customer_name": "Jane Doe", "customer_email": "jane@example.com"},
+    Fulfil={"status": "fulfilled"},
+    Reject={"status": "rejected", "reason": "Out of season"},
+)
 class SalesOrderUpdateSerializer(serializers.Serializer):
     """PATCH: customer details while pending, and/or a status move (the operation that leads there runs)."""
 
@@ -100,6 +106,7 @@ class SalesOrderUpdateSerializer(serializers.Serializer):
         return attrs
 
 
+@request_examples(Reject={"reason": "The customer withdrew the request"})
 class SalesOrderRejectSerializer(serializers.Serializer):
     reason = StrictTextField(required=False, allow_blank=True, default="")
 

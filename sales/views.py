@@ -126,6 +126,8 @@ class SalesOrderViewSet(
 
     @extend_schema(
         summary="Fulfil a pending order (takes the stock of every line, or nothing)",
+        description="Takes the stock of every line (OUT movements, reason `sale`). Any short line is 409 "
+        "`insufficient_stock` naming every short line, and nothing is taken.",
         request=None,
         responses={200: SalesOrderSerializer, 403: _FORBIDDEN, 409: _INSUFFICIENT},
     )
@@ -136,6 +138,7 @@ class SalesOrderViewSet(
 
     @extend_schema(
         summary="Reject a pending order",
+        description="Declines a purchase request, with an optional `reason`; nothing moves.",
         request=SalesOrderRejectSerializer,
         responses={200: SalesOrderSerializer, 403: _FORBIDDEN, 409: _INVALID},
     )
@@ -150,6 +153,7 @@ class SalesOrderViewSet(
 
     @extend_schema(
         summary="Cancel a pending order (its requester, or staff and up of its warehouse)",
+        description="Withdraws a pending order; nothing moves. 409 `invalid_transition` once it was decided.",
         request=None,
         responses={200: SalesOrderSerializer, 403: _FORBIDDEN, 409: _INVALID},
     )
@@ -159,6 +163,8 @@ class SalesOrderViewSet(
 
     @extend_schema(
         summary="Return sold units to stock (some lines, or everything still out)",
+        description="Books the units back into the order's warehouse (IN movements, reason `return`). Without "
+        "`items`, everything still out comes back. Returning more than is left on a line is 400.",
         request=SalesOrderReturnSerializer,
         responses={200: SalesOrderSerializer, 400: OpenApiResponse(), 403: _FORBIDDEN, 409: _INVALID},
         examples=[

@@ -23,7 +23,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from catalog.models import Product
-from catalog.selectors import product_list, product_quantity
+from catalog.selectors import product_expired_q, product_list, product_quantity
 from stock.models import MovementType, StockAdjustment, StockLevel, StockMovement, StockReservation, Transfer
 
 
@@ -84,8 +84,8 @@ def stock_alerts(*, organization, days: int, warehouse_id: int | None = None) ->
     products = product_list(organization=organization).filter(is_active=True).order_by("expiration_date", "name", "id")
     return StockAlerts(
         low_stock=low,
-        expired=products.filter(expiration_date__lt=today),
-        expiring_soon=products.filter(expiration_date__gte=today, expiration_date__lte=today + timedelta(days=days)),
+        expired=products.filter(product_expired_q(today)),
+        expiring_soon=products.filter(expiration_date__gt=today, expiration_date__lte=today + timedelta(days=days)),
     )
 
 

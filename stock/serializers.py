@@ -9,6 +9,7 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from catalog.models import Variant
+from core.schema import request_examples
 from core.tenancy import OrganizationPrimaryKeyRelatedField, UserRefSerializer
 from stock.models import (
     AdjustmentReason,
@@ -81,6 +82,7 @@ class StockLevelSerializer(serializers.Serializer):
         }
 
 
+@request_examples(Override={"reorder_level_override": 12}, Clear_override={"reorder_level_override": None})
 class StockLevelUpdateSerializer(serializers.ModelSerializer):
     """The one writable field of a level. `quantity` is not here on purpose."""
 

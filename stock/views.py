@@ -4,7 +4,7 @@ Thin: validate, call, serialize.
 """
 
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import filters, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -34,6 +34,14 @@ from stock.serializers import (
     TransferCreateSerializer,
     TransferSerializer,
     movement_row_data,
+)
+
+_INVALID_TRANSFER = OpenApiResponse(
+    description="`invalid_transition`: the transfer is no longer `requested`; `current_status` says what it is."
+)
+_TRANSFER_409 = OpenApiResponse(
+    description="`insufficient_stock`: `lines` names every short line, nothing moved; or `invalid_transition`: "
+    "the transfer is no longer `requested` (`current_status`)."
 )
 
 
@@ -213,9 +221,27 @@ class StockAdjustmentViewSet(
             )
         ],
     ),
-    approve=extend_schema(summary="Approve a transfer and move its stock (admin)", request=None),
-    reject=extend_schema(summary="Reject a transfer (admin)", request=None),
-    cancel=extend_schema(summary="Cancel a transfer (requester or admin)", request=None),
+    approve=extend_schema(
+        summary="Approve a transfer and move its stock (admin)",
+        description="Moves every line at once (an OUT at the source and an IN at the destination, reason "
+        "`transfer`) and completes the transfer. Short stock at the source is 409 `insufficient_stock` naming "
+        "every short line, and nothing moves; a transfer that is not `requested` is 409 `invalid_transition`.",
+        request=None,
+        responses={200: TransferSerializer, 409: _TRANSFER_409},
+    ),
+    reject=extend_schema(
+        summary="Reject a transfer (admin)",
+        description="Nothing moves. 409 `invalid_transition` unless the transfer is `requested`.",
+        request=None,
+        responses={200: TransferSerializer, 409: _INVALID_TRANSFER},
+    ),
+    cancel=extend_schema(
+        summary="Cancel a transfer (requester or admin)",
+        description="Withdraws a request that is still `requested`; nothing moves. Otherwise 409 "
+        "`invalid_transition`.",
+        request=None,
+        responses={200: TransferSerializer, 409: _INVALID_TRANSFER},
+    ),
 )
 class TransferViewSet(
     IdempotentMixin,
@@ -289,6 +315,8 @@ class StockAlertsView(APIView):
 
     @extend_schema(
         summary="Stock alerts: low stock, expired and expiring products",
+        description="What needs attention: low stock levels (most urgent first, `?warehouse=` for one), active "
+        "products whose expiration date is today or earlier, and those expiring within `days` days.",
         parameters=[_AlertsQuerySerializer],
         responses={200: StockAlertsSerializer},
     )

@@ -1,9 +1,20 @@
 from rest_framework import serializers
 
+from core.schema import request_examples
 from core.serializers import StrictModelSerializer
 from suppliers.models import Supplier
 
 
+@request_examples(
+    Supplier={
+        "name": "Northwind Traders",
+        "contact_name": "Anna Berg",
+        "email": "orders@northwind.example",
+        "phone": "+44 20 7946 0000",
+        "address": "12 Dock Street, London",
+        "notes": "Delivers on Tuesdays",
+    }
+)
 class SupplierSerializer(StrictModelSerializer):
     class Meta:
         model = Supplier

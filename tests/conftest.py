@@ -7,10 +7,12 @@ theirs. `other_org` is a second tenant with its own admin and warehouse, for iso
 import pytest
 from django.core.cache import cache
 from django.db import connection
+from django.test.client import Client
 from rest_framework.test import APIClient
 
 from core.roles import Role
 from tests.celery_worker import smtp_inbox, worker  # noqa: F401 - fixtures for the tests on a real worker
+from tests.error_shape import check_error_shape
 from tests.users.factories import OrganizationFactory, UserFactory
 from tests.warehouses.factories import WarehouseFactory
 
@@ -23,6 +25,21 @@ def pytest_collection_modifyitems(config, items):
         for item in items:
             if "postgres" in item.keywords:
                 item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _error_shape_guard():
+    """Every error answered under /api/ to any test client (Django's or DRF's) has the contract's shape."""
+    original = Client.request
+
+    def request(self, **environ):
+        response = original(self, **environ)
+        check_error_shape(response, environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "GET"))
+        return response
+
+    Client.request = request
+    yield
+    Client.request = original
 
 
 @pytest.fixture(autouse=True)

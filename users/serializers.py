@@ -3,6 +3,7 @@ from rest_framework import serializers
 
 from core.fields import BoundedTextField
 from core.roles import Role
+from core.schema import request_examples
 from core.serializers import StrictCharField, StrictModelSerializer
 from core.tenancy import OrganizationPrimaryKeyRelatedField, UserRefSerializer
 from users.models import Organization, PromotionRequest, User
@@ -35,6 +36,18 @@ _PROFILE_FIELDS = [
 ]
 
 
+@request_examples(
+    Staff_member={
+        "username": "sam",
+        "email": "sam@example.com",
+        "first_name": "Sam",
+        "last_name": "Carter",
+        "phone": "+44 20 7946 0002",
+        "role": "staff",
+        "warehouses": [1],
+        "is_active": True,
+    }
+)
 class UserSerializer(StrictModelSerializer):
     """A user as admins and managers see them; admins write `role`, `warehouses` and `is_active`."""
 
@@ -57,6 +70,7 @@ class UserCreateSerializer(UserSerializer):
         fields = [*_PROFILE_FIELDS, "password"]
 
 
+@request_examples(Profile={"first_name": "Ada", "last_name": "Lovelace", "phone": "+44 20 7946 0001"})
 class MeSerializer(StrictModelSerializer):
     """One's own profile. `avatar` takes an image upload (multipart); `null` or an empty value removes it."""
 
@@ -152,15 +166,18 @@ class LoginResponseSerializer(TokenPairSerializer):
     user = MeSerializer()
 
 
+@request_examples(Logout={"refresh": "<the refresh token from the login>"})
 class LogoutSerializer(serializers.Serializer):
     refresh = serializers.CharField()
 
 
+@request_examples(Change={"old_password": "stockroom-demo", "new_password": "a-long-new-passphrase"})
 class PasswordChangeSerializer(serializers.Serializer):
     old_password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
     new_password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
 
 
+@request_examples(Approve_as_staff={"role": "staff", "warehouses": [1]})
 class UserApproveSerializer(serializers.Serializer):
     role = serializers.ChoiceField(
         choices=Role.choices,
@@ -199,6 +216,7 @@ class RoleSerializer(serializers.Serializer):
     capabilities = serializers.ListField(child=serializers.CharField())
 
 
+@request_examples(Rename={"name": "Acme Trading Ltd"})
 class OrganizationSerializer(StrictModelSerializer):
     join_code = serializers.CharField(
         read_only=True, allow_null=True, help_text="Shown to admins only; null for everyone else."

@@ -25,6 +25,7 @@ from users.serializers import (
     RegisterResponseSerializer,
     RegisterSerializer,
     RoleSerializer,
+    TokenPairSerializer,
     UserApproveSerializer,
     UserCreateSerializer,
     UserSerializer,
@@ -123,7 +124,16 @@ class LoginView(APIView):
 @extend_schema_view(
     post=extend_schema(
         summary="Refresh tokens",
-        description="Returns a new access token and a new refresh token; the refresh token sent is blacklisted.",
+        description="Returns a new access token and a new refresh token; the refresh token sent is blacklisted. "
+        "Call it when a request answers 401 because the access token has expired (after `JWT_ACCESS_MINUTES`, "
+        "5 by default); a refresh token lasts `JWT_REFRESH_DAYS` (7).",
+        examples=[OpenApiExample("Refresh", value={"refresh": "<the refresh token>"}, request_only=True)],
+        responses={
+            200: TokenPairSerializer,
+            401: OpenApiResponse(
+                description="`authentication_failed`: the refresh token is invalid, expired or already used."
+            ),
+        },
     )
 )
 class RefreshView(TokenRefreshView):
@@ -148,7 +158,11 @@ class LogoutView(APIView):
 
 
 class MeView(APIView):
-    @extend_schema(summary="Your profile", responses=MeSerializer)
+    @extend_schema(
+        summary="Your profile",
+        description="Who you are: role, status, organization and the ids of your warehouses.",
+        responses=MeSerializer,
+    )
     def get(self, request):
         return Response(MeSerializer(request.user, context={"request": request}).data)
 
@@ -168,6 +182,7 @@ class MeView(APIView):
 class MePasswordView(APIView):
     @extend_schema(
         summary="Change your password",
+        description="Needs the current password; the new one must pass the password rules (400 otherwise).",
         request=PasswordChangeSerializer,
         responses={204: None, 400: OpenApiResponse(description="Wrong old password, or a weak new one.")},
     )
@@ -301,6 +316,7 @@ class UserViewSet(
 
     @extend_schema(
         summary="Demote a manager to staff",
+        description="The user keeps their warehouses, as staff. 409 unless the user is a manager.",
         request=None,
         responses={200: UserSerializer, 403: _ERROR_403, 409: _ERROR_409},
     )
@@ -392,7 +408,11 @@ class PromotionRequestViewSet(
 
 
 class RolesView(APIView):
-    @extend_schema(summary="Roles and what each may do", responses=RoleSerializer(many=True))
+    @extend_schema(
+        summary="Roles and what each may do",
+        description="The role matrix, for front ends that show or hide actions by role.",
+        responses=RoleSerializer(many=True),
+    )
     def get(self, request):
         roles = [{"role": role.value, "label": role.label, "capabilities": CAPABILITIES[role]} for role in Role]
         return Response(RoleSerializer(roles, many=True).data)
@@ -401,7 +421,11 @@ class RolesView(APIView):
 class OrganizationView(APIView):
     default_roles = ADMIN_ONLY
 
-    @extend_schema(summary="Your organization", responses=OrganizationSerializer)
+    @extend_schema(
+        summary="Your organization",
+        description="`join_code` (what a new colleague registers with) is shown to admins only.",
+        responses=OrganizationSerializer,
+    )
     def get(self, request):
         return Response(OrganizationSerializer(request.user.organization, context={"request": request}).data)
 

@@ -1,10 +1,12 @@
 from rest_framework import serializers
 
+from core.schema import request_examples
 from core.serializers import StrictModelSerializer
 from core.tenancy import UserRefSerializer
 from warehouses.models import Warehouse
 
 
+@request_examples(Warehouse={"name": "Main Warehouse", "code": "MAIN", "address": "1 Harbour Road", "is_active": True})
 class WarehouseSerializer(StrictModelSerializer):
     managers = UserRefSerializer(
         source="manager_list", many=True, read_only=True, help_text="Active managers assigned to this warehouse."

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
-from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -22,7 +21,12 @@ DEBUG = env.bool("DEBUG", default=False)
 _DEV_SECRET_KEY = "django-insecure-stockroom-development-key-do-not-use-in-production"
 SECRET_KEY = env("SECRET_KEY", default=_DEV_SECRET_KEY)
 if not DEBUG and SECRET_KEY == _DEV_SECRET_KEY and not env.bool("STOCKROOM_ALLOW_DEV_KEY", default=False):
-    raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
+    # One line that says what to do, instead of a traceback ending in ImproperlyConfigured (manage.py, gunicorn).
+    raise SystemExit(
+        "Stockroom: SECRET_KEY must be set when DEBUG is off. Set SECRET_KEY in the environment or .env "
+        "(python3 -c 'import secrets; print(secrets.token_urlsafe(50))'), or STOCKROOM_ALLOW_DEV_KEY=true for "
+        "one-off commands on a development machine, or DEBUG=true."
+    )
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1"])
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
 
@@ -60,6 +64,7 @@ MIDDLEWARE = [
     # First, so every log line of the request, and its response, carry its X-Request-ID.
     "django_guid.middleware.guid_middleware",
     "django.middleware.security.SecurityMiddleware",
+    "core.middleware.ApiErrorShapeMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -256,7 +261,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.SearchFilter",
-        "rest_framework.filters.OrderingFilter",
+        "core.filters.OrderingFilter",
     ],
     "DEFAULT_RENDERER_CLASSES": [
         "drf_orjson_renderer.renderers.ORJSONRenderer",
@@ -296,8 +301,27 @@ SIMPLE_JWT = {
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Stockroom API",
-    "DESCRIPTION": "Inventory and sales management: catalog, warehouses, a stock movement ledger, "
-    "purchase and sales orders, dashboards and reports.",
+    "DESCRIPTION": (BASE_DIR / "core" / "schema_description.md").read_text(),
+    "SERVERS": [{"url": "/", "description": "The server that serves this document"}],
+    # Clients use JWT; session authentication serves the browsable API and the admin only.
+    "AUTHENTICATION_WHITELIST": ["rest_framework_simplejwt.authentication.JWTAuthentication"],
+    "SWAGGER_UI_SETTINGS": {
+        "deepLinking": True,
+        "persistAuthorization": True,
+        "displayRequestDuration": True,
+        "filter": True,
+    },
+    # ReDoc's default theme asks Google for its web fonts: the page uses the system's instead (no third-party host).
+    "REDOC_UI_SETTINGS": {
+        "hideDownloadButton": False,
+        "theme": {
+            "typography": {
+                "fontFamily": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif",
+                "headings": {"fontFamily": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"},
+                "code": {"fontFamily": "ui-monospace, 'SFMono-Regular', Menlo, Consolas, monospace"},
+            }
+        },
+    },
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -316,7 +340,7 @@ SPECTACULAR_SETTINGS = {
         "UserStatusEnum": "users.models.UserStatus",
         "PromotionRequestStatusEnum": "users.models.PromotionRequestStatus",
     },
-    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums"],
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "core.schema.describe_security"],
 }
 
 # --- Logging and request ids --------------------------------------------------------------------------------------

@@ -103,3 +103,65 @@ def test_the_admin_lists_load(site, org, url):
 
     assert site.get(url).status_code == 200
     assert site.get(url, {"q": "x"}).status_code == 200
+
+
+def test_the_product_list_shows_stock_price_and_the_low_stock_flag_and_filters_on_them(site, org, warehouse):
+    from tests.stock.helpers import put_stock
+
+    low = VariantFactory(organization=org, product__name="Low lamp", price="5.00", reorder_level=10)
+    put_stock(low, warehouse, 3)
+    plenty = VariantFactory(organization=org, product__name="Plenty pen", price="60.00", reorder_level=1)
+    put_stock(plenty, warehouse, 40)
+    VariantFactory(organization=org, product__name="Empty easel", price="20.00", reorder_level=0)
+
+    def names(**query):
+        page = site.get("/admin/catalog/product/", query).content.decode()
+        return {name for name in ("Low lamp", "Plenty pen", "Empty easel") if name in page}
+
+    page = site.get("/admin/catalog/product/").content.decode().lower()
+    assert "price from" in page and "low stock" in page and ">40<" in page
+    assert names(low_stock="yes") == {"Low lamp"}
+    assert names(stock="out") == {"Empty easel"}
+    assert names(price="over-50") == {"Plenty pen"}
+    assert names(price="under-10") == {"Low lamp"}
+
+
+def test_the_variant_list_shows_stock_and_filters_on_low_stock(site, org, warehouse):
+    from tests.stock.helpers import put_stock
+
+    put_stock(VariantFactory(organization=org, sku="LOW-1", reorder_level=5), warehouse, 2)
+    put_stock(VariantFactory(organization=org, sku="FINE-1", reorder_level=1), warehouse, 9)
+
+    page = site.get("/admin/catalog/variant/", {"low_stock": "yes"}).content.decode()
+
+    assert "LOW-1" in page and "FINE-1" not in page
+
+
+def test_variant_attributes_edit_as_key_value_rows(site, org):
+    variant = VariantFactory(organization=org, sku="ROWS-1", attributes={"size": "M"})
+    form = site.get(f"/admin/catalog/variant/{variant.pk}/change/").content.decode()
+    assert 'name="attributes_key_0" value="size"' in form and 'name="attributes_value_0" value="M"' in form
+
+    data = {
+        "organization": org.pk,
+        "sku": "ROWS-1",
+        "barcode": "",
+        "price": "12.00",
+        "cost": "5.00",
+        "reorder_level": "0",
+        "attributes_key_0": "size",
+        "attributes_value_0": "L",
+        "attributes_key_1": "colour",
+        "attributes_value_1": "navy",
+        "attributes_key_2": "",
+        "attributes_value_2": "",
+    }
+    response = site.post(f"/admin/catalog/variant/{variant.pk}/change/", data)
+
+    assert response.status_code == 302, response.content.decode()[:3000]
+    variant.refresh_from_db()
+    assert variant.attributes == {"size": "L", "colour": "navy"}
+
+
+def test_the_admin_is_branded_stockroom(site):
+    assert "Stockroom administration" in site.get("/admin/").content.decode()

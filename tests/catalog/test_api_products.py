@@ -401,13 +401,14 @@ def test_filters_by_expiry(viewer_client, org):
     today = timezone.localdate()
     ProductFactory(organization=org, name="Expired", expiration_date=today - timedelta(days=1))
     ProductFactory(organization=org, name="Today", expiration_date=today)
+    ProductFactory(organization=org, name="Tomorrow", expiration_date=today + timedelta(days=1))
     ProductFactory(organization=org, name="Forever")
 
     expired = viewer_client.get(URL, {"is_expired": "true"})
 
-    assert _names(expired) == ["Expired"]
-    assert expired.json()["results"][0]["is_expired"] is True
-    assert _names(viewer_client.get(URL, {"is_expired": "false"})) == ["Forever", "Today"]
+    assert _names(expired) == ["Expired", "Today"]  # a product whose date is today is expired
+    assert [product["is_expired"] for product in expired.json()["results"]] == [True, True]
+    assert _names(viewer_client.get(URL, {"is_expired": "false"})) == ["Forever", "Tomorrow"]
     assert _names(viewer_client.get(URL, {"has_expiry": "false"})) == ["Forever"]
 
 
@@ -487,3 +488,17 @@ def test_ordering_by_name_created_at_and_total_quantity(viewer_client, org, ware
     assert order("total_quantity") == ["C", "B", "A"]
     assert order("-total_quantity") == ["A", "B", "C"]
     assert order("created_at") == ["B", "A", "C"]
+
+
+def test_ordering_by_price_uses_each_products_lowest_variant_price(viewer_client, org):
+    for name, prices in [("Mid", ["5.00", "30.00"]), ("Cheap", ["9.00", "1.50"]), ("Dear", ["12.00"])]:
+        product = ProductFactory(organization=org, name=name)
+        for price in prices:
+            VariantFactory(organization=org, product=product, price=Decimal(price))
+
+    def order(ordering):
+        return [row["name"] for row in viewer_client.get(URL, {"ordering": ordering}).json()["results"]]
+
+    assert order("price") == ["Cheap", "Mid", "Dear"]
+    assert order("-price,name") == ["Dear", "Mid", "Cheap"]
+    assert viewer_client.get(URL, {"ordering": "prize"}).status_code == 400

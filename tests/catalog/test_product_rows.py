@@ -117,7 +117,7 @@ def test_reads_see_every_change_made_since_the_previous_read(org, products):
 
 def test_is_expired_is_computed_for_the_day_of_the_read(org, monkeypatch):
     today = timezone.localdate()
-    product = ProductFactory(organization=org, expiration_date=today)
+    product = ProductFactory(organization=org, expiration_date=today + timedelta(days=1))
     assert selectors.product_table(organization=org).get(pk=product.pk).is_expired is False
 
     monkeypatch.setattr(timezone, "localdate", lambda: today + timedelta(days=1))

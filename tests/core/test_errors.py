@@ -4,9 +4,17 @@ One test per status, on real routes where one exists; the test-only URLconf `tes
 that crash on purpose (500). Django's own 404/500 handlers are exercised with DEBUG off, the default in tests.
 """
 
-import pytest
+import json
+from datetime import timedelta
 
+import pytest
+from django.http import HttpResponseNotAllowed, HttpResponseNotFound, JsonResponse
+from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
+
+from core.exceptions import error_body
+from core.middleware import ApiErrorShapeMiddleware
 from tests.catalog.factories import CategoryFactory, ProductFactory
+from tests.error_shape import ErrorShapeViolation, check_error_shape
 
 
 def assert_error(response, status: int, code: str) -> dict:
@@ -155,3 +163,90 @@ def test_500_server_error_has_the_shape_and_no_traceback(api_client, url, db):
     assert "Traceback" not in text
     assert "RuntimeError" not in text
     assert "hunter2" not in text
+
+
+def test_a_domain_fact_named_status_never_replaces_the_http_status():
+    body = error_body(409, "invalid_transition", "No.", status="completed", current_status="completed")
+
+    assert (body["status"], body["current_status"]) == (409, "completed")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("debug", [False, True], ids=["debug-off", "debug-on"])
+def test_unknown_api_routes_are_json_404_whatever_debug_is(admin_client, settings, debug):
+    settings.DEBUG = debug
+
+    for url in ("/api/no-such-thing/", "/api/products/1/no-such-action/", "/api/v2/products/"):
+        assert_error(admin_client.get(url), 404, "not_found")
+    assert_error(admin_client.post("/api/no-such-thing/", {}, format="json"), 404, "not_found")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("debug", [False, True], ids=["debug-off", "debug-on"])
+def test_unsupported_methods_are_json_405_whatever_debug_is(admin_client, settings, debug):
+    settings.DEBUG = debug
+
+    assert_error(admin_client.put("/api/sales-orders/", {}, format="json"), 405, "method_not_allowed")
+    assert_error(admin_client.post("/api/health/", {}, format="json"), 405, "method_not_allowed")
+    response = admin_client.delete("/api/stock-movements/")
+    assert_error(response, 405, "method_not_allowed")
+    assert "GET" in response["Allow"]
+
+
+def test_an_html_error_of_django_under_api_becomes_the_json_shape(rf):
+    middleware = ApiErrorShapeMiddleware(lambda request: HttpResponseNotAllowed(["GET"]))
+
+    response = middleware(rf.post("/api/anything/"))
+
+    assert response.status_code == 405
+    assert json.loads(response.content) == {
+        "status": 405,
+        "code": "method_not_allowed",
+        "detail": "This method is not allowed on this route.",
+    }
+    assert response["Allow"] == "GET"
+    outside = ApiErrorShapeMiddleware(lambda request: HttpResponseNotAllowed(["GET"]))(rf.post("/admin/"))
+    assert outside["Content-Type"].startswith("text/html")
+
+
+@pytest.mark.django_db
+def test_an_expired_access_token_says_that_it_has_expired(api_client, admin):
+    token = AccessToken.for_user(admin)
+    token.set_exp(lifetime=-timedelta(seconds=1))
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+
+    response = api_client.get("/api/warehouses/")
+
+    body = assert_error(response, 401, "authentication_failed")
+    assert "expired" in body["detail"]
+    assert "/api/auth/refresh/" in body["detail"]
+
+
+@pytest.mark.django_db
+def test_an_expired_refresh_token_says_that_it_has_expired(api_client, admin):
+    token = RefreshToken.for_user(admin)
+    token.set_exp(lifetime=-timedelta(seconds=1))
+
+    response = api_client.post("/api/auth/refresh/", {"refresh": str(token)}, format="json")
+
+    assert "expired" in assert_error(response, 401, "authentication_failed")["detail"]
+
+
+@pytest.mark.django_db
+def test_an_unknown_ordering_field_is_400_naming_the_fields_offered(viewer_client):
+    response = viewer_client.get("/api/warehouses/", {"ordering": "-nmae"})
+
+    body = assert_error(response, 400, "validation_error")
+    assert "-nmae" in body["errors"]["ordering"][0]
+    assert "name, code, created_at, staff_count" in body["errors"]["ordering"][0]
+    assert viewer_client.get("/api/warehouses/", {"ordering": "-name,code"}).status_code == 200
+
+
+def test_the_error_shape_guard_refuses_a_body_without_the_http_status():
+    response = JsonResponse({"status": "completed", "code": "invalid_transition", "detail": "No."}, status=409)
+
+    with pytest.raises(ErrorShapeViolation, match="must be the integer 409"):
+        check_error_shape(response, "/api/transfers/1/approve/", "POST")
+    with pytest.raises(ErrorShapeViolation, match="not JSON"):
+        check_error_shape(HttpResponseNotFound("<h1>Not Found</h1>"), "/api/nothing/", "GET")
+    check_error_shape(HttpResponseNotFound("<h1>Not Found</h1>"), "/admin/nothing/", "GET")  # not the API

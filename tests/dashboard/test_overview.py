@@ -29,7 +29,7 @@ def shop(
     make_variant,
     books,
 ):
-    """Two warehouses, four stocked products in two categories (one expired) and one without a category.
+    """Two warehouses, four stocked products in two categories (two expired) and one without a category.
 
     `reorder` holds each (variant, warehouse)'s effective reorder level, as the test set it.
     """
@@ -39,7 +39,7 @@ def shop(
     black = make_variant("Black tea", "1.25", "3.00", category=tea)
     beans = make_variant("Old beans", "1.00", "12.00", category=coffee, reorder_level=2, expires=days_ago(1))
     loose = make_variant("Loose leaf", "0.75", "1.50")
-    fresh = make_variant("Fresh today", "3.00", "5.00", category=coffee, expires=TODAY)  # not expired yet
+    fresh = make_variant("Fresh today", "3.00", "5.00", category=coffee, expires=TODAY)  # expired: its date is today
 
     books.add(green, warehouse, 20, by=admin, day=days_ago(10))
     books.sell(warehouse, [(green, 17)], by=staff, day=days_ago(2))
@@ -70,7 +70,7 @@ def shop(
         "variants": variants,
         "categories": {green.pk: tea, black.pk: tea, beans.pk: coffee, loose.pk: None, fresh.pk: coffee},
         "empty": empty,
-        "expired": {beans.pk},
+        "expired": {beans.pk, fresh.pk},
         "reorder": reorder,
         "green": green,
         "loose": loose,
@@ -129,7 +129,7 @@ def test_admin_overview_adds_up_every_warehouse_of_the_organization(
     shop, books, admin_client, get, warehouse, other_warehouse
 ):
     expected = expected_overview(
-        shop, books, {warehouse.pk, other_warehouse.pk}, products=5, categories=3, suppliers=2, expired_products=1
+        shop, books, {warehouse.pk, other_warehouse.pk}, products=5, categories=3, suppliers=2, expired_products=2
     )
 
     response = get(admin_client, OVERVIEW)
@@ -151,8 +151,9 @@ def test_overview_values_are_the_hand_checked_sums(shop, admin_client, get):
     assert body["financial"]["total_inventory_value"] == "79.00"
     # green 3 × 4.00 + black 14 × 3.00 + beans 6 × 12.00 + loose 8 × 1.50 + fresh 2 × 5.00
     assert body["financial"]["total_retail_value"] == "148.00"
-    assert body["financial"]["expired_inventory_value"] == "42.00"  # the beans expired yesterday; fresh expires today
-    assert body["financial"]["real_inventory_value"] == "37.00"
+    # beans 6 × 7.00 (expired yesterday) + fresh 2 × 3.00 (expires today, so expired)
+    assert body["financial"]["expired_inventory_value"] == "48.00"
+    assert body["financial"]["real_inventory_value"] == "31.00"
     assert body["stock"]["total_stock"] == 33
     assert body["counts"]["low_stock"] == 2  # green at main (3 <= 5), loose at the annex (8 <= override 9)
 
@@ -160,7 +161,7 @@ def test_overview_values_are_the_hand_checked_sums(shop, admin_client, get):
 def test_manager_overview_covers_only_their_warehouses(shop, books, admin_client, manager_client, get, warehouse):
     get(admin_client, OVERVIEW)  # an admin's cached overview must not be served to the manager
     expected = expected_overview(
-        shop, books, {warehouse.pk}, products=5, categories=3, suppliers=2, expired_products=1
+        shop, books, {warehouse.pk}, products=5, categories=3, suppliers=2, expired_products=2
     )
 
     body = get(manager_client, OVERVIEW).json()
@@ -175,7 +176,7 @@ def test_manager_overview_covers_only_their_warehouses(shop, books, admin_client
 
 def test_admin_overview_of_one_warehouse(shop, books, admin_client, get, other_warehouse):
     expected = expected_overview(
-        shop, books, {other_warehouse.pk}, products=5, categories=3, suppliers=2, expired_products=1
+        shop, books, {other_warehouse.pk}, products=5, categories=3, suppliers=2, expired_products=2
     )
 
     body = get(admin_client, OVERVIEW, warehouse=other_warehouse.pk).json()

@@ -10,7 +10,16 @@ def organization_from_option(value: str) -> Organization:
     )
     found = list(queryset[:2])
     if not found:
-        raise CommandError(f"No organization {value!r}.")
+        raise CommandError(f"No organization {value!r}. {_known()}")
     if len(found) > 1:
         raise CommandError(f"Several organizations are named {value!r}; give its id.")
     return found[0]
+
+
+def _known(limit: int = 20) -> str:
+    organizations = list(Organization.objects.order_by("id").values_list("id", "name")[: limit + 1])
+    if not organizations:
+        return "There is no organization yet (manage.py seed_demo makes a demo one)."
+    listed = ", ".join(f"{pk} ({name})" for pk, name in organizations[:limit])
+    more = f", and {Organization.objects.count() - limit} more" if len(organizations) > limit else ""
+    return f"Known organizations, by id: {listed}{more}."

@@ -1,6 +1,7 @@
 """Export every product variant of an organization as CSV (as `GET /api/products/export/`), with a progress bar."""
 
 import csv
+import os
 import sys
 
 from django.core.management.base import BaseCommand
@@ -30,6 +31,12 @@ class Command(BaseCommand):
             rows = product_export_rows(organization=organization)
             for row in tqdm(rows, total=total, unit="rows", disable=no_progress or not output, file=sys.stderr):
                 writer.writerow({column: csv_cell(value) for column, value in row.items()})
+            file.flush()
+        except BrokenPipeError:
+            # The reader stopped early (`export_products ... | head`): that is not an error. Standard output is
+            # pointed at /dev/null so that Python's own flush at exit does not complain about the pipe again.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return
         finally:
             if output:
                 file.close()

@@ -20,7 +20,8 @@ def _count_rows(path: str) -> int:
 class Command(BaseCommand):
     help = (
         "Create or update products by SKU from a CSV file (columns: name, category, sku, barcode, price, cost, "
-        "reorder_level, supplier). All or nothing: any bad row is reported and nothing is saved."
+        "reorder_level, supplier, and optionally attributes, description, expiration_date, is_active: a file "
+        "written by export_products imports as it is). All or nothing: any bad row is reported and nothing is saved."
     )
 
     def add_arguments(self, parser):
