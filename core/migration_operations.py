@@ -1,13 +1,15 @@
 """Migration operations for PostgreSQL-only indexes that must be built on a live database.
 
-`CreateTrigramIndex` builds a `pg_trgm` GIN index (which serves `ILIKE '%term%'`, what `?search=` runs) with
-`CREATE INDEX CONCURRENTLY`, so a big table stays writable while it is built; migrations using it set
+`CreateTrigramIndex` builds a `pg_trgm` GIN index on `UPPER(column)` (which serves `icontains`, what `?search=`
+runs) with `CREATE INDEX CONCURRENTLY`, so a big table stays writable while it is built; migrations using it set
 `atomic = False`. It enables the extension first. On any other database (SQLite, the default) it does nothing. It
 changes no model state: the index is a database detail that the models (and the test database, built from them)
 do without.
 """
 
+from django.contrib.postgres import operations as postgres_operations
 from django.db import router
+from django.db.migrations import AddIndex
 from django.db.migrations.operations.base import Operation
 
 
@@ -33,9 +35,11 @@ class CreateTrigramIndex(Operation):
             return
         quote = schema_editor.quote_name
         schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+        # Django's `icontains` on PostgreSQL is `UPPER(column::text) LIKE UPPER('%term%')`: the index is on that
+        # expression (an index on the bare column serves only ILIKE).
         schema_editor.execute(
             f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {quote(self.name)} "
-            f"ON {quote(self.table)} USING gin ({quote(self.column)} gin_trgm_ops)"
+            f"ON {quote(self.table)} USING gin ((UPPER({quote(self.column)}::text)) gin_trgm_ops)"
         )
 
     def database_backwards(self, app_label, schema_editor, from_state, to_state):
@@ -48,3 +52,19 @@ class CreateTrigramIndex(Operation):
     @property
     def migration_name_fragment(self):
         return self.name
+
+
+class AddIndexConcurrently(postgres_operations.AddIndexConcurrently):
+    """Django's `AddIndexConcurrently` (a model's `Meta.indexes` entry built without locking out writes; the
+    migration sets `atomic = False`), which on other databases (SQLite) adds the index the ordinary way.
+    """
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            return super().database_forwards(app_label, schema_editor, from_state, to_state)
+        return AddIndex.database_forwards(self, app_label, schema_editor, from_state, to_state)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            return super().database_backwards(app_label, schema_editor, from_state, to_state)
+        return AddIndex.database_backwards(self, app_label, schema_editor, from_state, to_state)

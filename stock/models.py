@@ -59,6 +59,10 @@ class StockLevel(models.Model):
                 condition=Q(quantity__lte=F("reorder_level")),
                 name="stock_level_low_by_warehouse",
             ),
+            # The list's orderings on the level's own columns (a page is an index range, not a sort of every level).
+            models.Index(fields=["organization", "quantity"], name="stock_level_org_quantity"),
+            models.Index(fields=["organization", "reorder_level"], name="stock_level_org_reorder_level"),
+            models.Index(fields=["organization", "updated_at"], name="stock_level_org_updated_at"),
         ]
 
     def __str__(self):
@@ -189,7 +193,12 @@ class StockAdjustment(models.Model):
 
     class Meta:
         ordering = ["-id"]
-        indexes = [models.Index(fields=["organization", "-id"])]
+        indexes = [
+            models.Index(fields=["organization", "-id"]),
+            # The list's orderings, so that a page is an index range, not a sort of every adjustment.
+            models.Index(fields=["organization", "created_at"], name="stock_adj_org_created_at"),
+            models.Index(fields=["organization", "quantity"], name="stock_adj_org_quantity"),
+        ]
 
     def __str__(self):
         return f"Adjustment {self.pk}: {self.quantity:+d} × {self.variant_id}@{self.warehouse_id}"
