@@ -59,10 +59,6 @@ class StockLevel(models.Model):
                 condition=Q(quantity__lte=F("reorder_level")),
                 name="stock_level_low_by_warehouse",
             ),
-            # The list's orderings on the level's own columns (a page is an index range, not a sort of every level).
-            models.Index(fields=["organization", "quantity"], name="stock_level_org_quantity"),
-            models.Index(fields=["organization", "reorder_level"], name="stock_level_org_reorder_level"),
-            models.Index(fields=["organization", "updated_at"], name="stock_level_org_updated_at"),
         ]
 
     def __str__(self):

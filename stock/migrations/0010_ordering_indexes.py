@@ -27,16 +27,4 @@ class Migration(migrations.Migration):
             model_name='stockadjustment',
             index=models.Index(fields=['organization', 'quantity'], name='stock_adj_org_quantity'),
         ),
-        AddIndexConcurrently(
-            model_name='stocklevel',
-            index=models.Index(fields=['organization', 'quantity'], name='stock_level_org_quantity'),
-        ),
-        AddIndexConcurrently(
-            model_name='stocklevel',
-            index=models.Index(fields=['organization', 'reorder_level'], name='stock_level_org_reorder_level'),
-        ),
-        AddIndexConcurrently(
-            model_name='stocklevel',
-            index=models.Index(fields=['organization', 'updated_at'], name='stock_level_org_updated_at'),
-        ),
     ]
