@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
     # CREATE INDEX CONCURRENTLY cannot run inside a transaction; the tables stay writable while it builds.
     atomic = False
 
-    dependencies = [("stock", "0008_movements_newest_first_indexes")]
+    dependencies = [("stock", "0009_stock_reservations")]
 
     operations = [
         CreateTrigramIndex(table="stock_stockmovement", column="note", name="stock_stockmovement_note_trgm"),

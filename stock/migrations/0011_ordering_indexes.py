@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('catalog', '0005_ordering_indexes'),
-        ('stock', '0009_search_trigram_indexes'),
+        ('stock', '0010_search_trigram_indexes'),
         ('users', '0002_initial'),
         ('warehouses', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
