@@ -52,6 +52,7 @@ class Product(models.Model):
             models.Index(fields=["organization", "created_at"]),
             models.Index(fields=["organization", "expiration_date"]),
             models.Index(fields=["organization", "stock_quantity", "id"], name="product_org_stock_quantity"),
+            models.Index(fields=["organization", "updated_at"], name="product_org_updated_at"),
         ]
 
     def __str__(self):
@@ -90,6 +91,11 @@ class Variant(models.Model):
             models.CheckConstraint(condition=Q(price__gte=0), name="variant_price_non_negative"),
             models.CheckConstraint(condition=Q(cost__gte=0), name="variant_cost_non_negative"),
             models.CheckConstraint(condition=Q(reorder_level__gte=0), name="variant_reorder_level_non_negative"),
+        ]
+        # The list's orderings on plain columns, so that a page is an index range, not a sort of every variant.
+        indexes = [
+            models.Index(fields=["organization", "price"], name="variant_org_price"),
+            models.Index(fields=["organization", "created_at"], name="variant_org_created_at"),
         ]
 
     def __str__(self):

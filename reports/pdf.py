@@ -69,6 +69,7 @@ CELL_PADDING = 3
 
 SUMMARY_HEADER = ["Product", "SKU", "Units in", "Units out", "Net"]
 SUMMARY_COL_WIDTHS = [330, 170, 90, 90, 90]
+SUMMARY_ROWS_PER_TABLE = 300
 
 _I = {name: index for index, name in enumerate(ROW_FIELDS)}
 
@@ -246,16 +247,16 @@ def _front_matter(scope, totals, by_day, by_variant, generated_at, *, width) -> 
             ]
             for row in by_variant
         ]
-        # A few hundred rows at most: LongTable's splitting is fine at that size.
-        story.append(
-            LongTable(
-                [SUMMARY_HEADER, *rows],
-                colWidths=SUMMARY_COL_WIDTHS,
-                repeatRows=1,
-                hAlign="LEFT",
-                style=_table_style(right_aligned=(2, 3, 4), font_size=8),
+        # LongTable's splitting is fine at a few hundred rows and superlinear beyond (a busy year moves every one of
+        # twenty thousand variants): one table per SUMMARY_ROWS_PER_TABLE rows, each with its header.
+        style = _table_style(right_aligned=(2, 3, 4), font_size=8)
+        for start in range(0, len(rows), SUMMARY_ROWS_PER_TABLE):
+            chunk = rows[start : start + SUMMARY_ROWS_PER_TABLE]
+            story.append(
+                LongTable(
+                    [SUMMARY_HEADER, *chunk], colWidths=SUMMARY_COL_WIDTHS, repeatRows=1, hAlign="LEFT", style=style
+                )
             )
-        )
     else:
         story.append(Paragraph("No movements in this period.", styles["body"]))
     return story

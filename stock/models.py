@@ -200,7 +200,12 @@ class StockAdjustment(models.Model):
 
     class Meta:
         ordering = ["-id"]
-        indexes = [models.Index(fields=["organization", "-id"])]
+        indexes = [
+            models.Index(fields=["organization", "-id"]),
+            # The list's orderings, so that a page is an index range, not a sort of every adjustment.
+            models.Index(fields=["organization", "created_at"], name="stock_adj_org_created_at"),
+            models.Index(fields=["organization", "quantity"], name="stock_adj_org_quantity"),
+        ]
 
     def __str__(self):
         return f"Adjustment {self.pk}: {self.quantity:+d} × {self.variant_id}@{self.warehouse_id}"

@@ -5,12 +5,13 @@ Thin: validate, call, serialize.
 
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import filters, mixins, serializers, status, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalog.serializers import ProductSerializer
+from core.filters import SearchFilter
 from core.idempotency import IdempotentMixin
 from core.pagination import NewestFirstCursorPagination
 from core.permissions import is_org_member
@@ -119,7 +120,7 @@ class StockMovementViewSet(_OrganizationSelectorMixin, viewsets.ReadOnlyModelVie
     serializer_class = StockMovementSerializer
     pagination_class = NewestFirstCursorPagination
     # No OrderingFilter: the cursor owns the order (newest first).
-    filter_backends = [DjangoFilterBackend, filters.SearchFilter]
+    filter_backends = [DjangoFilterBackend, SearchFilter]
     filterset_class = StockMovementFilter
     search_fields = ["variant__sku", "variant__product__name", "note"]
 

@@ -260,7 +260,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
-        "rest_framework.filters.SearchFilter",
+        "core.filters.SearchFilter",
         "core.filters.OrderingFilter",
     ],
     "DEFAULT_RENDERER_CLASSES": [
