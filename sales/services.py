@@ -26,7 +26,16 @@ from core.permissions import ensure_warehouse_access
 from core.roles import ADMIN_MANAGER_STAFF
 from sales.models import TRANSITIONS, SalesOrder, SalesOrderItem, SalesOrderStatus
 from stock.models import Reason
-from stock.services import Reference, StockChange, stock_add, stock_remove
+from stock.services import (
+    Reference,
+    ReservationLine,
+    StockChange,
+    stock_add,
+    stock_release,
+    stock_remove,
+    stock_reservation_top_up,
+    stock_reserve,
+)
 from warehouses.models import Warehouse
 
 logger = logging.getLogger(__name__)
@@ -62,8 +71,9 @@ def sales_order_create(
 ) -> SalesOrder:
     """Create an order, `pending` (a purchase request, any role, any warehouse) or `fulfilled` (a sale).
 
-    A fulfilled order takes its stock in the same transaction: short stock raises `InsufficientStock` and leaves
-    no order behind (its number is not consumed either). Staff and up only, in their own warehouses.
+    A fulfilled order takes its stock in the same transaction, from the available units only: short stock raises
+    `InsufficientStock` and leaves no order behind (its number is not consumed either). Staff and up only, in their
+    own warehouses. A pending order reserves each line up to what is available, and never fails for want of stock.
     """
     if status is None:
         status = SalesOrderStatus.FULFILLED if by.role in ADMIN_MANAGER_STAFF else SalesOrderStatus.PENDING
@@ -104,12 +114,15 @@ def sales_order_create(
         )
         if fulfilled:
             _take_stock(order, items, by)
+        else:
+            _reserve(order, items)
     return order
 
 
 # --- Decisions on a pending order ---------------------------------------------------------------------------------
 def sales_order_fulfil(*, order: SalesOrder, by, notify: bool = True) -> SalesOrder:
-    """Approve a pending order: take every line's stock, or raise `InsufficientStock` and change nothing.
+    """Approve a pending order: take every line's stock (its reservation, then available units), or raise
+    `InsufficientStock` and change nothing.
 
     Locks the order first, so concurrent fulfils of one order fulfil it once; the others get `InvalidTransition`.
     The requester is e-mailed once it commits (`notify=False`: demo data).
@@ -118,7 +131,7 @@ def sales_order_fulfil(*, order: SalesOrder, by, notify: bool = True) -> SalesOr
     with transaction.atomic():
         order = _locked(order)
         _ensure_transition(order, SalesOrderStatus.FULFILLED)
-        _take_stock(order, list(order.items.order_by("id")), by)
+        _take_stock(order, list(order.items.order_by("id")), by, consumes=True)
         now = timezone.now()
         order.status = SalesOrderStatus.FULFILLED
         order.decided_by, order.decided_at, order.fulfilled_at = by, now, now
@@ -129,11 +142,14 @@ def sales_order_fulfil(*, order: SalesOrder, by, notify: bool = True) -> SalesOr
 
 
 def sales_order_reject(*, order: SalesOrder, by, reason: str = "", notify: bool = True) -> SalesOrder:
-    """Refuse a pending order (no stock was ever taken for it). Locks the order first; e-mails the requester."""
+    """Refuse a pending order (no stock was ever taken for it; its reservation is released). Locks the order first;
+    e-mails the requester.
+    """
     _ensure_may_decide(by, order.warehouse_id)
     with transaction.atomic():
         order = _locked(order)
         _ensure_transition(order, SalesOrderStatus.REJECTED)
+        _release(order)
         order.status = SalesOrderStatus.REJECTED
         order.rejection_reason = reason
         order.decided_by, order.decided_at = by, timezone.now()
@@ -144,15 +160,32 @@ def sales_order_reject(*, order: SalesOrder, by, reason: str = "", notify: bool 
 
 
 def sales_order_cancel(*, order: SalesOrder, by) -> SalesOrder:
-    """Withdraw a pending order: its creator, or staff and up of its warehouse. Locks the order first."""
+    """Withdraw a pending order (its reservation is released): its creator, or staff and up of its warehouse. Locks
+    the order first.
+    """
     if by.pk != order.created_by_id:
         _ensure_may_decide(by, order.warehouse_id, "Only the requester or staff of this warehouse can cancel it.")
     with transaction.atomic():
         order = _locked(order)
         _ensure_transition(order, SalesOrderStatus.CANCELLED)
+        _release(order)
         order.status = SalesOrderStatus.CANCELLED
         order.decided_by, order.decided_at = by, timezone.now()
         order.save(update_fields=["status", "decided_by", "decided_at", "updated_at"])
+    return order
+
+
+def sales_order_reserve(*, order: SalesOrder, by) -> SalesOrder:
+    """Top up a pending order's reservation now from the available units (staff and up of its warehouse).
+
+    Locks the order first; a non-pending order raises `InvalidTransition` (it holds nothing and never will).
+    """
+    _ensure_may_decide(by, order.warehouse_id)
+    with transaction.atomic():
+        order = _locked(order)
+        if not order.is_pending:
+            raise _invalid(order, "reserved", f"A {order.get_status_display().lower()} order holds no reservation.")
+        stock_reservation_top_up(organization_id=order.organization_id, reference=Reference(REFERENCE_TYPE, order.pk))
     return order
 
 
@@ -301,20 +334,38 @@ def _ensure_same_organization(by, warehouse: Warehouse, lines: Sequence[OrderLin
         raise ValidationError({"items": bad})
 
 
-def _take_stock(order: SalesOrder, items: Sequence[SalesOrderItem], by) -> None:
-    """One ledger call for the whole order: every line its own OUT movement, checked against the lines' total."""
+def _take_stock(order: SalesOrder, items: Sequence[SalesOrderItem], by, *, consumes: bool = False) -> None:
+    """One ledger call for the whole order: every line its own OUT movement, checked against the lines' total and
+    the available units (plus the order's own reservation, which it `consumes`).
+    """
+    reference = Reference(REFERENCE_TYPE, order.pk)
     movements = stock_remove(
         organization_id=order.organization_id,
         changes=[StockChange(item.variant_id, order.warehouse_id, item.quantity) for item in items],
         reason=Reason.SALE,
         by=by,
-        reference=Reference(REFERENCE_TYPE, order.pk),
+        reference=reference,
         note=order.number,
+        consumes=reference if consumes else None,
     )
     # The ledger returns movements in line order, each with the variant's cost at this moment.
     for item, movement in zip(items, movements, strict=True):
         item.unit_cost = movement.unit_cost
     SalesOrderItem.objects.bulk_update(items, ["unit_cost"])
+
+
+def _reserve(order: SalesOrder, items: Sequence[SalesOrderItem]) -> None:
+    stock_reserve(
+        organization_id=order.organization_id,
+        warehouse_id=order.warehouse_id,
+        lines=[ReservationLine(item.pk, item.variant_id, item.quantity) for item in items],
+        reference=Reference(REFERENCE_TYPE, order.pk),
+        number=order.number,
+    )
+
+
+def _release(order: SalesOrder) -> None:
+    stock_release(organization_id=order.organization_id, reference=Reference(REFERENCE_TYPE, order.pk))
 
 
 def _notify_requester(order: SalesOrder, *, by, approved: bool) -> None:
