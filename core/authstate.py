@@ -1,4 +1,4 @@
-"""Who the caller is, without a database round trip per request (decision 0015).
+"""Who the caller is, without a database round trip per request (decision 0018).
 
 Each process keeps the users it has authenticated, each tagged with the user's auth version as Redis held it just
 before the row was read. A request reads the current version (one `GET`, pipelined with the counters of the

@@ -11,7 +11,7 @@ from django.db.models import DecimalField, ExpressionWrapper, F, OuterRef, Prefe
 from django.db.models.functions import Coalesce
 
 from core.workflow import Workflow
-from stock.models import ReferenceType
+from stock.models import ReferenceType, StockReservation
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 LINE_TOTAL = DecimalField(max_digits=14, decimal_places=2)
@@ -55,6 +55,18 @@ def line_total_expression():
     return ExpressionWrapper(F("quantity") * F("unit_price"), output_field=LINE_TOTAL)
 
 
+def quantity_reserved_expression():
+    """Units the line `OuterRef("pk")` holds (its reservation row, kept by the ledger while the order is pending)."""
+    held = StockReservation.objects.filter(reference_type="sales_order", line_id=OuterRef("pk")).values("quantity")
+    return Coalesce(Subquery(held[:1], output_field=models.IntegerField()), 0)
+
+
+class ReservationStatus(models.TextChoices):
+    RESERVED = "reserved", "Every line fully reserved"
+    PARTIAL = "partial", "Some units reserved"
+    NONE = "none", "Nothing reserved"
+
+
 class SalesOrderQuerySet(models.QuerySet):
     def with_total(self):
         """Annotate `total_amount` (Σ quantity × unit_price) with a subquery, so lists need no GROUP BY."""
@@ -71,7 +83,9 @@ class SalesOrderQuerySet(models.QuerySet):
 
     def with_details(self):
         """Everything the read serializer touches, in a fixed number of queries whatever the size."""
-        items = SalesOrderItem.objects.select_related("variant__product").annotate(line_total=line_total_expression())
+        items = SalesOrderItem.objects.select_related("variant__product").annotate(
+            line_total=line_total_expression(), quantity_reserved=quantity_reserved_expression()
+        )
         return (
             self.select_related("warehouse", "created_by", "decided_by")
             .prefetch_related(Prefetch("items", queryset=items.order_by("id")))
@@ -124,6 +138,17 @@ class SalesOrder(models.Model):
     @property
     def is_pending(self) -> bool:
         return self.status == SalesOrderStatus.PENDING
+
+    @property
+    def reservation_status(self) -> str:
+        """What the order holds now, from its lines' `quantity_reserved` (`with_details()`): a non-pending order
+        holds nothing.
+        """
+        items = list(self.items.all())
+        held = sum(item.quantity_reserved for item in items)
+        if held and all(item.quantity_reserved == item.quantity for item in items):
+            return ReservationStatus.RESERVED
+        return ReservationStatus.PARTIAL if held else ReservationStatus.NONE
 
 
 SALES_ORDER_WORKFLOW = Workflow(

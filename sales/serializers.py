@@ -7,7 +7,7 @@ from catalog.models import Variant
 from core.schema import request_examples
 from core.serializers import StrictCharField, StrictTextField
 from core.tenancy import OrganizationPrimaryKeyRelatedField, UserRefSerializer
-from sales.models import CREATABLE_STATUS_CHOICES, SalesOrderStatus
+from sales.models import CREATABLE_STATUS_CHOICES, ReservationStatus, SalesOrderStatus
 from warehouses.models import Warehouse
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
@@ -27,6 +27,9 @@ class SalesOrderItemSerializer(serializers.Serializer):
     unit_price = serializers.DecimalField(**MONEY, read_only=True)
     line_total = serializers.DecimalField(**TOTAL, read_only=True)
     quantity_returned = serializers.IntegerField(read_only=True)
+    quantity_reserved = serializers.IntegerField(
+        read_only=True, help_text="Units held for this line while the order is pending (0 once it is not)."
+    )
 
 
 class SalesOrderSerializer(serializers.Serializer):
@@ -40,6 +43,12 @@ class SalesOrderSerializer(serializers.Serializer):
     customer_email = serializers.CharField(read_only=True)  # may be blank: not documented as format "email"
     notes = serializers.CharField(read_only=True)
     status = serializers.ChoiceField(choices=SalesOrderStatus.choices, read_only=True)
+    reservation_status = serializers.ChoiceField(
+        choices=ReservationStatus.choices,
+        read_only=True,
+        help_text="`reserved`: every line fully held; `partial`: some units; `none`: nothing (always once the order "
+        "is no longer pending).",
+    )
     rejection_reason = serializers.CharField(read_only=True)
     items = SalesOrderItemSerializer(many=True, read_only=True)
     total_amount = serializers.DecimalField(**TOTAL, read_only=True)

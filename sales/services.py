@@ -18,13 +18,21 @@ from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
 from catalog.models import Variant
-from core.exceptions import Conflict, NotPermitted
+from core.exceptions import Conflict, InvalidTransition, NotPermitted
 from core.permissions import ensure_warehouse_access
 from core.roles import ADMIN_MANAGER_STAFF
 from sales.models import SALES_ORDER_WORKFLOW, SalesOrder, SalesOrderItem, SalesOrderStatus
 from sales.notifications import REQUEST_DECIDED
 from stock.models import Reason
-from stock.services import StockChange, stock_add, stock_remove
+from stock.services import (
+    ReservationLine,
+    StockChange,
+    stock_add,
+    stock_release,
+    stock_remove,
+    stock_reservation_top_up,
+    stock_reserve,
+)
 from warehouses.models import Warehouse
 
 WORKFLOW = SALES_ORDER_WORKFLOW
@@ -57,8 +65,9 @@ def sales_order_create(
 ) -> SalesOrder:
     """Create an order, `pending` (a purchase request, any role, any warehouse) or `fulfilled` (a sale).
 
-    A fulfilled order takes its stock in the same transaction: short stock raises `InsufficientStock` and leaves
-    no order behind (its number is not consumed either). Staff and up only, in their own warehouses.
+    A fulfilled order takes its stock in the same transaction, from the available units only: short stock raises
+    `InsufficientStock` and leaves no order behind (its number is not consumed either). Staff and up only, in their
+    own warehouses. A pending order reserves each line up to what is available, and never fails for want of stock.
     """
     if status is None:
         status = SalesOrderStatus.FULFILLED if by.role in ADMIN_MANAGER_STAFF else SalesOrderStatus.PENDING
@@ -99,12 +108,15 @@ def sales_order_create(
         )
         if fulfilled:
             _take_stock(order, items, by)
+        else:
+            _reserve(order, items)
     return order
 
 
 # --- Decisions on a pending order ---------------------------------------------------------------------------------
 def sales_order_fulfil(*, order: SalesOrder, by, notify: bool = True) -> SalesOrder:
-    """Approve a pending order: take every line's stock, or raise `InsufficientStock` and change nothing.
+    """Approve a pending order: take every line's stock (its reservation, then available units), or raise
+    `InsufficientStock` and change nothing.
 
     Locks the order first, so concurrent fulfils of one order fulfil it once; the others get `InvalidTransition`.
     The requester is e-mailed once it commits (`notify=False`: demo data).
@@ -113,7 +125,7 @@ def sales_order_fulfil(*, order: SalesOrder, by, notify: bool = True) -> SalesOr
     with transaction.atomic():
         order = WORKFLOW.locked(order)
         WORKFLOW.ensure_move(order, SalesOrderStatus.FULFILLED)
-        _take_stock(order, list(order.items.order_by("id")), by)
+        _take_stock(order, list(order.items.order_by("id")), by, consumes=True)
         now = timezone.now()
         WORKFLOW.move(order, SalesOrderStatus.FULFILLED, decided_by=by, decided_at=now, fulfilled_at=now)
         if notify:
@@ -122,10 +134,14 @@ def sales_order_fulfil(*, order: SalesOrder, by, notify: bool = True) -> SalesOr
 
 
 def sales_order_reject(*, order: SalesOrder, by, reason: str = "", notify: bool = True) -> SalesOrder:
-    """Refuse a pending order (no stock was ever taken for it). Locks the order first; e-mails the requester."""
+    """Refuse a pending order (no stock was ever taken for it; its reservation is released). Locks the order first;
+    e-mails the requester.
+    """
     _ensure_may_decide(by, order.warehouse_id)
     with transaction.atomic():
         order = WORKFLOW.locked(order)
+        WORKFLOW.ensure_move(order, SalesOrderStatus.REJECTED)
+        _release(order)
         fields = {"rejection_reason": reason, "decided_by": by, "decided_at": timezone.now()}
         WORKFLOW.move(order, SalesOrderStatus.REJECTED, **fields)
         if notify:
@@ -134,12 +150,31 @@ def sales_order_reject(*, order: SalesOrder, by, reason: str = "", notify: bool 
 
 
 def sales_order_cancel(*, order: SalesOrder, by) -> SalesOrder:
-    """Withdraw a pending order: its creator, or staff and up of its warehouse. Locks the order first."""
+    """Withdraw a pending order (its reservation is released): its creator, or staff and up of its warehouse. Locks
+    the order first.
+    """
     if by.pk != order.created_by_id:
         _ensure_may_decide(by, order.warehouse_id, "Only the requester or staff of this warehouse can cancel it.")
     with transaction.atomic():
         order = WORKFLOW.locked(order)
+        WORKFLOW.ensure_move(order, SalesOrderStatus.CANCELLED)
+        _release(order)
         WORKFLOW.move(order, SalesOrderStatus.CANCELLED, decided_by=by, decided_at=timezone.now())
+    return order
+
+
+def sales_order_reserve(*, order: SalesOrder, by) -> SalesOrder:
+    """Top up a pending order's reservation now from the available units (staff and up of its warehouse).
+
+    Locks the order first; a non-pending order raises `InvalidTransition` (it holds nothing and never will).
+    """
+    _ensure_may_decide(by, order.warehouse_id)
+    with transaction.atomic():
+        order = WORKFLOW.locked(order)
+        if not order.is_pending:
+            detail = f"A {order.get_status_display().lower()} order holds no reservation."
+            raise InvalidTransition(detail, current_status=order.status, requested_status="reserved")
+        stock_reservation_top_up(organization_id=order.organization_id, reference=WORKFLOW.reference(order))
     return order
 
 
@@ -271,20 +306,38 @@ def _ensure_same_organization(by, warehouse: Warehouse, lines: Sequence[OrderLin
         raise ValidationError({"items": bad})
 
 
-def _take_stock(order: SalesOrder, items: Sequence[SalesOrderItem], by) -> None:
-    """One ledger call for the whole order: every line its own OUT movement, checked against the lines' total."""
+def _take_stock(order: SalesOrder, items: Sequence[SalesOrderItem], by, *, consumes: bool = False) -> None:
+    """One ledger call for the whole order: every line its own OUT movement, checked against the lines' total and
+    the available units (plus the order's own reservation, which it `consumes`).
+    """
+    reference = WORKFLOW.reference(order)
     movements = stock_remove(
         organization_id=order.organization_id,
         changes=[StockChange(item.variant_id, order.warehouse_id, item.quantity) for item in items],
         reason=Reason.SALE,
         by=by,
-        reference=WORKFLOW.reference(order),
+        reference=reference,
         note=order.number,
+        consumes=reference if consumes else None,
     )
     # The ledger returns movements in line order, each with the variant's cost at this moment.
     for item, movement in zip(items, movements, strict=True):
         item.unit_cost = movement.unit_cost
     SalesOrderItem.objects.bulk_update(items, ["unit_cost"])
+
+
+def _reserve(order: SalesOrder, items: Sequence[SalesOrderItem]) -> None:
+    stock_reserve(
+        organization_id=order.organization_id,
+        warehouse_id=order.warehouse_id,
+        lines=[ReservationLine(item.pk, item.variant_id, item.quantity) for item in items],
+        reference=WORKFLOW.reference(order),
+        number=order.number,
+    )
+
+
+def _release(order: SalesOrder) -> None:
+    stock_release(organization_id=order.organization_id, reference=WORKFLOW.reference(order))
 
 
 def _notify_requester(order: SalesOrder, *, by, approved: bool) -> None:

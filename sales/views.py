@@ -21,10 +21,14 @@ from sales.serializers import (
 )
 
 _INSUFFICIENT = OpenApiResponse(
-    description="`insufficient_stock`: `lines: [{variant, sku, warehouse, requested, available}]`; nothing changed."
+    description="`insufficient_stock`: `lines: [{variant, sku, warehouse, requested, available}]`, `available` being "
+    "the units not promised to other pending orders (plus this order's own reservation when fulfilling); nothing "
+    "changed."
 )
 _INVALID = OpenApiResponse(description="`invalid_transition`: not a legal move from the order's current status.")
 _FORBIDDEN = OpenApiResponse(description="Your role or warehouses do not allow this.")
+_UNAUTHENTICATED = OpenApiResponse(description="No credentials, or a bad or expired token.")
+_NOT_FOUND = OpenApiResponse(description="No such order in your organization.")
 
 
 @extend_schema_view(
@@ -84,6 +88,7 @@ class SalesOrderViewSet(
         "fulfil": ADMIN_MANAGER_STAFF,
         "reject": ADMIN_MANAGER_STAFF,
         "return_items": ADMIN_MANAGER_STAFF,
+        "reserve": ADMIN_MANAGER_STAFF,
     }
 
     def get_queryset(self):
@@ -160,6 +165,24 @@ class SalesOrderViewSet(
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         return self._respond(services.sales_order_cancel(order=self.get_object(), by=request.user))
+
+    @extend_schema(
+        summary="Top up a pending order's reservation now from the available units",
+        description="Each short line takes what its level has available (not promised to other orders). "
+        "`reservation_status` and each line's `quantity_reserved` show the result. Staff and up, own warehouse.",
+        request=None,
+        responses={
+            200: SalesOrderSerializer,
+            401: _UNAUTHENTICATED,
+            403: _FORBIDDEN,
+            404: _NOT_FOUND,
+            409: OpenApiResponse(description="`invalid_transition`: the order is not pending; nothing changed."),
+        },
+        examples=[OpenApiExample("No body", value=None, request_only=True)],
+    )
+    @action(detail=True, methods=["post"])
+    def reserve(self, request, pk=None):
+        return self._respond(services.sales_order_reserve(order=self.get_object(), by=request.user))
 
     @extend_schema(
         summary="Return sold units to stock (some lines, or everything still out)",

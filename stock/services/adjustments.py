@@ -23,7 +23,8 @@ def stock_adjustment_create(
 ) -> StockAdjustment:
     """Record a manual change: a signed `quantity`, or a `counted_quantity` the level is brought to.
 
-    Admins adjust any warehouse of their organization; managers and staff their own (403 otherwise). A result
+    Units promised to pending orders may be taken (the newest reservations shrink); incoming units top up short
+    ones. Admins adjust any warehouse of their organization; managers and staff their own (403 otherwise). A result
     below zero raises `InsufficientStock` and records nothing.
     """
     ensure_role(by, ADMIN_MANAGER_STAFF)
@@ -64,6 +65,7 @@ def stock_adjustment_create(
                 by=by,
                 reference=reference,
                 note=note,
+                takes_reserved=True,  # an adjustment records reality; the newest reservations shrink to fit
             )
         if movement is not None:
             # The response shows the movement with these: no need to read them back.

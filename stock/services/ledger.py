@@ -7,7 +7,7 @@ one-line sale or adjustment) takes its lock, check and change in one conditional
 the same lock taken one round trip sooner. It also keeps each product's `stock_quantity` (the sum of its levels),
 whose rows it locks after the levels, in pk order. Callers lock their own document row (order, transfer) *before*
 calling here, and call here once per transaction, so locks are always taken in the order document → levels →
-products.
+products. Reservations (`reserved`, decision 0012) are kept under the same locks by `stock.services.holds`.
 """
 
 from collections.abc import Sequence
@@ -23,6 +23,7 @@ from core.cache import bump_stock_generation
 from core.workflow import Reference
 from stock.exceptions import InsufficientStock, StockLimitExceeded
 from stock.models import MovementType, Reason, StockLevel, StockMovement
+from stock.services import holds
 from warehouses.models import Warehouse
 
 # The quantity columns are 32-bit integers on PostgreSQL.
@@ -54,11 +55,14 @@ def stock_apply(
     by=None,
     reference: Reference | None = None,
     note: str = "",
+    takes_reserved: bool = False,
+    consumes: Reference | None = None,
 ) -> list[StockMovement]:
     """Apply signed changes all or nothing, atomically; return the movements in line order.
 
-    Locks every affected level (`SELECT ... FOR UPDATE` in pk order), checks that no level would go below zero at
-    any point, then writes. Raises `InsufficientStock` naming every short (variant, warehouse) and changes nothing.
+    Locks every affected level (`SELECT ... FOR UPDATE` in pk order), checks that no level would go below its
+    available units (or zero, `takes_reserved`; `consumes`: that document's reserved units count and are used up),
+    then writes. Raises `InsufficientStock` naming every short (variant, warehouse) and changes nothing.
     Raises `ValueError` for a malformed change or a variant/warehouse outside the organization (callers validate
     input first; this is the last line of defence, not a user-facing check).
 
@@ -72,7 +76,7 @@ def stock_apply(
         _validate_quantity(change.quantity)
     # Read before locking: the less work done while holding the row locks, the shorter everyone else waits.
     keys = {change.key for change in changes}
-    if len(keys) == 1:
+    if len(keys) == 1 and consumes is None:
         # An existing level of this organization vouches for its variant and warehouse: only the costs the caller
         # did not give need reading.
         uncosted = {change.variant_id for change in changes if change.unit_cost is None}
@@ -85,7 +89,8 @@ def stock_apply(
     missing = _missing_levels(organization_id, keys)
     with transaction.atomic(savepoint=False):
         levels = _levels_locked(organization_id, keys, missing)
-        refusal = _refusal(changes, levels)
+        own = holds.held_by(consumes, [level.pk for level in levels.values()])
+        refusal = _refusal(changes, levels, holds.available_to(levels, own, takes_reserved=takes_reserved))
         if refusal is None:
             return _record(
                 organization_id,
@@ -97,6 +102,8 @@ def stock_apply(
                 by=by,
                 reference=reference,
                 note=note,
+                own=own,
+                consumes=consumes,
             )
     raise refusal
 
@@ -250,9 +257,9 @@ def _apply_to_one_level(
     """The common case, one level: lock, check and change it in one conditional `UPDATE ... RETURNING`.
 
     The row lock is taken by the UPDATE itself, and its WHERE clause is the check: under READ COMMITTED a waiting
-    UPDATE re-evaluates it on the row as the previous holder committed it, so it can never take stock that is gone.
-    Returns None when no row matched (the level is missing, or it is short or would overflow): the general path
-    then creates the row or raises with the details.
+    UPDATE re-evaluates it on the row as the previous holder committed it, so it can never take stock that is gone
+    or promised (`quantity - reserved`). Returns None when no row matched (missing, short or overflowing level):
+    the general path then creates the row, takes reserved units if allowed, or raises with the details.
     """
     running = lowest = highest = 0
     for change in changes:
@@ -264,8 +271,8 @@ def _apply_to_one_level(
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {table} SET quantity = quantity + %s, updated_at = %s "
-            "WHERE variant_id = %s AND warehouse_id = %s AND organization_id = %s AND quantity >= %s "
-            "AND quantity <= %s RETURNING quantity",
+            "WHERE variant_id = %s AND warehouse_id = %s AND organization_id = %s AND quantity - reserved >= %s "
+            "AND quantity <= %s RETURNING quantity, reserved, id",
             [
                 running,
                 connection.ops.adapt_datetimefield_value(now),
@@ -286,6 +293,8 @@ def _apply_to_one_level(
             )
     if row is None:
         return None
+    if running > 0:  # incoming: the level's short reservations, if any, get the free units
+        holds.add_reserved(holds.top_up({row[2]: row[0] - row[1]}))
     balance = row[0] - running  # the level just before these changes
     movements = []
     for change in changes:
@@ -314,19 +323,21 @@ def _movement(organization_id, change: StockChange, balance_after: int, costs, r
 
 
 def _refusal(
-    changes: Sequence[StockChange], levels: dict[tuple[int, int], StockLevel]
+    changes: Sequence[StockChange], levels: dict[tuple[int, int], StockLevel], available: dict[tuple[int, int], int]
 ) -> InsufficientStock | StockLimitExceeded | None:
-    """Walk the changes in order: the error to raise if a level would dip below zero (or overflow), else None."""
-    running = {key: level.quantity for key, level in levels.items()}
+    """Walk the changes: the error if a level would dip below what this call may take, or overflow, else None."""
+    running = dict(available)
+    quantities = {key: level.quantity for key, level in levels.items()}
     requested: dict[tuple[int, int], int] = {}
     short: set[tuple[int, int]] = set()
     for change in changes:
         running[change.key] += change.quantity
+        quantities[change.key] += change.quantity
         if change.quantity < 0:
             requested[change.key] = requested.get(change.key, 0) - change.quantity
         if running[change.key] < 0:
             short.add(change.key)
-        elif running[change.key] > MAX_STOCK_QUANTITY:
+        elif quantities[change.key] > MAX_STOCK_QUANTITY:
             return StockLimitExceeded()
     if not short:
         return None
@@ -337,7 +348,7 @@ def _refusal(
             "sku": skus.get(variant_id, ""),
             "warehouse": warehouse_id,
             "requested": requested.get((variant_id, warehouse_id), 0),
-            "available": levels[(variant_id, warehouse_id)].quantity,
+            "available": available[(variant_id, warehouse_id)],
         }
         for variant_id, warehouse_id in sorted(short)
     ]
@@ -355,8 +366,10 @@ def _record(
     by,
     reference: Reference | None,
     note: str,
+    own: dict[int, int] | None = None,
+    consumes: Reference | None = None,
 ) -> list[StockMovement]:
-    """Write the checked changes to the locked levels and append their movements."""
+    """Write the checked changes to the locked levels (and their reservations) and append their movements."""
     now = timezone.now()
     movements = []
     touched: dict[tuple[int, int], StockLevel] = {}
@@ -367,11 +380,12 @@ def _record(
         movements.append(_movement(organization_id, change, level.quantity, costs, reason, by, reference, note))
     for level in touched.values():
         level.updated_at = now
+    holds.settle(levels, changes, own or {}, consumes)
     if len(touched) == 1:
         [level] = touched.values()
-        StockLevel.objects.filter(pk=level.pk).update(quantity=level.quantity, updated_at=now)
+        StockLevel.objects.filter(pk=level.pk).update(quantity=level.quantity, reserved=level.reserved, updated_at=now)
     else:
-        StockLevel.objects.bulk_update(list(touched.values()), ["quantity", "updated_at"])
+        StockLevel.objects.bulk_update(list(touched.values()), ["quantity", "reserved", "updated_at"])
     _add_to_product_totals(changes, product_of)
     created = StockMovement.objects.bulk_create(movements)
     transaction.on_commit(lambda: bump_stock_generation(organization_id))

@@ -28,7 +28,7 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule
 from core.exceptions import InvalidTransition
 from core.roles import Role
 from stock.exceptions import InsufficientStock
-from stock.models import StockLevel, TransferStatus
+from stock.models import StockLevel, StockReservation, TransferStatus
 from stock.services import (
     TransferLine,
     stock_adjustment_create,
@@ -61,30 +61,68 @@ class LedgerMachine(RuleBasedStateMachine):
         self.warehouses = [WarehouseFactory(organization=self.org) for _ in range(WAREHOUSES)]
         self.variants = [VariantFactory(organization=self.org) for _ in range(VARIANTS)]
         self.expected: dict[tuple[int, int], int] = {}
+        # The model of reservations: one entry per pending order line, oldest first, as
+        # [order id, line id, key, requested, held].
+        self.promises: list[list] = []
 
     # --- The model ------------------------------------------------------------------------------------------------
 
     def key(self, variant: int, warehouse: int) -> tuple[int, int]:
         return (self.variants[variant].pk, self.warehouses[warehouse].pk)
 
-    def available(self, variant: int, warehouse: int) -> int:
+    def on_hand(self, variant: int, warehouse: int) -> int:
         return self.expected.get(self.key(variant, warehouse), 0)
 
-    def can_apply(self, lines) -> bool:
-        """Whether signed `lines` [(variant, warehouse, quantity)] keep every level at or above zero throughout."""
+    def reserved(self, key: tuple[int, int], order_id: int | None = None) -> int:
+        return sum(p[4] for p in self.promises if p[2] == key and (order_id is None or p[0] == order_id))
+
+    def free(self, key: tuple[int, int]) -> int:
+        return self.expected.get(key, 0) - self.reserved(key)
+
+    def can_apply(self, lines, *, takes_reserved: bool = False, own: int | None = None) -> bool:
+        """Whether signed `lines` [(variant, warehouse, quantity)] keep every level at or above what may be taken
+        throughout: zero (`takes_reserved`), else its reserved units less those of the order `own`.
+        """
         running = dict(self.expected)
         for variant, warehouse, quantity in lines:
             key = self.key(variant, warehouse)
             running[key] = running.get(key, 0) + quantity
-            if running[key] < 0:
+            floor = 0 if takes_reserved else self.reserved(key) - (self.reserved(key, own) if own else 0)
+            if running[key] < floor:
                 return False
         return True
 
-    def expect(self, lines) -> None:
-        """Record that signed `lines` [(variant, warehouse, quantity)] were applied."""
+    def expect(self, lines, *, consumes: int | None = None) -> None:
+        """Record that signed `lines` [(variant, warehouse, quantity)] were applied, and what that does to the
+        reservations: the order `consumes` loses its own; a level below its reserved units shrinks its newest; a
+        level that received stock tops up its short ones, oldest first.
+        """
+        net: dict[tuple[int, int], int] = {}
         for variant, warehouse, quantity in lines:
             key = self.key(variant, warehouse)
             self.expected[key] = self.expected.get(key, 0) + quantity
+            net[key] = net.get(key, 0) + quantity
+        if consumes is not None:
+            self.release(consumes)
+        for key in net:
+            excess = self.reserved(key) - self.expected[key]
+            for promise in reversed([p for p in self.promises if p[2] == key]):
+                taken = min(max(excess, 0), promise[4])
+                promise[4] -= taken
+                excess -= taken
+        self.top_up([p for p in self.promises if net.get(p[2], 0) > 0])
+
+    def reserve(self, order_id: int, lines) -> None:
+        """A pending order's lines [(line id, key, quantity)] reserve, in order, what is free."""
+        for line_id, key, quantity in lines:
+            self.promises.append([order_id, line_id, key, quantity, min(quantity, max(self.free(key), 0))])
+
+    def release(self, order_id: int) -> None:
+        self.promises = [p for p in self.promises if p[0] != order_id]
+
+    def top_up(self, promises) -> None:
+        for promise in promises:  # oldest first
+            promise[4] += min(promise[3] - promise[4], max(self.free(promise[2]), 0))
 
     # --- Adjustments ----------------------------------------------------------------------------------------------
 
@@ -97,7 +135,7 @@ class LedgerMachine(RuleBasedStateMachine):
             "warehouse": self.warehouses[warehouse],
             "quantity": quantity,
         }
-        if self.can_apply(line):
+        if self.can_apply(line, takes_reserved=True):  # an adjustment records reality: reserved units too
             stock_adjustment_create(**call)
             self.expect(line)
         else:
@@ -112,10 +150,11 @@ class LedgerMachine(RuleBasedStateMachine):
             warehouse=self.warehouses[warehouse],
             counted_quantity=counted,
         )
-        delta = counted - self.available(variant, warehouse)
+        delta = counted - self.on_hand(variant, warehouse)
         assert adjustment.quantity == delta
         assert (adjustment.movement is None) == (delta == 0)
-        self.expect([(variant, warehouse, delta)])
+        if delta:
+            self.expect([(variant, warehouse, delta)])
 
     # --- Transfers ------------------------------------------------------------------------------------------------
 
@@ -171,6 +210,17 @@ class LedgerMachine(RuleBasedStateMachine):
     def ledger_is_consistent(self):
         problems = ledger_problems(self.org)
         assert not problems, problems
+
+    @invariant()
+    def reservations_match_the_model(self):
+        rows = StockReservation.objects.filter(organization=self.org)
+        assert {row.line_id: (row.requested, row.quantity) for row in rows} == {
+            p[1]: (p[3], p[4]) for p in self.promises
+        }
+        for level in StockLevel.objects.filter(organization=self.org):
+            key = (level.variant_id, level.warehouse_id)
+            assert level.reserved == self.reserved(key), key
+            assert 0 <= level.reserved <= level.quantity, key
 
     @invariant()
     def levels_match_the_model(self):

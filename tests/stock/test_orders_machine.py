@@ -1,8 +1,11 @@
-"""The ledger state machine extended with purchase receipts, sales, approvals and returns.
+"""The ledger state machine extended with purchase receipts, sales, approvals, returns and reservations.
 
 Random interleavings of every stock-moving workflow — adjustments, transfers, purchase orders received in parts,
 sales created as fulfilled or as requests that are then fulfilled, rejected or cancelled, and partial returns —
-keep each level equal to Σ IN − Σ OUT of its movements, never negative, with exact running balances.
+keep each level equal to Σ IN − Σ OUT of its movements, never negative, with exact running balances. Requests
+reserve what is available, fulfilment consumes it, reject/cancel release it, adjustments and counts shrink the
+newest, receipts, returns and incoming transfers top up the oldest, `reserve/` tops up one order: after every step
+each reservation and each level's `reserved` match the model, and `0 <= reserved <= quantity`.
 """
 
 import pytest
@@ -21,9 +24,11 @@ from sales.services import (
     sales_order_create,
     sales_order_fulfil,
     sales_order_reject,
+    sales_order_reserve,
     sales_order_return_items,
 )
 from stock.exceptions import InsufficientStock
+from stock.services import stock_adjustment_create
 from tests.stock.machine import LedgerMachine
 from tests.suppliers.factories import SupplierFactory
 
@@ -101,7 +106,20 @@ class OrdersMachine(LedgerMachine):
             lines=[OrderLine(self.variants[v], quantity) for v, quantity in lines],
             status=SalesOrderStatus.PENDING,
         )
+        items = order.items.order_by("id")
+        self.reserve(order.pk, [(item.pk, (item.variant_id, order.warehouse_id), item.quantity) for item in items])
         return (order.pk, warehouse)
+
+    @rule(request=sales_requests)
+    def reserve_now(self, request):
+        order_id, _ = request
+        order = SalesOrder.objects.get(pk=order_id)
+        if order.status != SalesOrderStatus.PENDING:
+            with pytest.raises(InvalidTransition):
+                sales_order_reserve(order=order, by=self.admin)
+            return
+        sales_order_reserve(order=order, by=self.admin)
+        self.top_up([p for p in self.promises if p[0] == order_id])
 
     @rule(target=sales, request=sales_requests, decision=st.sampled_from(["fulfil", "reject", "cancel"]))
     def decide_request(self, request, decision):
@@ -113,22 +131,36 @@ class OrdersMachine(LedgerMachine):
             return None
         if decision == "reject":
             sales_order_reject(order=order, by=self.admin, reason="no", notify=False)
+            self.release(order_id)
             return None
         if decision == "cancel":
             sales_order_cancel(order=order, by=self.admin)
+            self.release(order_id)
             return None
         moves = [
             (self.variants.index(_variant(self, item)), warehouse, -item.quantity)
             for item in order.items.order_by("id")
         ]
-        if self.can_apply(moves):
+        if self.can_apply(moves, own=order_id):
             sales_order_fulfil(order=order, by=self.admin, notify=False)
-            self.expect(moves)
+            self.expect(moves, consumes=order_id)
             return (order_id, warehouse)
         with pytest.raises(InsufficientStock):
             sales_order_fulfil(order=order, by=self.admin, notify=False)
         assert SalesOrder.objects.get(pk=order_id).status == SalesOrderStatus.PENDING
         return None
+
+    @rule(variant=LedgerMachine.variants_, warehouse=LedgerMachine.warehouses_, share=st.integers(0, 2))
+    def shrink(self, variant, warehouse, share):
+        """Count a level below its reserved units (when it has some): the newest reservations shrink to fit."""
+        key = self.key(variant, warehouse)
+        if not self.reserved(key):
+            return
+        counted = self.reserved(key) * share // 3
+        place = {"variant": self.variants[variant], "warehouse": self.warehouses[warehouse]}
+        stock_adjustment_create(by=self.admin, counted_quantity=counted, **place)
+        if counted != self.on_hand(variant, warehouse):
+            self.expect([(variant, warehouse, counted - self.on_hand(variant, warehouse))])
 
     @rule(sale=sales, share=st.integers(1, 3))
     def take_back(self, sale, share):
