@@ -22,10 +22,9 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
-from rest_framework.exceptions import PermissionDenied
 
 from core.db import replica_reads
-from core.exceptions import Conflict
+from core.exceptions import Conflict, NotPermitted
 from reports import selectors
 from reports.csv_export import stock_movement_csv_chunks
 from reports.models import KEEP_FOR, ReportJob, ReportJobFormat, ReportJobStatus
@@ -42,7 +41,7 @@ UNSETTLED = (ReportJobStatus.QUEUED, ReportJobStatus.RUNNING)
 
 
 def report_job_create(*, user, report: str, format: str, start: dt.date, end: dt.date, warehouse=None) -> ReportJob:
-    """Record a job and queue it once committed. Raises PermissionDenied (403) for a manager's foreign warehouse
+    """Record a job and queue it once committed. Raises NotPermitted (403) for a manager's foreign warehouse
     and Conflict (409) when the user already has `MAX_UNSETTLED_PER_USER` jobs waiting or running.
     """
     selectors.report_scope_for(
@@ -95,7 +94,7 @@ def report_job_run(*, job_id: int) -> str:
     except Superseded:
         path.unlink(missing_ok=True)
         return "superseded"
-    except PermissionDenied:
+    except NotPermitted:
         _fail(job, attempt, "You no longer have access to the warehouse this report is about.")
         return "failed"
     except SoftTimeLimitExceeded:

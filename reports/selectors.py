@@ -135,7 +135,7 @@ def report_scope_for(
 ) -> ReportScope:
     """The scope a user may see: admins every warehouse, managers their own.
 
-    Raises PermissionDenied (403) when a manager asks for a warehouse that is not theirs.
+    Raises NotPermitted (403) when a manager asks for a warehouse that is not theirs.
     """
     if warehouse is not None:
         ensure_warehouse_access(user, [warehouse])
