@@ -304,7 +304,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": (BASE_DIR / "core" / "schema_description.md").read_text(),
     "SERVERS": [{"url": "/", "description": "The server that serves this document"}],
     # Clients use JWT; session authentication serves the browsable API and the admin only.
-    "AUTHENTICATION_WHITELIST": ["rest_framework_simplejwt.authentication.JWTAuthentication"],
+    "AUTHENTICATION_WHITELIST": ["core.authentication.JWTAuthentication"],
     "SWAGGER_UI_SETTINGS": {
         "deepLinking": True,
         "persistAuthorization": True,
