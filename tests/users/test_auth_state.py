@@ -159,8 +159,10 @@ def test_the_user_throttle_refuses_beyond_its_rate_and_says_when_to_retry(redis_
 
 
 def test_with_redis_unreachable_every_request_reads_the_user_and_passes_the_throttle(staff, settings):
+    unreachable = {"BACKEND": "core.failover_cache.FailoverRedisCache", "LOCATION": "redis://127.0.0.1:1/0"}
     settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}
+        "default": unreachable,
+        "throttle": {**unreachable, "KEY_PREFIX": "throttle", "OPTIONS": {"FALLBACK": "local"}},
     }
     client = bearer_for(staff)
 
