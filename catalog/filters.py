@@ -7,9 +7,8 @@ from drf_spectacular.utils import extend_schema_field
 from catalog import selectors
 from catalog.models import Category, Product, Variant
 from core.filters import FilterSet
+from suppliers.models import Supplier
 from warehouses.models import Warehouse
-
-Supplier = Product._meta.get_field("supplier").related_model
 
 
 def _of_organization(model):

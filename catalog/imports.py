@@ -15,6 +15,7 @@ from catalog.selectors import EXPORT_COLUMNS
 from catalog.services import levels_follow_reorder_levels
 from core.exceptions import InvalidInput
 from core.iterables import chunks
+from suppliers.models import Supplier
 
 
 @dataclass(frozen=True)
@@ -247,7 +248,6 @@ def _write_rows(organization, rows: list[_Row], existing: dict[str, dict], by) -
     categories, categories_created = _by_name(
         Category, organization, {row.values["category"] for row in rows if "category" in row.values}
     )
-    Supplier = Product._meta.get_field("supplier").related_model
     suppliers, suppliers_created = _by_name(
         Supplier, organization, {row.values["supplier"] for row in rows if "supplier" in row.values}
     )

@@ -214,6 +214,7 @@ def seed(ctx: dict) -> None:
             )
         expiration_date = today + timedelta(days=expires_in) if expires_in is not None else None
         data = {"name": name, "category": categories[category], "expiration_date": expiration_date}
+        data["supplier"] = ctx.get("supplier_of_category", {}).get(category)
         products.append(product_create(organization=organization, by=admin, data=data, variants=specs))
     ctx["categories"] = list(categories.values())
     ctx["products"] = products

@@ -16,6 +16,7 @@ from core.exceptions import RequestTooLarge
 from core.schema import request_examples
 from core.serializers import StrictCharField, StrictModelSerializer
 from core.tenancy import OrganizationPrimaryKeyRelatedField, UserRefSerializer
+from suppliers.models import Supplier
 
 MONEY = {"max_digits": 12, "decimal_places": 2, "min_value": Decimal("0")}
 MAX_UNITS = 2_147_483_647  # the largest value a PositiveIntegerField holds on every backend
@@ -27,7 +28,6 @@ BARCODE_MAX_LENGTH = Variant._meta.get_field("barcode").max_length
 RESERVED_HELP = "Units promised to pending sales orders (all warehouses, or ?warehouse=)."
 AVAILABLE_HELP = "`quantity - reserved`: units that can be sold now."
 # Product.supplier points to the suppliers app, a floor above the catalog: reach its model through the field.
-Supplier = Product._meta.get_field("supplier").related_model
 
 
 def _organization_id(serializer) -> int | None:

@@ -6,15 +6,14 @@ keyed by the field it collided on, never a 500.
 """
 
 import secrets
-from collections import Counter
 from collections.abc import Iterable
 
 from django.db import IntegrityError, transaction
-from django.db.models import Model, OuterRef, ProtectedError, Subquery
+from django.db.models import OuterRef, ProtectedError, Subquery
 from django.utils.text import slugify
 
 from catalog.models import Category, Product, Variant
-from core.exceptions import Conflict, InvalidInput, Protected
+from core.exceptions import Conflict, InvalidInput, Protected, protected_detail
 from core.iterables import chunks
 
 SKU_ATTEMPTS = 8
@@ -27,17 +26,6 @@ def generate_sku(name: str) -> str:
     """`ESPRESSO-BEANS-1-KG-3F9A1C`: a readable stem from the name and a random suffix."""
     stem = slugify(name).upper()[:40].strip("-") or "SKU"
     return f"{stem}-{secrets.token_hex(3).upper()}"
-
-
-def protected_detail(obj: Model, exc: ProtectedError) -> str:
-    """`Category "Snacks" cannot be deleted: 3 products still refer to it.`"""
-    counts = Counter(type(other) for other in exc.protected_objects)
-    parts = ", ".join(
-        f"{count} {model._meta.verbose_name if count == 1 else model._meta.verbose_name_plural}"
-        for model, count in sorted(counts.items(), key=lambda item: str(item[0]._meta.verbose_name))
-    )
-    verb = "refers" if sum(counts.values()) == 1 else "refer"
-    return f'{str(obj._meta.verbose_name).capitalize()} "{obj}" cannot be deleted: {parts} still {verb} to it.'
 
 
 def _unique_errors(*, organization_id: int, sku: str | None, barcode: str | None, exclude_pk=None) -> dict:

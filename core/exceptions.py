@@ -12,6 +12,7 @@ Anything unexpected becomes a 500 with the same shape and no traceback (the trac
 
 import logging
 import sys
+from collections import Counter
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -19,7 +20,7 @@ from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import InterfaceError as DatabaseInterfaceError
 from django.db import OperationalError as DatabaseOperationalError
-from django.db.models import ProtectedError, RestrictedError
+from django.db.models import Model, ProtectedError, RestrictedError
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext_lazy as _
 from django_guid import get_guid
@@ -335,3 +336,14 @@ def handler500(request):
     from django.views.defaults import server_error
 
     return server_error(request)
+
+
+def protected_detail(obj: Model, exc: ProtectedError) -> str:
+    """`Category "Snacks" cannot be deleted: 3 products still refer to it.`"""
+    counts = Counter(type(other) for other in exc.protected_objects)
+    parts = ", ".join(
+        f"{count} {model._meta.verbose_name if count == 1 else model._meta.verbose_name_plural}"
+        for model, count in sorted(counts.items(), key=lambda item: str(item[0]._meta.verbose_name))
+    )
+    verb = "refers" if sum(counts.values()) == 1 else "refer"
+    return f'{str(obj._meta.verbose_name).capitalize()} "{obj}" cannot be deleted: {parts} still {verb} to it.'

@@ -3,8 +3,7 @@
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 
-from catalog.services import protected_detail
-from core.exceptions import InvalidInput, Protected
+from core.exceptions import InvalidInput, Protected, protected_detail
 from suppliers.models import Supplier
 
 SUPPLIER_FIELDS = ("name", "contact_name", "email", "phone", "address", "notes")

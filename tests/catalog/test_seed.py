@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def seeded():
     ctx = {"organization_name": "Demo Company", "log": lambda line: None}
-    for module in (users_seed, warehouses_seed, catalog_seed, suppliers_seed):
+    for module in (users_seed, warehouses_seed, suppliers_seed, catalog_seed):  # floor order, as seed_demo
         module.seed(ctx)
     return ctx
 
