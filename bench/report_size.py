@@ -224,7 +224,7 @@ def _fill_product_totals(organization) -> None:
     from django.db.models import OuterRef, Subquery
 
     from catalog.models import Product, Variant
-    from catalog.selectors import product_quantity
+    from stock.figures import product_quantity
     from stock.models import StockLevel
 
     Product.objects.filter(organization=organization).update(stock_quantity=product_quantity())

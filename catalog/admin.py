@@ -7,7 +7,7 @@ from django.db.models import Count, F, OuterRef, Subquery
 from catalog.admin_fields import AttributesField
 from catalog.models import Category, Product, Variant
 from catalog.selectors import products_with_stock, variants_with_stock
-from catalog.services import levels_follow_reorder_levels
+from catalog.stock_figures import stock_figures
 
 # (label, lowest, highest): the price ranges the product and variant lists filter on.
 PRICE_RANGES = {
@@ -170,7 +170,7 @@ class ProductAdmin(admin.ModelAdmin):
             variant.delete()
         formset.save_m2m()
         # The stock levels' copy of a changed reorder level (the admin's change view is one transaction).
-        levels_follow_reorder_levels(
+        stock_figures().follow_reorder_levels(
             variant.pk for variant, fields in formset.changed_objects if "reorder_level" in fields
         )
 
@@ -222,4 +222,4 @@ class VariantAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         if change and "reorder_level" in form.changed_data:
-            levels_follow_reorder_levels([obj.pk])
+            stock_figures().follow_reorder_levels([obj.pk])

@@ -4,8 +4,8 @@ from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from catalog import selectors
 from catalog.models import Category, Product, Variant
+from catalog.stock_figures import stock_figures
 from core.filters import FilterSet
 from suppliers.models import Supplier
 from warehouses.models import Warehouse
@@ -59,7 +59,7 @@ class ProductFilter(_WarehouseFilterMixin):
         if value is None:
             return queryset
         warehouse = self.form.cleaned_data.get("warehouse")
-        low = selectors.products_low_stock(
+        low = stock_figures().products_low_stock(
             organization_id=getattr(self.request.user, "organization_id", None),
             warehouse_ids=None if warehouse is None else [warehouse.pk],
         )

@@ -12,7 +12,7 @@ from django.utils import timezone
 from catalog.import_cells import Cells
 from catalog.models import Category, Product, Variant
 from catalog.selectors import EXPORT_COLUMNS
-from catalog.services import levels_follow_reorder_levels
+from catalog.stock_figures import stock_figures
 from core.exceptions import InvalidInput
 from core.iterables import chunks
 from suppliers.models import Supplier
@@ -290,7 +290,7 @@ def _write_rows(organization, rows: list[_Row], existing: dict[str, dict], by) -
     for chunk in chunks(moving, _BATCH):
         Variant.objects.filter(pk__in=chunk).update(barcode=None)
     _execute_many(Variant, update_sql, [*_VARIANT_FIELDS, "updated_at"], variant_updates)
-    levels_follow_reorder_levels(reorder_changed)
+    stock_figures().follow_reorder_levels(reorder_changed)
     _execute_many(
         Product,
         update_sql,

@@ -2,156 +2,31 @@
 
 Stock figures (`quantity` per variant, `total_quantity` and `is_low_stock` per product) are database annotations
 over the stock levels, so a page of 5 or 100 products costs the same number of queries; a product's total over every
-warehouse is the `stock_quantity` the ledger keeps on it. The catalog sits below
-the stock app and never imports it: the stock level model is reached through `Variant.stock_levels`, the reverse
-side of its foreign key.
+warehouse is the `stock_quantity` the ledger keeps on it. The catalog sits below the stock app and never imports it:
+the annotations come through the seam the stock app fills (`catalog.stock_figures`).
 
 `warehouse_ids=None` counts every warehouse; a list restricts the figures to those warehouses.
 """
 
 import functools
 import json
-from collections.abc import Collection, Iterator, Mapping
-from types import MappingProxyType
+from collections.abc import Collection, Iterator
 
 from django.db.models import (
     BooleanField,
     Count,
-    Exists,
     ExpressionWrapper,
     F,
-    FilteredRelation,
-    IntegerField,
-    Min,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
     Subquery,
-    Sum,
-    Value,
 )
-from django.db.models.functions import Coalesce
-from django.db.models.lookups import GreaterThan, LessThanOrEqual
 from django.utils import timezone
 
 from catalog.models import Category, Product, Variant
-
-
-def _stock_levels() -> QuerySet:
-    """All stock levels, through the reverse relation (no import of the stock app)."""
-    return Variant._meta.get_field("stock_levels").related_model._default_manager.all()
-
-
-def _levels_in(warehouse_ids: Collection[int] | None) -> QuerySet:
-    levels = _stock_levels()
-    if warehouse_ids is not None:
-        levels = levels.filter(warehouse_id__in=list(warehouse_ids))
-    return levels
-
-
-def _low_level_condition() -> Q:
-    """A level is low when its quantity is at or below its effective reorder level (override, else variant's),
-    which the level keeps as `reorder_level`: a condition on the level alone, which its partial indexes hold.
-    """
-    return Q(quantity__lte=F("reorder_level"))
-
-
-def _sum_or_zero(levels: QuerySet, group_by: str, column: str = "quantity") -> Coalesce:
-    total = levels.order_by().values(group_by).annotate(total=Sum(column)).values("total")
-    return Coalesce(Subquery(total, output_field=IntegerField()), Value(0))
-
-
-def variant_quantity(*, warehouse_ids: Collection[int] | None = None, variant_ref: str = "pk") -> Coalesce:
-    """Units of the variant `OuterRef(variant_ref)` in stock (0 when it has no level)."""
-    return _sum_or_zero(_levels_in(warehouse_ids).filter(variant_id=OuterRef(variant_ref)), "variant_id")
-
-
-def variant_reserved(*, warehouse_ids: Collection[int] | None = None) -> Coalesce:
-    """Units of the variant `OuterRef("pk")` promised to pending sales orders (its levels' `reserved`).
-
-    Its `available` is `quantity - reserved`, computed by the serializers: each level's reserved is at most its
-    quantity (a check constraint), so the difference of the sums is never below 0.
-    """
-    return _sum_or_zero(_levels_in(warehouse_ids).filter(variant_id=OuterRef("pk")), "variant_id", "reserved")
-
-
-def product_reserved(*, warehouse_ids: Collection[int] | None = None) -> Coalesce:
-    """Units of the product `OuterRef("pk")` promised to pending sales orders, over its levels."""
-    levels = _levels_in(warehouse_ids).filter(variant__product_id=OuterRef("pk"))
-    return _sum_or_zero(levels, "variant__product_id", "reserved")
-
-
-def product_quantity(*, warehouse_ids: Collection[int] | None = None) -> Coalesce:
-    """Units of the product `OuterRef("pk")` in stock, summed over its levels (0 when it has none): over every
-    warehouse, what the ledger keeps as its `stock_quantity`.
-    """
-    return _sum_or_zero(_levels_in(warehouse_ids).filter(variant__product_id=OuterRef("pk")), "variant__product_id")
-
-
-def _has_rows(queryset: QuerySet, group_by: str) -> GreaterThan:
-    """True when the correlated `queryset` has a row: `COUNT(...) > 0`, evaluated for each outer row.
-
-    Not `EXISTS`: PostgreSQL may answer an EXISTS for every outer row at once by hashing the whole inner table, and
-    it does when it expects many outer rows. It plans a page of 50 products as if all 10,000 were read (the LIMIT
-    sits above the subqueries), so a page hashed all 100,000 stock levels, twice: 400 ms instead of 2 at the
-    benchmark's scale (bench/README.md). A subquery with an aggregate is never hashed.
-    """
-    counted = queryset.order_by().values(group_by).annotate(rows=Count("pk")).values("rows")
-    return GreaterThan(Coalesce(Subquery(counted, output_field=IntegerField()), Value(0)), 0)
-
-
-def variant_is_low_stock(*, warehouse_ids: Collection[int] | None = None) -> LessThanOrEqual:
-    """True when a level of the variant is low, or when it has no level and a positive reorder level.
-
-    A variant that was never stocked counts as 0 units: with a reorder level above 0 it needs ordering. One
-    aggregate per variant: the lowest `quantity - reorder_level` of its levels is at most 0 exactly when one of them
-    is low, and with no level `1 - reorder_level` stands in for it, at most 0 exactly when the reorder level is
-    positive (one scalar subquery where an OR of two, one nesting an EXISTS, cost more to compile than to run).
-    """
-    lowest = (
-        _levels_in(warehouse_ids)
-        .filter(variant_id=OuterRef("pk"))
-        .order_by()
-        .values("variant_id")
-        .annotate(lowest=Min(F("quantity") - F("reorder_level")))
-        .values("lowest")
-    )
-    return LessThanOrEqual(Coalesce(Subquery(lowest, output_field=IntegerField()), Value(1) - F("reorder_level")), 0)
-
-
-def _product_is_low_stock(warehouse_ids: Collection[int] | None) -> GreaterThan:
-    """True when a variant of the product is low (`variant_is_low_stock`), in one subquery: the product's variants
-    joined to their levels (in these warehouses), counting the pairs where the level is low, or where there is no
-    level and the variant has a reorder level. (An OR of two subqueries, one nesting an EXISTS, cost more to compile
-    than to run: the list builds this for every page.)
-    """
-    variants = Variant.objects.filter(product_id=OuterRef("pk"))
-    levels = "stock_levels"
-    if warehouse_ids is not None:
-        in_warehouses = Q(stock_levels__warehouse_id__in=list(warehouse_ids))
-        variants, levels = (
-            variants.alias(levels_in=FilteredRelation("stock_levels", condition=in_warehouses)),
-            "levels_in",
-        )
-    low = Q(**{f"{levels}__quantity__lte": F(f"{levels}__reorder_level")}) | Q(
-        **{f"{levels}__isnull": True}, reorder_level__gt=0
-    )
-    return _has_rows(variants.filter(low), "product_id")
-
-
-def products_low_stock(*, organization_id: int, warehouse_ids: Collection[int] | None = None) -> Q:
-    """The products whose `is_low_stock` is true, as `pk__in` conditions: those with a low level, and those with a
-    variant never stocked (in these warehouses) that has a reorder level.
-
-    The same products as the annotation, found from the other end: the low levels come from their partial index (a
-    few hundred), where filtering on the annotation evaluates it for every product of the organization.
-    """
-    low_levels = _levels_in(warehouse_ids).filter(_low_level_condition(), organization_id=organization_id)
-    never_stocked = Variant.objects.filter(organization_id=organization_id, reorder_level__gt=0).filter(
-        ~Exists(_levels_in(warehouse_ids).filter(variant_id=OuterRef("pk")))
-    )
-    return Q(pk__in=low_levels.values("variant__product_id")) | Q(pk__in=never_stocked.values("product_id"))
+from catalog.stock_figures import stock_figures
 
 
 def product_expired_q(today, *, prefix: str = "") -> Q:
@@ -176,50 +51,18 @@ def _lowest_price() -> Subquery:
     return Subquery(Variant.objects.filter(product_id=OuterRef("pk")).order_by("price").values("price")[:1])
 
 
-# The stock annotations depend only on the warehouses they count, yet building their subqueries (querysets,
-# filters, lookups) cost a page of products and variants about 1.5 ms of CPU, every request. They are built once per
-# warehouse selection: annotate() resolves a copy of an expression into its query and never changes the original,
-# so one expression serves every queryset (as a module-level F() or Q() would).
-@functools.lru_cache(maxsize=256)
-def _variant_stock_annotations(warehouse_ids: tuple[int, ...] | None) -> Mapping:
-    return MappingProxyType(
-        {
-            "quantity": variant_quantity(warehouse_ids=warehouse_ids),
-            "reserved": variant_reserved(warehouse_ids=warehouse_ids),
-            "is_low_stock": variant_is_low_stock(warehouse_ids=warehouse_ids),
-        }
-    )
-
-
-@functools.lru_cache(maxsize=256)
-def _product_stock_annotations(warehouse_ids: tuple[int, ...] | None) -> Mapping:
-    if warehouse_ids is None:
-        # Every warehouse: the total the ledger keeps on the product, which an index orders
-        # (`?ordering=total_quantity` would otherwise sort every product by a sum of its levels).
-        total = F("stock_quantity")
-    else:
-        total = product_quantity(warehouse_ids=warehouse_ids)
-    return MappingProxyType(
-        {
-            "total_quantity": total,
-            "total_reserved": product_reserved(warehouse_ids=warehouse_ids),
-            "is_low_stock": _product_is_low_stock(warehouse_ids),
-        }
-    )
-
-
 def _as_key(warehouse_ids: Collection[int] | None) -> tuple[int, ...] | None:
     return None if warehouse_ids is None else tuple(warehouse_ids)
 
 
 def variants_with_stock(queryset: QuerySet, *, warehouse_ids: Collection[int] | None = None) -> QuerySet:
     """Annotate variants with `quantity`, `reserved` and `is_low_stock`."""
-    return queryset.annotate(**_variant_stock_annotations(_as_key(warehouse_ids)))
+    return queryset.annotate(**stock_figures().variant_annotations(_as_key(warehouse_ids)))
 
 
 def products_with_stock(queryset: QuerySet, *, warehouse_ids: Collection[int] | None = None) -> QuerySet:
     """Annotate products with `total_quantity`, `total_reserved`, `is_low_stock`, `has_expiry` and `is_expired`."""
-    return queryset.annotate(**_product_stock_annotations(_as_key(warehouse_ids)), **_expiry_annotations())
+    return queryset.annotate(**stock_figures().product_annotations(_as_key(warehouse_ids)), **_expiry_annotations())
 
 
 # Resolving those annotations into a queryset cost about as much again, for a queryset that depends only on the
@@ -360,7 +203,7 @@ def product_export_rows(*, organization, chunk_size: int = 2000) -> Iterator[dic
     queryset = (
         Variant.objects.filter(organization=organization)
         .order_by("product__name", "product_id", "id")
-        .annotate(quantity=variant_quantity())
+        .annotate(quantity=stock_figures().variant_annotations(None)["quantity"])
         .values(
             "id",
             "sku",

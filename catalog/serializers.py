@@ -13,6 +13,7 @@ from rest_framework import serializers
 
 from catalog.models import Category, Product, Variant
 from core.exceptions import RequestTooLarge
+from core.formats import iso_datetime, money
 from core.schema import request_examples
 from core.serializers import StrictCharField, StrictModelSerializer
 from core.tenancy import OrganizationPrimaryKeyRelatedField, UserRefSerializer
@@ -80,20 +81,6 @@ class OrganizationIdField(OrganizationPrimaryKeyRelatedField):
 # (`product_rows_data`, below).
 
 
-def _iso_datetime(value, zone=None):
-    """What DRF's DateTimeField writes: ISO 8601 in the current time zone (`zone`: looked up once for a page), `Z`
-    for UTC.
-    """
-    if value is None:
-        return None
-    text = value.astimezone(zone or timezone.get_current_timezone()).isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
-
-
-def _money(value):
-    return None if value is None else f"{value:.2f}"
-
-
 # The columns a variant shows inside its product, named as the model and `selectors.product_variant_rows()` name them.
 _VARIANT_IN_PRODUCT = (
     "id",
@@ -120,8 +107,8 @@ def _variant_row_in_product(row: dict) -> dict:
         "sku": row["sku"],
         "barcode": row["barcode"],
         "attributes": row["attributes"],
-        "price": _money(row["price"]),
-        "cost": _money(row["cost"]),
+        "price": money(row["price"]),
+        "cost": money(row["cost"]),
         "reorder_level": row["reorder_level"],
         "quantity": row["quantity"],
         "reserved": row["reserved"],
@@ -157,8 +144,8 @@ def _product_row_data(row: dict, variants: list[dict], zone) -> dict:
             if row["created_by"] is not None
             else None
         ),
-        "created_at": _iso_datetime(row["created_at"], zone),
-        "updated_at": _iso_datetime(row["updated_at"], zone),
+        "created_at": iso_datetime(row["created_at"], zone),
+        "updated_at": iso_datetime(row["updated_at"], zone),
     }
 
 

@@ -9,12 +9,12 @@ import secrets
 from collections.abc import Iterable
 
 from django.db import IntegrityError, transaction
-from django.db.models import OuterRef, ProtectedError, Subquery
+from django.db.models import ProtectedError
 from django.utils.text import slugify
 
 from catalog.models import Category, Product, Variant
+from catalog.stock_figures import stock_figures
 from core.exceptions import Conflict, InvalidInput, Protected, protected_detail
-from core.iterables import chunks
 
 SKU_ATTEMPTS = 8
 _BATCH = 500
@@ -162,26 +162,8 @@ def variant_update(*, variant: Variant, data: dict) -> Variant:
             setattr(variant, field, data[field])
     _save_variant(variant, generated_sku=False)
     if variant.reorder_level != reorder_level:  # a PUT names it every time: lock the levels only for a change
-        levels_follow_reorder_levels([variant.pk])
+        stock_figures().follow_reorder_levels([variant.pk])
     return variant
-
-
-def levels_follow_reorder_levels(variant_ids: Iterable[int]) -> None:
-    """Copy these variants' reorder levels to their stock levels that have no override.
-
-    The stock app keeps each level's effective reorder level on the level (it indexes the low ones); the catalog
-    sits below it, so it reaches the levels through `Variant.stock_levels`. Call it in the transaction that wrote the
-    variants, after writing them: their row locks then keep the ledger from creating a level of them in between
-    (it reads a new level's reorder level under the variant's lock), and the levels are locked after the variants,
-    in pk order, as every writer of both takes them.
-    """
-    levels_of = Variant._meta.get_field("stock_levels").related_model._default_manager
-    for chunk in chunks(sorted(set(variant_ids)), _BATCH):
-        levels = levels_of.filter(variant_id__in=chunk, reorder_level_override__isnull=True)
-        list(levels.select_for_update().order_by("pk").values_list("pk", flat=True))  # list(): takes the locks
-        levels.update(
-            reorder_level=Subquery(Variant.objects.filter(pk=OuterRef("variant_id")).values("reorder_level"))
-        )
 
 
 @transaction.atomic

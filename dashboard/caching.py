@@ -25,7 +25,8 @@ from collections.abc import Callable
 from django.core.cache import cache
 
 from core.cache import stock_generation
-from dashboard.selectors import DashboardScope, today_utc
+from core.dates import today_utc
+from dashboard.selectors import DashboardScope
 
 TIMEOUT = 60
 KEY_VERSION = 1

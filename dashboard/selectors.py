@@ -31,14 +31,15 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce, TruncDate
-from django.utils import timezone
 
 from catalog.models import Category, Product
 from catalog.selectors import product_expired_q
+from core.dates import DayRange, today_utc
 from core.permissions import ensure_warehouse_access, warehouse_ids_of
 from core.roles import Role
 from sales.models import SHIPPED_STATUSES, SalesOrder, SalesOrderItem, SalesOrderStatus
-from stock.models import MovementType, Reason, ReferenceType, StockLevel, StockMovement
+from stock.figures import level_margin
+from stock.models import MovementType, Reason, ReferenceType, StockLevel, StockMovement, low_level_q
 from stock.selectors import stock_level_low_list
 from suppliers.models import Supplier
 from users.models import Organization
@@ -51,10 +52,6 @@ ZERO = Value(Decimal("0.00"), output_field=VALUE)
 # The warehouse dashboard lists this many of its most urgent low levels (`low_stock_count` gives them all).
 WAREHOUSE_LOW_STOCK_PREVIEW = 20
 UNCATEGORIZED = "Uncategorized"
-
-
-def today_utc() -> dt.date:
-    return timezone.now().astimezone(UTC).date()
 
 
 # --- Scope ----------------------------------------------------------------------------------------------------------
@@ -92,34 +89,6 @@ def dashboard_scope_for(*, user, warehouse: Warehouse | None = None) -> Dashboar
     return DashboardScope(user.organization_id, frozenset(warehouse_ids_of(user)))
 
 
-@dataclass(frozen=True)
-class DayRange:
-    """An inclusive range of UTC calendar days."""
-
-    start: dt.date
-    end: dt.date
-
-    @classmethod
-    def last_days(cls, days: int, *, end: dt.date | None = None) -> "DayRange":
-        end = end or today_utc()
-        return cls(end - dt.timedelta(days=days - 1), end)
-
-    @property
-    def start_at(self) -> dt.datetime:
-        return dt.datetime.combine(self.start, dt.time.min, tzinfo=UTC)
-
-    @property
-    def end_before(self) -> dt.datetime:
-        """The first instant after the range (an exclusive bound keeps the last microsecond of the day in)."""
-        return dt.datetime.combine(self.end, dt.time.min, tzinfo=UTC) + dt.timedelta(days=1)
-
-    def days(self) -> list[dt.date]:
-        return [self.start + dt.timedelta(days=offset) for offset in range((self.end - self.start).days + 1)]
-
-    def lookup(self, field: str) -> Q:
-        return Q(**{f"{field}__gte": self.start_at, f"{field}__lt": self.end_before})
-
-
 # --- Expressions ----------------------------------------------------------------------------------------------------
 
 
@@ -139,13 +108,6 @@ def _count_of(queryset: QuerySet) -> Coalesce:
     """`SELECT COUNT(*) FROM (queryset)` as a scalar subquery (no GROUP BY: COUNT here is a plain function)."""
     counted = queryset.order_by().annotate(row_count=Func(F("pk"), function="COUNT")).values("row_count")
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
-
-
-def _is_low() -> Q:
-    """A level is low when its quantity is at or below its effective reorder level (override, else variant's),
-    which the level keeps as `reorder_level`.
-    """
-    return Q(quantity__lte=F("reorder_level"))
 
 
 def _levels(scope: DashboardScope) -> QuerySet[StockLevel]:
@@ -178,7 +140,7 @@ def dashboard_overview(*, scope: DashboardScope) -> dict:
         expired_inventory_value=_money_sum(at_cost, filter=expired),
         uncategorized_value=_money_sum(at_cost, filter=uncategorized),
         uncategorized_levels=Count("pk", filter=uncategorized),
-        low_stock=Count("pk", filter=_is_low()),
+        low_stock=Count("pk", filter=low_level_q()),
     )
     counts["low_stock"] = figures["low_stock"]
 
@@ -248,7 +210,7 @@ def _category_values(scope: DashboardScope) -> QuerySet:
 def dashboard_low_stock(*, scope: DashboardScope) -> QuerySet[StockLevel]:
     """Low levels in scope, most urgent first: furthest below the reorder level, then fewest units."""
     levels = stock_level_low_list(organization_id=scope.organization_id)
-    return scope.restrict(levels).order_by(F("quantity") - F("reorder_level"), "quantity", "pk")
+    return scope.restrict(levels).order_by(level_margin(), "quantity", "pk")
 
 
 # --- Sales ----------------------------------------------------------------------------------------------------------
@@ -386,7 +348,7 @@ def dashboard_warehouse(*, warehouse: Warehouse, days: DayRange) -> dict:
         total_stock=_int_sum("quantity"),
         inventory_value=_money_sum(_times(F("quantity"), "variant__cost")),
         retail_value=_money_sum(_times(F("quantity"), "variant__price")),
-        low_stock_count=Count("pk", filter=_is_low()),
+        low_stock_count=Count("pk", filter=low_level_q()),
     )
     return {
         "warehouse": warehouse.pk,

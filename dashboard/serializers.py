@@ -9,12 +9,14 @@ Some contract names are Python keywords (`from`, `in`): `KeywordFieldsMixin` add
 
 import datetime as dt
 import re
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP
 
 from rest_framework import serializers
 
+from core.dates import DayRange, today_utc
+from core.formats import iso_date, money
 from core.tenancy import OrganizationPrimaryKeyRelatedField
-from dashboard.selectors import DayRange, TopProductsBy, today_utc
+from dashboard.selectors import TopProductsBy
 from stock.serializers import StockLevelSerializer
 from warehouses.models import Warehouse
 
@@ -23,18 +25,6 @@ MAX_DAYS = 366
 DEFAULT_TOP_PRODUCTS = 10
 MAX_TOP_PRODUCTS = 100
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-CENT = Decimal("0.01")
-
-
-def money(value) -> str | None:
-    """A decimal string with two places, rounded half up; None stays None."""
-    if value is None:
-        return None
-    return str(Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP))
-
-
-def iso_date(value: dt.date) -> str:
-    return value.isoformat()
 
 
 class KeywordFieldsMixin:

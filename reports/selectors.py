@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from django.db.models import CharField, Count, Max, Q, QuerySet, Sum
 from django.db.models.functions import Cast, Coalesce, TruncDate
 
+from core.dates import DayRange
 from core.permissions import ensure_warehouse_access, warehouse_ids_of
 from core.roles import Role
 from stock.models import MovementType, StockMovement
@@ -29,24 +30,10 @@ class Period:
 
 
 @dataclass(frozen=True)
-class ReportPeriod:
-    """An inclusive range of UTC calendar days."""
+class ReportPeriod(DayRange):
+    """The days a report covers, and which kind of period they are (`Period`)."""
 
-    kind: str
-    start: dt.date
-    end: dt.date
-
-    @property
-    def start_at(self) -> dt.datetime:
-        return dt.datetime.combine(self.start, dt.time.min, tzinfo=UTC)
-
-    @property
-    def end_before(self) -> dt.datetime:
-        """The first instant after the period (an exclusive bound keeps the last microsecond of the day in)."""
-        return dt.datetime.combine(self.end, dt.time.min, tzinfo=UTC) + dt.timedelta(days=1)
-
-    def days(self) -> list[dt.date]:
-        return [self.start + dt.timedelta(days=offset) for offset in range((self.end - self.start).days + 1)]
+    kind: str = Period.CUSTOM
 
 
 def report_period(*, kind: str, on: dt.date) -> ReportPeriod:

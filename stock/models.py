@@ -35,6 +35,16 @@ class ReferenceType(models.TextChoices):
     SALES_ORDER = "sales_order", "Sales order"
 
 
+def low_level_q(prefix: str = "") -> Q:
+    """The one definition of low stock: a level at or below its effective reorder level (its override, else its
+    variant's), which the level keeps as `reorder_level`, so that "low" is a condition on one row and a partial
+    index holds it. The product list, the levels, the dashboards and the digest all ask this (`stock.figures`).
+
+    `prefix` reaches the level from another model (`"level__"` from an alert).
+    """
+    return Q(**{f"{prefix}quantity__lte": F(f"{prefix}reorder_level")})
+
+
 class StockLevel(models.Model):
     organization = models.ForeignKey("users.Organization", on_delete=models.CASCADE, related_name="stock_levels")
     variant = models.ForeignKey("catalog.Variant", on_delete=models.PROTECT, related_name="stock_levels")
@@ -62,12 +72,10 @@ class StockLevel(models.Model):
         indexes = [
             models.Index(fields=["organization", "warehouse"]),
             # The low levels alone (a few hundred of 100,000 at the benchmark's scale), by variant and by warehouse.
-            models.Index(
-                fields=["variant"], condition=Q(quantity__lte=F("reorder_level")), name="stock_level_low_by_variant"
-            ),
+            models.Index(fields=["variant"], condition=low_level_q(), name="stock_level_low_by_variant"),
             models.Index(
                 fields=["organization", "warehouse"],
-                condition=Q(quantity__lte=F("reorder_level")),
+                condition=low_level_q(),
                 name="stock_level_low_by_warehouse",
             ),
         ]

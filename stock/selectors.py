@@ -23,8 +23,17 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from catalog.models import Product
-from catalog.selectors import product_expired_q, product_list, product_quantity
-from stock.models import MovementType, StockAdjustment, StockLevel, StockMovement, StockReservation, Transfer
+from catalog.selectors import product_expired_q, product_list
+from stock.figures import level_margin, product_quantity
+from stock.models import (
+    MovementType,
+    StockAdjustment,
+    StockLevel,
+    StockMovement,
+    StockReservation,
+    Transfer,
+    low_level_q,
+)
 
 
 def stock_level_list(*, organization_id: int) -> QuerySet[StockLevel]:
@@ -36,7 +45,7 @@ def stock_level_list(*, organization_id: int) -> QuerySet[StockLevel]:
         product_id=F("variant__product_id"),
         product_name=F("variant__product__name"),
         warehouse_name=F("warehouse__name"),
-        is_low_stock=ExpressionWrapper(Q(quantity__lte=F("reorder_level")), output_field=BooleanField()),
+        is_low_stock=ExpressionWrapper(low_level_q(), output_field=BooleanField()),
         available=ExpressionWrapper(F("quantity") - F("reserved"), output_field=IntegerField()),
     )
 
@@ -58,11 +67,7 @@ def stock_reservation_list(*, organization_id: int) -> QuerySet[StockReservation
 
 def stock_level_low_list(*, organization_id: int) -> QuerySet[StockLevel]:
     """Low levels, most urgent first (furthest below their reorder level)."""
-    return (
-        stock_level_list(organization_id=organization_id)
-        .filter(is_low_stock=True)
-        .order_by(F("quantity") - F("reorder_level"), "pk")
-    )
+    return stock_level_list(organization_id=organization_id).filter(is_low_stock=True).order_by(level_margin(), "pk")
 
 
 @dataclass(frozen=True)

@@ -5,10 +5,10 @@ DRF costs more than the SQL. Their declared fields still describe the output for
 """
 
 from django.conf import settings
-from django.utils import timezone
 from rest_framework import serializers
 
 from catalog.models import Variant
+from core.formats import iso_datetime, money
 from core.schema import request_examples
 from core.tenancy import OrganizationPrimaryKeyRelatedField, UserRefSerializer
 from stock.models import (
@@ -26,20 +26,6 @@ from warehouses.models import Warehouse
 # One line of stock may move at most this many units at once: a typo guard, far below the column's range.
 MAX_LINE_QUANTITY = 1_000_000
 MAX_TRANSFER_ITEMS = 500
-
-
-def _iso(value):
-    """What DRF's DateTimeField writes (ISO 8601 in the current time zone, `Z` for UTC), at a tenth of its cost:
-    a page of 50 movements spent a fifth of its serializing time in the field's per-call machinery.
-    """
-    if value is None:
-        return None
-    text = value.astimezone(timezone.get_current_timezone()).isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
-
-
-def _money(value):
-    return None if value is None else f"{value:.2f}"
 
 
 # --- Levels ---------------------------------------------------------------------------------------------------------
@@ -78,7 +64,7 @@ class StockLevelSerializer(serializers.Serializer):
             "reorder_level": level.reorder_level,
             "reorder_level_override": level.reorder_level_override,
             "is_low_stock": bool(level.is_low_stock),
-            "updated_at": _iso(level.updated_at),
+            "updated_at": iso_datetime(level.updated_at),
         }
 
 
@@ -193,7 +179,7 @@ def movement_row_data(row: dict) -> dict:
         "reason": row["reason"],
         "quantity": row["quantity"],
         "balance_after": row["balance_after"],
-        "unit_cost": _money(row["unit_cost"]),
+        "unit_cost": money(row["unit_cost"]),
         "reference": (
             {"type": row["reference_type"], "id": row["reference_id"]}
             if row["reference_type"] and row["reference_id"] is not None
@@ -205,7 +191,7 @@ def movement_row_data(row: dict) -> dict:
             else None
         ),
         "note": row["note"],
-        "created_at": _iso(row["created_at"]),
+        "created_at": iso_datetime(row["created_at"]),
     }
 
 
@@ -318,7 +304,7 @@ class StockAdjustmentSerializer(serializers.ModelSerializer):
                 if adjustment.performed_by_id
                 else None
             ),
-            "created_at": _iso(adjustment.created_at),
+            "created_at": iso_datetime(adjustment.created_at),
         }
 
 

@@ -1,9 +1,15 @@
-"""A level's reorder override and the effective reorder level kept with it."""
+"""A level's reorder override, and the effective reorder level each level keeps (its override, else its
+variant's).
+"""
+
+from collections.abc import Iterable
 
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from catalog.models import Variant
+from core.iterables import chunks
 from core.permissions import ensure_role, ensure_warehouse_access
 from core.roles import ADMIN_MANAGER
 from stock.models import StockLevel
@@ -31,3 +37,22 @@ def stock_level_set_override(*, level_id: int, reorder_level_override: int | Non
         reorder_level=variant_level if reorder_level_override is None else reorder_level_override,
         updated_at=timezone.now(),
     )
+
+
+_BATCH = 500
+
+
+def levels_follow_reorder_levels(variant_ids: Iterable[int]) -> None:
+    """Copy these variants' reorder levels to their stock levels that have no override.
+
+    The catalog calls it (through `catalog.stock_figures`) in the transaction that wrote the variants, after
+    writing them: their row locks then keep the ledger from creating a level of them in between (it reads a new
+    level's reorder level under the variant's lock), and the levels are locked after the variants, in pk order, as
+    every writer of both takes them.
+    """
+    for chunk in chunks(sorted(set(variant_ids)), _BATCH):
+        levels = StockLevel.objects.filter(variant_id__in=chunk, reorder_level_override__isnull=True)
+        list(levels.select_for_update().order_by("pk").values_list("pk", flat=True))  # list(): takes the locks
+        levels.update(
+            reorder_level=Subquery(Variant.objects.filter(pk=OuterRef("variant_id")).values("reorder_level"))
+        )
