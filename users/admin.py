@@ -1,7 +1,11 @@
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import FilteredSelectMultiple
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.db.models import Count
 
+from users.assignable import assignable_warehouses
 from users.models import Organization, PromotionRequest, User, UserStatus
 from users.services import user_tokens_revoke
 from users.signals import bump_after_commit
@@ -22,14 +26,45 @@ class OrganizationAdmin(admin.ModelAdmin):
         return obj.user_count
 
 
+def _warehouses_field() -> forms.ModelMultipleChoiceField:
+    # The queryset is set per form: the warehouses app names it once Django is ready (users.assignable).
+    return forms.ModelMultipleChoiceField(
+        queryset=None, required=False, widget=FilteredSelectMultiple("warehouses", is_stacked=False)
+    )
+
+
+def _with_warehouses(form: forms.ModelForm) -> None:
+    form.fields["warehouses"].queryset = assignable_warehouses()
+    if form.instance.pk:
+        form.initial.setdefault("warehouses", list(form.instance.warehouses.values_list("pk", flat=True)))
+
+
+class UserWithWarehousesChangeForm(UserChangeForm):
+    warehouses = _warehouses_field()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _with_warehouses(self)
+
+
+class UserWithWarehousesCreationForm(AdminUserCreationForm):
+    warehouses = _warehouses_field()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _with_warehouses(self)
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
+    form = UserWithWarehousesChangeForm
+    add_form = UserWithWarehousesCreationForm
     list_display = ["username", "email", "organization", "role", "status", "is_active", "last_login", "date_joined"]
     list_filter = ["role", "status", "is_active", "is_staff", "organization"]
     list_select_related = ["organization"]
     search_fields = ["username", "email", "first_name", "last_name", "phone", "organization__name"]
     autocomplete_fields = ["organization"]
-    filter_horizontal = ["warehouses", "groups", "user_permissions"]
+    filter_horizontal = ["groups", "user_permissions"]
     actions = ["approve_selected"]
     fieldsets = (
         (None, {"fields": ("username", "password")}),
@@ -61,6 +96,11 @@ class UserAdmin(DjangoUserAdmin):
         super().save_model(request, obj, form, change)
         if not obj.is_active:
             user_tokens_revoke(user=obj)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if "warehouses" in form.cleaned_data:
+            form.instance.warehouses.set(form.cleaned_data["warehouses"])
 
     @admin.action(description="Approve selected pending users")
     def approve_selected(self, request, queryset):

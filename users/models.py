@@ -33,6 +33,8 @@ class UserStatus(models.TextChoices):
 class User(AbstractUser):
     """A person in one organization, with a role and zero or more assigned ("own") warehouses.
 
+    The assignment is declared by the floor above (`Warehouse.assigned_users`); a user reads it as `user.warehouses`.
+
     `is_active` mirrors `status`: a dismissed user is inactive, so every authentication path (login, JWT,
     session) refuses them at once.
     """
@@ -44,7 +46,6 @@ class User(AbstractUser):
     status = models.CharField(max_length=16, choices=UserStatus.choices, default=UserStatus.ACTIVE)
     phone = models.CharField(max_length=32, blank=True)
     avatar = models.ImageField(upload_to="avatars/", blank=True)
-    warehouses = models.ManyToManyField("warehouses.Warehouse", related_name="assigned_users", blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["organization", "role"]), models.Index(fields=["organization", "status"])]

@@ -12,6 +12,11 @@ DEMO_USERS = [
 ]
 
 
+def seeded(organization_name: str) -> bool:
+    """Whether the demo organization exists already (seed_demo then seeds nothing)."""
+    return Organization.objects.filter(name=organization_name).exists()
+
+
 def seed(ctx: dict) -> None:
     organization = Organization.objects.create(name=ctx["organization_name"])
     users = {}

@@ -6,10 +6,8 @@ from core.roles import Role
 from core.schema import request_examples
 from core.serializers import StrictCharField, StrictModelSerializer
 from core.tenancy import OrganizationPrimaryKeyRelatedField, UserRefSerializer
+from users.assignable import assignable_warehouses
 from users.models import Organization, PromotionRequest, User
-
-# The warehouse model, reached through the relation: `users` sits below `warehouses` and never imports it.
-Warehouse = User._meta.get_field("warehouses").related_model
 
 
 class OrganizationRefSerializer(serializers.ModelSerializer):
@@ -53,7 +51,7 @@ class UserSerializer(StrictModelSerializer):
 
     organization = OrganizationRefSerializer(read_only=True)
     warehouses = OrganizationPrimaryKeyRelatedField(
-        queryset=Warehouse.objects.all(), many=True, required=False, help_text="Ids of the user's own warehouses."
+        queryset=assignable_warehouses(), many=True, required=False, help_text="Ids of the user's own warehouses."
     )
     email = serializers.EmailField(required=False, allow_blank=True)
 
@@ -185,7 +183,7 @@ class UserApproveSerializer(serializers.Serializer):
         help_text="Defaults to the current role (viewer for a registration). Managers may give staff or viewer.",
     )
     warehouses = OrganizationPrimaryKeyRelatedField(
-        queryset=Warehouse.objects.all(),
+        queryset=assignable_warehouses(),
         many=True,
         required=False,
         help_text="Warehouses to assign. A manager who gives none assigns all of their own.",

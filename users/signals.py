@@ -24,11 +24,10 @@ def _user_changed(sender, instance, **kwargs):
 
 @receiver(m2m_changed, sender=User.warehouses.through, dispatch_uid="users.authstate.warehouses")
 def _warehouses_changed(sender, instance, action, reverse, pk_set, **kwargs):
-    if not action.startswith("post_"):
-        return
-    if not reverse:
-        bump_after_commit([instance.pk])
-    elif pk_set:  # warehouse.assigned_users changed: the users named
+    if reverse:  # user.warehouses changed: that user
+        if action.startswith("post_"):
+            bump_after_commit([instance.pk])
+    elif action == "pre_clear":  # warehouse.assigned_users.clear(): every user it had, read before they go
+        bump_after_commit(list(instance.assigned_users.values_list("pk", flat=True)))
+    elif action in ("post_add", "post_remove") and pk_set:  # warehouse.assigned_users changed: the users named
         bump_after_commit(pk_set)
-    else:  # warehouse.assigned_users.clear(): every user the warehouse had (pk_set is None)
-        bump_after_commit(User.objects.filter(warehouses=instance).values_list("pk", flat=True))

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 
 
@@ -8,6 +9,11 @@ class Warehouse(models.Model):
     address = models.TextField(blank=True)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The users whose "own" warehouse this is (`user.warehouses`). Declared here, one floor above users; the table
+    # keeps the name it had when the user declared it.
+    assigned_users = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="warehouses", blank=True, db_table="users_user_warehouses"
+    )
 
     class Meta:
         ordering = ["name", "id"]
