@@ -1,13 +1,18 @@
-"""Serializer pieces every app's API shares: text fields that take text only.
+"""Serializer pieces every app's API shares: text fields that take text only, dates written one way, and fields
+named by Python keywords (`from`, `in`).
 
 DRF's `CharField` turns `12` and `1.5` into `"12"` and `"1.5"`; a name sent as a number is a client's mistake, and
 the API answers it with a 400 (`Not a valid string.`) on every route, as it does for any other wrong type.
 """
 
+import re
+
 from django.db import models
 from rest_framework import serializers
 
 from core.fields import BoundedTextField
+
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 class StrictCharField(serializers.CharField):
@@ -31,3 +36,31 @@ class StrictModelSerializer(serializers.ModelSerializer):
         models.CharField: StrictCharField,
         models.TextField: StrictTextField,
     }
+
+
+class StrictDateField(serializers.DateField):
+    """`YYYY-MM-DD` and nothing else (no `20240105`, no `2024-1-5`, no week dates)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(input_formats=["%Y-%m-%d"], **kwargs)
+
+    def to_internal_value(self, value):
+        if not isinstance(value, str) or not ISO_DATE.match(value):
+            self.fail("invalid", format="YYYY-MM-DD")
+        return super().to_internal_value(value)
+
+
+class KeywordFieldsMixin:
+    """Add fields named by Python keywords; `keyword_fields` maps each name to a factory, `field_order` orders all."""
+
+    keyword_fields: dict = {}
+    field_order: tuple[str, ...] = ()
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for name, make in self.keyword_fields.items():
+            fields[name] = make()
+        if not self.field_order:
+            return fields
+        ordered = {name: fields.pop(name) for name in self.field_order if name in fields}
+        return {**ordered, **fields}

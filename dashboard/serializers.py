@@ -8,13 +8,13 @@ Some contract names are Python keywords (`from`, `in`): `KeywordFieldsMixin` add
 """
 
 import datetime as dt
-import re
 from decimal import ROUND_HALF_UP
 
 from rest_framework import serializers
 
 from core.dates import DayRange, today_utc
 from core.formats import iso_date, money
+from core.serializers import KeywordFieldsMixin, StrictDateField
 from core.tenancy import OrganizationPrimaryKeyRelatedField
 from dashboard.selectors import TopProductsBy
 from stock.serializers import StockLevelSerializer
@@ -24,23 +24,6 @@ DEFAULT_DAYS = 30
 MAX_DAYS = 366
 DEFAULT_TOP_PRODUCTS = 10
 MAX_TOP_PRODUCTS = 100
-ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-class KeywordFieldsMixin:
-    """Add fields named by Python keywords; `keyword_fields` maps each name to a factory, `field_order` orders all."""
-
-    keyword_fields: dict = {}
-    field_order: tuple[str, ...] = ()
-
-    def get_fields(self):
-        fields = super().get_fields()
-        for name, make in self.keyword_fields.items():
-            fields[name] = make()
-        if not self.field_order:
-            return fields
-        ordered = {name: fields.pop(name) for name in self.field_order if name in fields}
-        return {**ordered, **fields}
 
 
 class MoneyField(serializers.DecimalField):
@@ -49,18 +32,6 @@ class MoneyField(serializers.DecimalField):
     def __init__(self, **kwargs):
         kwargs.setdefault("read_only", True)
         super().__init__(max_digits=None, decimal_places=2, rounding=ROUND_HALF_UP, **kwargs)
-
-
-class StrictDateField(serializers.DateField):
-    """`YYYY-MM-DD` and nothing else (no `20240105`, no `2024-1-5`, no week dates)."""
-
-    def __init__(self, **kwargs):
-        super().__init__(input_formats=["%Y-%m-%d"], **kwargs)
-
-    def to_internal_value(self, value):
-        if not isinstance(value, str) or not ISO_DATE.match(value):
-            self.fail("invalid", format="YYYY-MM-DD")
-        return super().to_internal_value(value)
 
 
 # --- Query strings --------------------------------------------------------------------------------------------------

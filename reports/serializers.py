@@ -6,8 +6,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from catalog.models import Product, Variant
+from core.serializers import KeywordFieldsMixin, StrictDateField
 from core.tenancy import OrganizationPrimaryKeyRelatedField, UserRefSerializer
-from dashboard.serializers import KeywordFieldsMixin, StrictDateField
 from reports.models import ReportJobFormat, ReportJobKind, ReportJobStatus
 from reports.selectors import Period, report_period
 from stock.models import Reason
