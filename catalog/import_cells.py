@@ -8,8 +8,7 @@ import json
 import re
 from decimal import Decimal, InvalidOperation
 
-from catalog.models import Category, Product
-from catalog.serializers import (
+from catalog.fields import (
     BARCODE_MAX_LENGTH,
     MAX_ATTRIBUTE_KEY_LENGTH,
     MAX_ATTRIBUTE_VALUE_LENGTH,
@@ -18,6 +17,7 @@ from catalog.serializers import (
     MONEY,
     SKU_MAX_LENGTH,
 )
+from catalog.models import Category, Product
 
 MAX_DESCRIPTION_LENGTH = 10_000
 
@@ -38,7 +38,7 @@ def _text(max_length: int):
 
 
 def _money(cell: str) -> Decimal:
-    """The API's money rules (MONEY in catalog.serializers), with DRF's messages."""
+    """The API's money rules (MONEY in catalog.fields), with DRF's messages."""
     try:
         value = Decimal(cell)
     except InvalidOperation:

@@ -4,161 +4,29 @@ Read shapes expect the annotations of `catalog.selectors` (`quantity`, `total_qu
 `is_expired`, `has_expiry`, `product_count`); views always serialize objects fetched through a selector.
 """
 
-from decimal import Decimal
-
 from django.conf import settings
-from django.utils import timezone
 from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
 from rest_framework import serializers
 
+from catalog.fields import (
+    AVAILABLE_HELP,
+    BARCODE_MAX_LENGTH,
+    MAX_UNITS,
+    MONEY,
+    RESERVED_HELP,
+    SKU_MAX_LENGTH,
+    AttributesField,
+    OrganizationIdField,
+    normalize_barcode,
+    organization_id_of,
+)
 from catalog.models import Category, Product, Variant
+from catalog.representations import product_data, variant_in_product
 from core.exceptions import RequestTooLarge
-from core.formats import iso_datetime, money
 from core.schema import request_examples
 from core.serializers import StrictCharField, StrictModelSerializer
-from core.tenancy import OrganizationPrimaryKeyRelatedField, UserRefSerializer
+from core.tenancy import UserRefSerializer
 from suppliers.models import Supplier
-
-MONEY = {"max_digits": 12, "decimal_places": 2, "min_value": Decimal("0")}
-MAX_UNITS = 2_147_483_647  # the largest value a PositiveIntegerField holds on every backend
-MAX_ATTRIBUTES = 50
-MAX_ATTRIBUTE_KEY_LENGTH = 64
-MAX_ATTRIBUTE_VALUE_LENGTH = 200
-SKU_MAX_LENGTH = Variant._meta.get_field("sku").max_length
-BARCODE_MAX_LENGTH = Variant._meta.get_field("barcode").max_length
-RESERVED_HELP = "Units promised to pending sales orders (all warehouses, or ?warehouse=)."
-AVAILABLE_HELP = "`quantity - reserved`: units that can be sold now."
-# Product.supplier points to the suppliers app, a floor above the catalog: reach its model through the field.
-
-
-def _organization_id(serializer) -> int | None:
-    request = serializer.context.get("request")
-    return getattr(getattr(request, "user", None), "organization_id", None)
-
-
-class AttributesField(serializers.DictField):
-    """A flat JSON object of strings, e.g. `{"size": "M", "colour": "red"}`."""
-
-    default_error_messages = {
-        "not_a_dict": 'Expected an object of strings, like {{"size": "M"}}, but got {input_type}.',
-        "too_many": f"At most {MAX_ATTRIBUTES} attributes.",
-        "bad_key": f"Attribute names must be 1 to {MAX_ATTRIBUTE_KEY_LENGTH} characters.",
-    }
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault(
-            "child",
-            StrictCharField(allow_blank=True, max_length=MAX_ATTRIBUTE_VALUE_LENGTH, trim_whitespace=True),
-        )
-        super().__init__(**kwargs)
-
-    def to_internal_value(self, data):
-        if isinstance(data, dict):
-            if len(data) > MAX_ATTRIBUTES:
-                self.fail("too_many")
-            for key in data:
-                stripped = str(key).strip()
-                if not stripped or len(stripped) > MAX_ATTRIBUTE_KEY_LENGTH or "\x00" in stripped:
-                    self.fail("bad_key")
-        value = super().to_internal_value(data)
-        return {str(key).strip(): item for key, item in value.items()}
-
-
-class OrganizationIdField(OrganizationPrimaryKeyRelatedField):
-    """An id of the caller's organization, as an integer (or a string of digits from a form), never `1.5`."""
-
-    def to_internal_value(self, data):
-        if isinstance(data, bool) or not (isinstance(data, int) or (isinstance(data, str) and data.isdigit())):
-            self.fail("incorrect_type", data_type=type(data).__name__)
-        return super().to_internal_value(data)
-
-
-# --- Read shapes, built directly -------------------------------------------------------------------------------------
-# A page of products is 50 products and their variants: through DRF's per-field machinery (get_attribute, field
-# to_representation, nested serializers) it cost about 13 ms of CPU, a third of the request (bench/README.md). The read
-# serializers below keep their declared fields (validation, OpenAPI schema) but build their output with plain dicts,
-# producing exactly what those fields would. The product list does not build model instances at all: it shapes rows
-# (`product_rows_data`, below).
-
-
-# The columns a variant shows inside its product, named as the model and `selectors.product_variant_rows()` name them.
-_VARIANT_IN_PRODUCT = (
-    "id",
-    "sku",
-    "barcode",
-    "attributes",
-    "price",
-    "cost",
-    "reorder_level",
-    "quantity",
-    "reserved",
-    "is_low_stock",
-)
-
-
-def _variant_in_product(variant) -> dict:
-    return _variant_row_in_product({name: getattr(variant, name) for name in _VARIANT_IN_PRODUCT})
-
-
-def _variant_row_in_product(row: dict) -> dict:
-    """A variant as its product shows it, from its columns (a `selectors.product_variant_rows()` row)."""
-    return {
-        "id": row["id"],
-        "sku": row["sku"],
-        "barcode": row["barcode"],
-        "attributes": row["attributes"],
-        "price": money(row["price"]),
-        "cost": money(row["cost"]),
-        "reorder_level": row["reorder_level"],
-        "quantity": row["quantity"],
-        "reserved": row["reserved"],
-        "available": row["quantity"] - row["reserved"],
-        "is_low_stock": bool(row["is_low_stock"]),
-    }
-
-
-def _product_row_data(row: dict, variants: list[dict], zone) -> dict:
-    """A product as the API shows it, from its columns (a `selectors.product_rows()` row) and its variants' rows.
-
-    The one place that shapes a product: `ProductSerializer` gives it a product's values, and the product list gives
-    it the rows of a page directly (no model instances).
-    """
-    return {
-        "id": row["id"],
-        "name": row["name"],
-        "description": row["description"],
-        "category": row["category"],
-        "category_name": row["category_name"],
-        "supplier": row["supplier"],
-        "supplier_name": row["supplier_name"],
-        "expiration_date": row["expiration_date"].isoformat() if row["expiration_date"] else None,
-        "is_active": row["is_active"],
-        "variants": [_variant_row_in_product(variant) for variant in variants],
-        "total_quantity": row["total_quantity"],
-        "total_available": row["total_quantity"] - row["total_reserved"],
-        "is_low_stock": bool(row["is_low_stock"]),
-        "is_expired": bool(row["is_expired"]),
-        "has_expiry": bool(row["has_expiry"]),
-        "created_by": (
-            {"id": row["created_by"], "username": row["created_by_username"]}
-            if row["created_by"] is not None
-            else None
-        ),
-        "created_at": iso_datetime(row["created_at"], zone),
-        "updated_at": iso_datetime(row["updated_at"], zone),
-    }
-
-
-def product_rows_data(rows, variants_by_product: dict[int, list[dict]]) -> list[dict]:
-    """The product list's results from `selectors.product_rows()` and `selectors.product_variant_rows()`: for each
-    product exactly what `ProductSerializer` writes for it (tests/catalog/test_product_rows.py holds them equal).
-    """
-    zone = timezone.get_current_timezone()
-    return [_product_row_data(row, variants_by_product[row["id"]], zone) for row in rows]
-
-
-def _normalize_barcode(value):
-    return value or None  # "" and null both mean "no barcode" (NULLs don't collide under the unique constraint)
 
 
 class _VariantFieldsMixin(serializers.Serializer):
@@ -170,7 +38,7 @@ class _VariantFieldsMixin(serializers.Serializer):
     reorder_level = serializers.IntegerField(min_value=0, max_value=MAX_UNITS, required=False)
 
     def validate_barcode(self, value):
-        return _normalize_barcode(value)
+        return normalize_barcode(value)
 
 
 class VariantInputSerializer(_VariantFieldsMixin):
@@ -205,7 +73,7 @@ class ProductVariantSerializer(StrictModelSerializer):
         read_only_fields = fields
 
     def to_representation(self, variant):
-        return _variant_in_product(variant)
+        return variant_in_product(variant)
 
 
 @request_examples(
@@ -270,7 +138,7 @@ class VariantSerializer(_VariantFieldsMixin, StrictModelSerializer):
     def _taken(self, field: str, value) -> bool:
         if value is None:
             return False
-        others = Variant.objects.filter(organization_id=_organization_id(self), **{field: value})
+        others = Variant.objects.filter(organization_id=organization_id_of(self), **{field: value})
         if self.instance is not None:
             others = others.exclude(pk=self.instance.pk)
         return others.exists()
@@ -284,7 +152,7 @@ class VariantSerializer(_VariantFieldsMixin, StrictModelSerializer):
         return value
 
     def validate_barcode(self, value):
-        value = _normalize_barcode(value and value.strip())
+        value = normalize_barcode(value and value.strip())
         if self._taken("barcode", value):
             raise serializers.ValidationError("A variant with this barcode already exists.")
         return value
@@ -304,7 +172,7 @@ class CategorySerializer(StrictModelSerializer):
         value = value.strip()
         if not value:
             raise serializers.ValidationError("This field may not be blank.")
-        others = Category.objects.filter(organization_id=_organization_id(self), name__iexact=value)
+        others = Category.objects.filter(organization_id=organization_id_of(self), name__iexact=value)
         if self.instance is not None:
             others = others.exclude(pk=self.instance.pk)
         if others.exists():
@@ -375,31 +243,7 @@ class ProductSerializer(StrictModelSerializer):
 
     def to_representation(self, product):
         """The declared fields' output, built directly (expects `product_list()`'s annotations and relations)."""
-        category, supplier, created_by = product.category, product.supplier, product.created_by
-        row = {
-            "id": product.id,
-            "name": product.name,
-            "description": product.description,
-            "category": product.category_id,
-            "category_name": category.name if category is not None else None,
-            "supplier": product.supplier_id,
-            "supplier_name": supplier.name if supplier is not None else None,
-            "expiration_date": product.expiration_date,
-            "is_active": product.is_active,
-            "total_quantity": product.total_quantity,
-            "total_reserved": product.total_reserved,
-            "is_low_stock": product.is_low_stock,
-            "is_expired": product.is_expired,
-            "has_expiry": product.has_expiry,
-            "created_by": product.created_by_id,
-            "created_by_username": created_by.username if created_by is not None else None,
-            "created_at": product.created_at,
-            "updated_at": product.updated_at,
-        }
-        variants = [
-            {name: getattr(variant, name) for name in _VARIANT_IN_PRODUCT} for variant in product.variants.all()
-        ]
-        return _product_row_data(row, variants, timezone.get_current_timezone())
+        return product_data(product)
 
 
 SHORTHAND_FIELDS = ("sku", "barcode", "attributes", "price", "cost", "reorder_level")
@@ -478,7 +322,7 @@ class ProductCreateSerializer(ProductSerializer):
         spec = dict(spec)
         if "sku" in spec:
             spec["sku"] = spec["sku"].strip() or None
-        spec["barcode"] = _normalize_barcode((spec.get("barcode") or "").strip())
+        spec["barcode"] = normalize_barcode((spec.get("barcode") or "").strip())
         return spec
 
     def _check_unique(self, variants: list[dict], prefix: str | None) -> None:
@@ -490,7 +334,7 @@ class ProductCreateSerializer(ProductSerializer):
             target = errors.setdefault(key, {}) if key is not None else errors
             target.setdefault(field, []).append(message)
 
-        organization_id = _organization_id(self)
+        organization_id = organization_id_of(self)
         for field, label in (("sku", "SKU"), ("barcode", "barcode")):
             values = [spec.get(field) for spec in variants]
             wanted = {value for value in values if value}

@@ -28,6 +28,7 @@ from rest_framework.response import Response
 from catalog import imports, selectors, services
 from catalog.filters import ProductFilter, VariantFilter
 from catalog.models import Category, Product, Variant
+from catalog.representations import product_rows_data
 from catalog.serializers import (
     CategorySerializer,
     ProductCreateSerializer,
@@ -35,7 +36,6 @@ from catalog.serializers import (
     ProductImportSerializer,
     ProductSerializer,
     VariantSerializer,
-    product_rows_data,
 )
 from core.csv_cells import csv_cells
 from core.db import replica_iter

@@ -1,4 +1,4 @@
-"""The product list shapes rows (`selectors.product_rows`, `serializers.product_rows_data`); every other product
+"""The product list shapes rows (`selectors.product_rows`, `representations.product_rows_data`); every other product
 route serializes model instances with `ProductSerializer`. The two must write the same product.
 """
 
