@@ -58,6 +58,7 @@ beat: install
 	$(VENV)/bin/celery -A config beat --loglevel=info
 
 # Benchmarks at scale on local PostgreSQL (postgres@127.0.0.1:5432; BENCH_DATABASE_BASE to change): see bench/README.md.
+# bench/run.py runs every step with DJANGO_SETTINGS_MODULE=bench.settings, the only settings that install `bench`.
 bench: install
 	$(PY) bench/run.py $(BENCH_ARGS)
 

@@ -74,7 +74,7 @@ def _range():
     return admin, start, end
 
 
-def main() -> int:
+def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL"), required=False)
     parser.add_argument("--redis-url", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
@@ -83,31 +83,39 @@ def main() -> int:
     args = parser.parse_args()
     if not args.database_url:
         parser.error("--database-url (or BENCH_DATABASE_URL) is required")
-    reports_root = tempfile.mkdtemp(prefix="stockroom-report-job-")
-    env = _setup(args.database_url, args.redis_url, reports_root)
+    return args
 
+
+def _poll(job, began: float, timeout: float) -> list[tuple[float, int]]:
+    """The job's progress as it changes, `(seconds since began, progress)`, until it is done or failed."""
+    from reports.models import ReportJob, ReportJobStatus
+
+    seen, status = [], ReportJobStatus.QUEUED
+    while time.monotonic() - began < timeout:
+        row = ReportJob.objects.values("status", "progress").get(pk=job.pk)
+        status = row["status"]
+        if not seen or seen[-1][1] != row["progress"]:
+            seen.append((round(time.monotonic() - began, 1), row["progress"]))
+        if status in (ReportJobStatus.DONE, ReportJobStatus.FAILED):
+            break
+        time.sleep(0.2)
+    return seen
+
+
+def _run_on_worker(env: dict, args, admin, start, end) -> dict:
+    """Start a worker on a queue of its own, run the job on it, and stop the worker (and drop its queue)."""
     from config.celery import app
     from reports.jobs import report_job_create
-    from reports.models import ReportJob, ReportJobStatus
 
     queue = f"bench-report-job-{uuid.uuid4().hex[:8]}"
     app.conf.task_default_queue = queue
-    admin, start, end = _range()
     worker = _worker(env, queue)
     try:
         time.sleep(8)  # the worker's start (Django, Celery, the broker connection); idle memory is read after it
         idle_kb = _status_kb(worker.pid, "VmRSS")
         began = time.monotonic()
         job = report_job_create(user=admin, report="stock_movements", format=args.format, start=start, end=end)
-        seen, status = [], ReportJobStatus.QUEUED
-        while time.monotonic() - began < args.timeout:
-            row = ReportJob.objects.values("status", "progress").get(pk=job.pk)
-            status = row["status"]
-            if not seen or seen[-1][1] != row["progress"]:
-                seen.append((round(time.monotonic() - began, 1), row["progress"]))
-            if status in (ReportJobStatus.DONE, ReportJobStatus.FAILED):
-                break
-            time.sleep(0.2)
+        seen = _poll(job, began, args.timeout)
         seconds = time.monotonic() - began
         peak_kb = _status_kb(worker.pid, "VmHWM")
     finally:
@@ -116,6 +124,14 @@ def main() -> int:
         with app.connection_for_write() as broker:
             broker.default_channel.queue_delete(queue)
     job.refresh_from_db()
+    return {"job": job, "seen": seen, "seconds": seconds, "idle_kb": idle_kb, "peak_kb": peak_kb}
+
+
+def _report(args, start, end, run: dict) -> bool:
+    """Print the figures (JSON, then a Markdown table row); True when the job met its targets."""
+    from reports.models import ReportJobStatus
+
+    job, seen, seconds, idle_kb, peak_kb = run["job"], run["seen"], run["seconds"], run["idle_kb"], run["peak_kb"]
     size = Path(job.file).stat().st_size if job.file else 0
     rising = [progress for _, progress in seen]
     result = {
@@ -136,15 +152,24 @@ def main() -> int:
         f"| {args.format} | {start} – {end} | {job.rows or 0:,} | {seconds:.1f} | {idle_kb / 1024:.0f} | "
         f"{peak_kb / 1024:.0f} | {size / 1e6:.1f} | {len(set(rising))} values, {rising[:3]} … {rising[-2:]} |"
     )
-    for path in Path(reports_root).rglob("*"):
-        if path.is_file():
-            path.unlink()
-    ok = (
+    return (
         job.status == ReportJobStatus.DONE
         and peak_kb / 1024 <= PEAK_TARGET_MB
         and len(set(rising)) > 2
         and rising == sorted(rising)
     )
+
+
+def main() -> int:
+    args = _arguments()
+    reports_root = tempfile.mkdtemp(prefix="stockroom-report-job-")
+    env = _setup(args.database_url, args.redis_url, reports_root)
+    admin, start, end = _range()
+    run = _run_on_worker(env, args, admin, start, end)
+    ok = _report(args, start, end, run)
+    for path in Path(reports_root).rglob("*"):
+        if path.is_file():
+            path.unlink()
     return 0 if ok else 1
 
 

@@ -86,6 +86,38 @@ LIST_LABELS = {
 
 
 def main() -> int:
+    args = _arguments()
+    scale = SCALES["small" if args.small else "full"]
+    if args.requests:
+        scale["list_requests"] = args.requests
+    database = args.database or scale["database"]
+    url = f"{BASE_URL}/{database}"
+    out = Path(args.out) / ("small" if args.small else "full")
+    out.mkdir(parents=True, exist_ok=True)
+    steps = [step.strip() for step in args.steps.split(",") if step.strip()]
+    env = _environment(url)
+
+    started = time.monotonic()
+    results: dict = {"scale": "small" if args.small else "full", "database": database}
+    print(f"Stockroom benchmark ({results['scale']} scale) on {database}; {os.cpu_count()} CPUs; {load()}", flush=True)
+    results["data"] = step_data(url, database, scale, env, reuse=args.reuse)
+    plan_file = out / "plan.json"
+    planned = run_step(env, ["plan", str(plan_file)])
+    plan = json.loads(plan_file.read_text())
+    for skipped_url, why in planned["skipped"].items():
+        print(f"left out of the load steps: {skipped_url}: {why}")
+
+    failed = _run_steps(steps, Run(env, url, out, plan_file, plan, scale, args), results)
+    results["minutes"] = round((time.monotonic() - started) / 60, 1)
+    summary(results)
+    (out / "results.json").write_text(json.dumps(results, indent=2, default=str))
+    print(f"\nWhole run: {results['minutes']} min; {load()}; results in {out}/results.json", flush=True)
+    if failed:
+        print(f"steps that could not run: {', '.join(failed)}")
+    return 1 if failed else 0
+
+
+def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--small", action="store_true", help="small scale (CI smoke run)")
     parser.add_argument("--reuse", action="store_true", help="keep the database of a previous run of this scale")
@@ -105,15 +137,11 @@ def main() -> int:
         help="comma-separated steps to run after the data step",
     )
     parser.add_argument("--out", default=os.environ.get("BENCH_OUT", "/tmp/stockroom-bench"), help="output folder")
-    args = parser.parse_args()
-    scale = SCALES["small" if args.small else "full"]
-    if args.requests:
-        scale["list_requests"] = args.requests
-    database = args.database or scale["database"]
-    url = f"{BASE_URL}/{database}"
-    out = Path(args.out) / ("small" if args.small else "full")
-    out.mkdir(parents=True, exist_ok=True)
-    steps = [step.strip() for step in args.steps.split(",") if step.strip()]
+    return parser.parse_args()
+
+
+def _environment(url: str) -> dict:
+    """The environment of every process the benchmark starts: the bench settings on the generated database."""
     env = {
         **os.environ,
         "DATABASE_URL": url,
@@ -129,17 +157,24 @@ def main() -> int:
         "PYTHONWARNINGS": "ignore",
     }
     env.pop("REDIS_URL", None)  # cache: see bench/settings.py; Celery tasks run in-process
+    return env
 
-    started = time.monotonic()
-    results: dict = {"scale": "small" if args.small else "full", "database": database}
-    print(f"Stockroom benchmark ({results['scale']} scale) on {database}; {os.cpu_count()} CPUs; {load()}", flush=True)
-    results["data"] = step_data(url, database, scale, env, reuse=args.reuse)
-    plan_file = out / "plan.json"
-    planned = run_step(env, ["plan", str(plan_file)])
-    plan = json.loads(plan_file.read_text())
-    for url, why in planned["skipped"].items():
-        print(f"left out of the load steps: {url}: {why}")
 
+@dataclass
+class Run:
+    """What the steps after the data step share: the environment, the database, the output folder and the plan."""
+
+    env: dict
+    url: str
+    out: Path
+    plan_file: Path
+    plan: dict
+    scale: dict
+    args: argparse.Namespace
+
+
+def _run_steps(steps: list[str], run: Run, results: dict) -> list[str]:
+    """Run the chosen steps in order, each result into `results`; the names of the steps that broke."""
     failed = []
 
     def attempt(name: str, function, *arguments):
@@ -151,37 +186,36 @@ def main() -> int:
             print(f"\n!! step {name} failed: {error!r}", flush=True)
             traceback.print_exc()
 
+    scale, args = run.scale, run.args
     if "indexes" in steps:
-        attempt("indexes", step_indexes, env, out)
+        attempt("indexes", step_indexes, run.env, run.out)
     if "lists" in steps or "dashboard" in steps:
         try:
-            with Servers(_with_redis(env, args), url, plan_file, args) as servers:
-                attempt("identical", check_identical, servers, plan)
-                if "lists" in steps:
-                    groups = plan["groups"]["lists"]
-                    attempt("lists", step_load, servers, groups, scale["list_requests"], scale, args, "lists")
-            with Servers(env, url, plan_file, args) as servers:  # no cache: the dashboard would measure it
-                if "dashboard" in steps:
-                    groups = plan["groups"]["dashboard"]
-                    attempt(
-                        "dashboard", step_load, servers, groups, scale["dashboard_requests"], scale, args, "dashboard"
-                    )
+            _load_steps(steps, run, attempt)
         except RuntimeError as error:  # the servers did not start or log in
             failed.append("servers")
             print(f"\n!! servers: {error}", flush=True)
     if "contention" in steps:
-        attempt("contention", step_contention, url, scale, args)
+        attempt("contention", step_contention, run.url, scale, args)
     if "lowstock" in steps:
-        attempt("lowstock", step_lowstock, env)
+        attempt("lowstock", step_lowstock, run.env)
     if "reports" in steps:
         attempt("reports", step_reports, scale)
-    results["minutes"] = round((time.monotonic() - started) / 60, 1)
-    summary(results)
-    (out / "results.json").write_text(json.dumps(results, indent=2, default=str))
-    print(f"\nWhole run: {results['minutes']} min; {load()}; results in {out}/results.json", flush=True)
-    if failed:
-        print(f"steps that could not run: {', '.join(failed)}")
-    return 1 if failed else 0
+    return failed
+
+
+def _load_steps(steps: list[str], run: Run, attempt) -> None:
+    """Steps 2 and 3 against the API and the raw baseline; the lists with the cache `--redis-url` names, if any."""
+    scale, args, plan = run.scale, run.args, run.plan
+    with Servers(_with_redis(run.env, args), run.url, run.plan_file, args) as servers:
+        attempt("identical", check_identical, servers, plan)
+        if "lists" in steps:
+            groups = plan["groups"]["lists"]
+            attempt("lists", step_load, servers, groups, scale["list_requests"], scale, args, "lists")
+    with Servers(run.env, run.url, run.plan_file, args) as servers:  # no cache: the dashboard would measure it
+        if "dashboard" in steps:
+            groups = plan["groups"]["dashboard"]
+            attempt("dashboard", step_load, servers, groups, scale["dashboard_requests"], scale, args, "dashboard")
 
 
 # --- Helpers --------------------------------------------------------------------------------------------------------
@@ -547,14 +581,7 @@ def step_load(servers: Servers, groups: dict, requests: int, scale: dict, args, 
     for shape, urls in groups.items():
         if not urls:
             continue
-        # Warm both sides: every worker's connection, code and plans in the database's cache.
-        run_batch(servers.api, servers.token, urls, len(urls) * 2, args.concurrency, Sample())
-        run_batch(servers.raw, None, urls, len(urls) * 2, args.concurrency, Sample())
-        api, raw = Sample(), Sample()
-        per_round = max(1, requests // rounds)
-        for _ in range(rounds):
-            run_batch(servers.api, servers.token, urls, per_round, args.concurrency, api, seconds)
-            run_batch(servers.raw, None, urls, per_round, args.concurrency, raw, seconds)
+        api, raw = _side_by_side(servers, urls, requests, scale, args)
         p50_ratio = ratio(api.p(50), raw.p(50))
         figures[shape] = {
             "urls": len(urls),
@@ -564,22 +591,46 @@ def step_load(servers: Servers, groups: dict, requests: int, scale: dict, args, 
             "kb": api.bytes / max(len(api.latencies), 1) / 1024,
             "errors": api.error_sample[:3] + raw.error_sample[:3],
         }
-        rows.append(
-            [
-                LIST_LABELS[shape],
-                f"{len(urls)} / {len(api.latencies)} / {len(raw.latencies)}",
-                f"{api.rate:.1f}",
-                f"{api.p(50):.1f}",
-                f"{api.p(99):.1f}",
-                f"{raw.rate:.1f}",
-                f"{raw.p(50):.1f}",
-                f"{raw.p(99):.1f}",
-                f"{p50_ratio:.2f}×",
-                f"≤ {target}× {'ok' if p50_ratio <= target else 'MISSED'}",
-                f"{api.bytes / max(len(api.latencies), 1) / 1024:.1f}",
-                api.errors + raw.errors,
-            ]
-        )
+        rows.append(_load_row(shape, urls, api, raw, p50_ratio, target))
+    _load_table(rows)
+    for shape, figure in figures.items():
+        for error in figure["errors"]:
+            print(f"  {shape}: {error}")
+    return figures
+
+
+def _side_by_side(servers: Servers, urls: list[str], requests: int, scale: dict, args) -> tuple[Sample, Sample]:
+    """The API's and the raw baseline's samples of these URLs, measured in alternating rounds after a warm-up."""
+    rounds, seconds = scale["rounds"], scale["batch_seconds"]
+    # Warm both sides: every worker's connection, code and plans in the database's cache.
+    run_batch(servers.api, servers.token, urls, len(urls) * 2, args.concurrency, Sample())
+    run_batch(servers.raw, None, urls, len(urls) * 2, args.concurrency, Sample())
+    api, raw = Sample(), Sample()
+    per_round = max(1, requests // rounds)
+    for _ in range(rounds):
+        run_batch(servers.api, servers.token, urls, per_round, args.concurrency, api, seconds)
+        run_batch(servers.raw, None, urls, per_round, args.concurrency, raw, seconds)
+    return api, raw
+
+
+def _load_row(shape: str, urls: list[str], api: Sample, raw: Sample, p50_ratio: float, target: float) -> list:
+    return [
+        LIST_LABELS[shape],
+        f"{len(urls)} / {len(api.latencies)} / {len(raw.latencies)}",
+        f"{api.rate:.1f}",
+        f"{api.p(50):.1f}",
+        f"{api.p(99):.1f}",
+        f"{raw.rate:.1f}",
+        f"{raw.p(50):.1f}",
+        f"{raw.p(99):.1f}",
+        f"{p50_ratio:.2f}×",
+        f"≤ {target}× {'ok' if p50_ratio <= target else 'MISSED'}",
+        f"{api.bytes / max(len(api.latencies), 1) / 1024:.1f}",
+        api.errors + raw.errors,
+    ]
+
+
+def _load_table(rows: list[list]) -> None:
     table(
         [
             "endpoint",
@@ -598,10 +649,6 @@ def step_load(servers: Servers, groups: dict, requests: int, scale: dict, args, 
         rows,
         "lrrrrrrrrlrr",
     )
-    for shape, figure in figures.items():
-        for error in figure["errors"]:
-            print(f"  {shape}: {error}")
-    return figures
 
 
 # --- 4. Contention --------------------------------------------------------------------------------------------------
@@ -676,6 +723,15 @@ def step_reports(scale: dict) -> dict:
 
 def summary(results: dict) -> None:
     heading("7. summary: targets, as ratios measured side by side in this run")
+    rows = _ratio_rows(results)
+    rows += _contention_rows(results.get("contention") or {})
+    rows += _lowstock_rows(results.get("lowstock") or {})
+    rows += _index_rows(results.get("indexes"))
+    rows += _identical_and_report_rows(results.get("identical"), results.get("reports"))
+    table(["figure", "measured", "target", "verdict"], rows, "lrll")
+
+
+def _ratio_rows(results: dict) -> list[list]:
     rows = []
     for group in ("lists", "dashboard"):
         target = TARGETS[group]
@@ -689,57 +745,68 @@ def summary(results: dict) -> None:
                     "ok" if value <= target else f"MISSED by {value / target - 1:.0%}",
                 ]
             )
-    contention = results.get("contention") or {}
-    if "ops_ratio" in contention:
-        ok = contention["ops_ratio"] >= TARGETS["contention"] and not contention["oversold"] and not contention["5xx"]
-        spread = contention.get("spread_ops")
-        rows.append(
-            [
-                "contention ops/s API / raw (oversold, 5xx)",
-                f"{contention['ops_ratio']:.0%} ({contention['oversold']}, {contention['5xx']})",
-                "≥ 50% (0, 0)",
-                ("ok" if ok else f"MISSED by {1 - contention['ops_ratio'] / TARGETS['contention']:.0%}")
-                + (
-                    f"; the API alone, one SKU per thread: {spread:.0f} ops/s vs {contention['http_ops']:.0f} on "
-                    "the hot SKU"
-                    if spread
-                    else ""
-                ),
-            ]
-        )
-    lowstock = results.get("lowstock") or {}
+    return rows
+
+
+def _contention_rows(contention: dict) -> list[list]:
+    if "ops_ratio" not in contention:
+        return []
+    ok = contention["ops_ratio"] >= TARGETS["contention"] and not contention["oversold"] and not contention["5xx"]
+    spread = contention.get("spread_ops")
+    return [
+        [
+            "contention ops/s API / raw (oversold, 5xx)",
+            f"{contention['ops_ratio']:.0%} ({contention['oversold']}, {contention['5xx']})",
+            "≥ 50% (0, 0)",
+            ("ok" if ok else f"MISSED by {1 - contention['ops_ratio'] / TARGETS['contention']:.0%}")
+            + (
+                f"; the API alone, one SKU per thread: {spread:.0f} ops/s vs {contention['http_ops']:.0f} on "
+                "the hot SKU"
+                if spread
+                else ""
+            ),
+        ]
+    ]
+
+
+def _lowstock_rows(lowstock: dict) -> list[list]:
     if "seconds" in lowstock:
         ok = lowstock["seconds"] <= TARGETS["lowstock_seconds"]
-        rows.append(
+        return [
             [
                 "low-stock job (queries)",
                 f"{lowstock['seconds']:.2f} s ({lowstock['queries']} queries)",
                 "≤ 5 s, queries independent of levels",
                 "ok" if ok else "MISSED",
             ]
-        )
-    elif "skipped" in lowstock:
-        rows.append(["low-stock job", "skipped", "≤ 5 s", lowstock["skipped"]])
-    indexes = results.get("indexes")
-    if indexes:
-        rows.append(
-            [
-                "contract filters/orderings flagged by EXPLAIN",
-                f"{len(indexes['flagged_contract'])} of {indexes['contract_cases']}",
-                "0",
-                "ok" if not indexes["flagged_contract"] else ", ".join(indexes["flagged_contract"]),
-            ]
-        )
-        rows.append(
-            [
-                "other filters/orderings the views offer, flagged",
-                f"{len(indexes['flagged']) - len(indexes['flagged_contract'])} of "
-                f"{indexes['cases'] - indexes['contract_cases']}",
-                "",
-                "see step 1",
-            ]
-        )
-    identical = results.get("identical")
+        ]
+    if "skipped" in lowstock:
+        return [["low-stock job", "skipped", "≤ 5 s", lowstock["skipped"]]]
+    return []
+
+
+def _index_rows(indexes: dict | None) -> list[list]:
+    if not indexes:
+        return []
+    return [
+        [
+            "contract filters/orderings flagged by EXPLAIN",
+            f"{len(indexes['flagged_contract'])} of {indexes['contract_cases']}",
+            "0",
+            "ok" if not indexes["flagged_contract"] else ", ".join(indexes["flagged_contract"]),
+        ],
+        [
+            "other filters/orderings the views offer, flagged",
+            f"{len(indexes['flagged']) - len(indexes['flagged_contract'])} of "
+            f"{indexes['cases'] - indexes['contract_cases']}",
+            "",
+            "see step 1",
+        ],
+    ]
+
+
+def _identical_and_report_rows(identical: dict | None, reports: dict | None) -> list[list]:
+    rows = []
     if identical:
         rows.append(
             [
@@ -749,10 +816,9 @@ def summary(results: dict) -> None:
                 "ok" if not identical["different"] else "DIFFERENT",
             ]
         )
-    reports = results.get("reports")
     if reports:
         rows.append(["reports (PDF ≤ 20 s, CSV ≤ 3 s)", "see step 6", "", "ok" if reports["exit"] == 0 else "MISSED"])
-    table(["figure", "measured", "target", "verdict"], rows, "lrll")
+    return rows
 
 
 def _interrupted(signum, frame):

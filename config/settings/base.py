@@ -57,7 +57,6 @@ INSTALLED_APPS = [
     "sales",
     "dashboard",
     "reports",
-    "bench",  # generate_bench_data (benchmarks only; no models)
 ]
 
 MIDDLEWARE = [

@@ -4,7 +4,9 @@ import pytest
 from django.urls import reverse
 from PIL import Image
 
-from tests.users.factories import PASSWORD
+from core.roles import Role
+from tests.users.factories import PASSWORD, UserFactory
+from users.models import UserStatus
 
 
 @pytest.fixture
@@ -46,3 +48,13 @@ def png_bytes(size=(8, 8)) -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", size, color=(200, 30, 30)).save(buffer, format="PNG")
     return buffer.getvalue()
+
+
+@pytest.fixture
+def pending(org):
+    return UserFactory(organization=org, username="pending", role=Role.VIEWER, status=UserStatus.PENDING)
+
+
+@pytest.fixture
+def annex_staff(org, other_warehouse):
+    return UserFactory(organization=org, username="annex_staff", role=Role.STAFF, warehouses=[other_warehouse])
