@@ -244,26 +244,58 @@ def _execute_many(model, sql_template: str, field_names: list[str], rows: list[l
         cursor.executemany(sql, params)
 
 
-def _write_rows(organization, rows: list[_Row], existing: dict[str, dict], by) -> ImportResult:
-    categories, categories_created = _by_name(
-        Category, organization, {row.values["category"] for row in rows if "category" in row.values}
-    )
-    suppliers, suppliers_created = _by_name(
-        Supplier, organization, {row.values["supplier"] for row in rows if "supplier" in row.values}
-    )
+class _ProductFields:
+    """A row's product columns as model fields, its category and supplier named by id (created when new)."""
 
-    def product_fields(values: dict) -> dict:
+    def __init__(self, organization, rows: list[_Row]):
+        self.categories, self.categories_created = _by_name(
+            Category, organization, {row.values["category"] for row in rows if "category" in row.values}
+        )
+        self.suppliers, self.suppliers_created = _by_name(
+            Supplier, organization, {row.values["supplier"] for row in rows if "supplier" in row.values}
+        )
+
+    def __call__(self, values: dict) -> dict:
         fields = {field: values[field] for field in _PRODUCT_FIELDS if field in values}
         if "category" in values:
-            fields["category_id"] = categories[values["category"].lower()].pk
+            fields["category_id"] = self.categories[values["category"].lower()].pk
         if "supplier" in values:
-            fields["supplier_id"] = suppliers[values["supplier"].lower()].pk
+            fields["supplier_id"] = self.suppliers[values["supplier"].lower()].pk
         return fields
 
-    now = timezone.now()
-    update_sql = "UPDATE {table} SET {assignments} WHERE {pk} = %s"
 
-    # Updates of known SKUs; a blank cell keeps the current value.
+_UPDATE_SQL = "UPDATE {table} SET {assignments} WHERE {pk} = %s"
+_NEW_VARIANT_COLUMNS = [
+    "organization",
+    "product",
+    "sku",
+    "barcode",
+    "attributes",
+    "price",
+    "cost",
+    "reorder_level",
+    "created_at",
+    "updated_at",
+]
+
+
+def _write_rows(organization, rows: list[_Row], existing: dict[str, dict], by) -> ImportResult:
+    product_fields = _ProductFields(organization, rows)
+    now = timezone.now()
+    updated = _update_known(rows, existing, product_fields, now)
+    created, products_created = _create_new(organization, rows, existing, product_fields, by, now)
+    return ImportResult(
+        rows=len(rows),
+        created=created,
+        updated=updated,
+        products_created=products_created,
+        categories_created=product_fields.categories_created,
+        suppliers_created=product_fields.suppliers_created,
+    )
+
+
+def _update_known(rows: list[_Row], existing: dict[str, dict], product_fields: _ProductFields, now) -> int:
+    """Update the variants of known SKUs and their products; a blank cell keeps the current value."""
     variant_updates, product_updates, reorder_changed = [], {}, []
     for row in rows:
         current = existing.get(row.values["sku"])
@@ -289,16 +321,19 @@ def _write_rows(organization, rows: list[_Row], existing: dict[str, dict], by) -
     moving = [update[-1] for update in variant_updates if update[0] is not None]
     for chunk in chunks(moving, _BATCH):
         Variant.objects.filter(pk__in=chunk).update(barcode=None)
-    _execute_many(Variant, update_sql, [*_VARIANT_FIELDS, "updated_at"], variant_updates)
+    _execute_many(Variant, _UPDATE_SQL, [*_VARIANT_FIELDS, "updated_at"], variant_updates)
     stock_figures().follow_reorder_levels(reorder_changed)
     _execute_many(
         Product,
-        update_sql,
+        _UPDATE_SQL,
         ["name", "category", "supplier", "description", "expiration_date", "is_active", "updated_at"],
         [[*(p[key] for key in _PRODUCT_UPDATE_KEYS), now, pk] for pk, p in product_updates.items()],
     )
+    return len(variant_updates)
 
-    # Creates: new SKUs grouped by product name, one product per name.
+
+def _create_new(organization, rows, existing, product_fields: _ProductFields, by, now) -> tuple[int, int]:
+    """Create the new SKUs, grouped by product name, one product per name: (variants, products) created."""
     groups: dict[str, list[_Row]] = {}
     for row in rows:
         if row.values["sku"] not in existing:
@@ -327,27 +362,6 @@ def _write_rows(organization, rows: list[_Row], existing: dict[str, dict], by) -
         for row in group
     ]
     _execute_many(
-        Variant,
-        "INSERT INTO {table} ({columns}) VALUES ({placeholders})",
-        [
-            "organization",
-            "product",
-            "sku",
-            "barcode",
-            "attributes",
-            "price",
-            "cost",
-            "reorder_level",
-            "created_at",
-            "updated_at",
-        ],
-        new_variants,
+        Variant, "INSERT INTO {table} ({columns}) VALUES ({placeholders})", _NEW_VARIANT_COLUMNS, new_variants
     )
-    return ImportResult(
-        rows=len(rows),
-        created=len(new_variants),
-        updated=len(variant_updates),
-        products_created=len(products),
-        categories_created=categories_created,
-        suppliers_created=suppliers_created,
-    )
+    return len(new_variants), len(products)
