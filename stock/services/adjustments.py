@@ -45,28 +45,7 @@ def stock_adjustment_create(
             note=note,
             performed_by=by,
         )
-        reference = Reference(ReferenceType.ADJUSTMENT, adjustment.pk)
-        if counted_quantity is not None:
-            movement = stock_set_counted(
-                organization_id=organization_id,
-                variant_id=variant.pk,
-                warehouse_id=warehouse.pk,
-                counted_quantity=counted_quantity,
-                reason=reason,
-                by=by,
-                reference=reference,
-                note=note,
-            )
-        else:
-            [movement] = stock_apply(
-                organization_id=organization_id,
-                changes=[StockChange(variant.pk, warehouse.pk, quantity, unit_cost=variant.cost)],
-                reason=reason,
-                by=by,
-                reference=reference,
-                note=note,
-                takes_reserved=True,  # an adjustment records reality; the newest reservations shrink to fit
-            )
+        movement = _apply(adjustment, quantity=quantity, counted_quantity=counted_quantity, by=by)
         if movement is not None:
             # The response shows the movement with these: no need to read them back.
             movement.variant, movement.warehouse, movement.performed_by = variant, warehouse, by
@@ -76,3 +55,31 @@ def stock_adjustment_create(
             )
             StockAdjustment.objects.filter(pk=adjustment.pk).update(movement=movement, quantity=adjustment.quantity)
     return adjustment
+
+
+def _apply(adjustment: StockAdjustment, *, quantity: int | None, counted_quantity: int | None, by):
+    """The adjustment's one ledger call: the movement it made, or None for a count that found the level right."""
+    reference = Reference(ReferenceType.ADJUSTMENT, adjustment.pk)
+    if counted_quantity is not None:
+        return stock_set_counted(
+            organization_id=adjustment.organization_id,
+            variant_id=adjustment.variant_id,
+            warehouse_id=adjustment.warehouse_id,
+            counted_quantity=counted_quantity,
+            reason=adjustment.reason,
+            by=by,
+            reference=reference,
+            note=adjustment.note,
+        )
+    [movement] = stock_apply(
+        organization_id=adjustment.organization_id,
+        changes=[
+            StockChange(adjustment.variant_id, adjustment.warehouse_id, quantity, unit_cost=adjustment.variant.cost)
+        ],
+        reason=adjustment.reason,
+        by=by,
+        reference=reference,
+        note=adjustment.note,
+        takes_reserved=True,  # an adjustment records reality; the newest reservations shrink to fit
+    )
+    return movement
