@@ -8,7 +8,6 @@ the annotations come through the seam the stock app fills (`catalog.stock_figure
 `warehouse_ids=None` counts every warehouse; a list restricts the figures to those warehouses.
 """
 
-import functools
 import json
 from collections.abc import Collection, Iterator
 
@@ -27,6 +26,7 @@ from django.utils import timezone
 
 from catalog.models import Category, Product, Variant
 from catalog.stock_figures import stock_figures
+from core.kept import kept_queryset
 
 
 def product_expired_q(today, *, prefix: str = "") -> Q:
@@ -65,18 +65,15 @@ def products_with_stock(queryset: QuerySet, *, warehouse_ids: Collection[int] | 
     return queryset.annotate(**stock_figures().product_annotations(_as_key(warehouse_ids)), **_expiry_annotations())
 
 
-# Resolving those annotations into a queryset cost about as much again, for a queryset that depends only on the
-# organization, the warehouses and the day. The two reads behind the product list keep the annotated queryset and
-# work on clones of it: filter(), all() and values() copy the query, so the kept queryset is never evaluated and no
-# request sees another's rows (a view's class-level `queryset` is shared the same way).
-@functools.lru_cache(maxsize=256)
+# The two reads behind the product list keep their annotated querysets (core.kept).
+@kept_queryset
 def _annotated_products(organization_id: int, warehouse_ids: tuple[int, ...] | None, today) -> QuerySet:
     products = products_with_stock(Product.objects.filter(organization=organization_id), warehouse_ids=warehouse_ids)
     # `price` (the lowest variant price) only orders: an alias is computed only by a query that uses it.
     return products.alias(price=_lowest_price())
 
 
-@functools.lru_cache(maxsize=256)
+@kept_queryset
 def _variant_rows(warehouse_ids: tuple[int, ...] | None) -> QuerySet:
     """Every variant with its stock figures, as the rows a product list shows, by id: filter a clone for a page."""
     annotated = variants_with_stock(Variant.objects.all(), warehouse_ids=warehouse_ids)
@@ -89,7 +86,7 @@ def product_table(*, organization, warehouse_ids: Collection[int] | None = None)
     """
     organization_id = getattr(organization, "pk", organization)
     # The day is part of the key: `is_expired` compares with today's date.
-    return _annotated_products(organization_id, _as_key(warehouse_ids), timezone.localdate()).all()
+    return _annotated_products(organization_id, _as_key(warehouse_ids), timezone.localdate())
 
 
 def product_list(*, organization, warehouse_ids: Collection[int] | None = None) -> QuerySet:

@@ -145,8 +145,8 @@ class CatalogFigures:
 
     The annotations depend only on the warehouses they count, yet building their subqueries costs a page of
     products a measurable share of its CPU (decision 0009): they are built once per warehouse selection.
-    annotate() resolves a copy of an expression into its query and never changes the original, so one expression
-    serves every queryset (as a module-level F() or Q() would).
+    annotate() resolves a copy of an expression into its query and never changes the original, so one mapping of
+    expressions serves every queryset (as a module-level F() or Q() would); it is read-only.
     """
 
     @staticmethod

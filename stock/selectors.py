@@ -1,6 +1,5 @@
 """Stock reads, shaped for their serializers (annotations and joins here, so serializers never query)."""
 
-import functools
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -24,6 +23,7 @@ from django.utils import timezone
 
 from catalog.models import Product
 from catalog.selectors import product_expired_q, product_list
+from core.kept import kept_queryset
 from stock.figures import level_margin, product_quantity
 from stock.models import (
     MovementType,
@@ -132,13 +132,11 @@ def stock_movement_rows(*, organization_id: int) -> QuerySet:
     """`stock_movement_list()` read as dicts of `MOVEMENT_ROW_COLUMNS`, to filter and order (pages of the ledger):
     building a model instance per row was a third of a page's CPU.
     """
-    return _movement_rows(organization_id).all()
+    return _movement_rows(organization_id)
 
 
-# Resolving the joins of those names into a queryset was a tenth of a page's CPU, for a queryset that depends only on
-# the organization. The kept queryset is never evaluated: every request works on a clone (all(), filter() and
-# order_by() copy the query), so none sees another's rows or a stale result.
-@functools.lru_cache(maxsize=256)
+# The page of movements keeps its queryset of rows (core.kept).
+@kept_queryset
 def _movement_rows(organization_id: int) -> QuerySet:
     return stock_movement_list(organization_id=organization_id).values(*MOVEMENT_ROW_COLUMNS)
 
