@@ -28,7 +28,7 @@ class FilterSet(django_filters.FilterSet):
     """`django_filters.FilterSet`, with the form class built once per FilterSet class.
 
     django-filter builds a form field for each filter and a form class out of them on every request: on a page of
-    stock movements that was a tenth of the request's CPU (on a page of products, 0.6 ms of 7.5), for fields that
+    stock movements that was a noticeable share of the request's CPU (bench/README.md), for fields that
     depend only on the filters' declarations. Validation is unchanged: each request still gets its own form, bound to
     its query string. The one field that can depend on the request is the queryset of a `ModelChoiceFilter` and its
     kin (a callable of the request, e.g. the caller's organization's categories): each request's form gets its

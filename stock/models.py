@@ -71,7 +71,7 @@ class StockLevel(models.Model):
         ]
         indexes = [
             models.Index(fields=["organization", "warehouse"]),
-            # The low levels alone (a few hundred of 100,000 at the benchmark's scale), by variant and by warehouse.
+            # The low levels alone (a small share of all levels), by variant and by warehouse.
             models.Index(fields=["variant"], condition=low_level_q(), name="stock_level_low_by_variant"),
             models.Index(
                 fields=["organization", "warehouse"],
