@@ -10,7 +10,7 @@ exactly what those fields would. The product list does not build model instances
 
 from django.utils import timezone
 
-from core.formats import iso_datetime, money
+from core.formats import iso_date, iso_datetime, money
 
 # The columns a variant shows inside its product, named as the model and `selectors.product_variant_rows()` name them.
 VARIANT_IN_PRODUCT = (
@@ -62,7 +62,7 @@ def product_row_data(row: dict, variants: list[dict], zone) -> dict:
         "category_name": row["category_name"],
         "supplier": row["supplier"],
         "supplier_name": row["supplier_name"],
-        "expiration_date": row["expiration_date"].isoformat() if row["expiration_date"] else None,
+        "expiration_date": iso_date(row["expiration_date"]),
         "is_active": row["is_active"],
         "variants": [variant_row_in_product(variant) for variant in variants],
         "total_quantity": row["total_quantity"],

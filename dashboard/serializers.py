@@ -2,8 +2,8 @@
 
 Query serializers validate `?from=&to=&days=&limit=&by=&warehouse=` (400 with the field named on bad input).
 Response serializers only shape what the selectors computed; money leaves here as a string with two places.
-Their declared fields document the output (OpenAPI); their `to_representation` builds the plain dicts directly,
-because DRF's per-field machinery costs more than the aggregate queries behind a dashboard (as in `stock`).
+Their declared fields are both the output and its documentation (OpenAPI): a dashboard is one small object, cached,
+so DRF's fields write it (the hot lists of `catalog` and `stock` build theirs by hand).
 Some contract names are Python keywords (`from`, `in`): `KeywordFieldsMixin` adds those fields by name.
 """
 
@@ -13,7 +13,6 @@ from decimal import ROUND_HALF_UP
 from rest_framework import serializers
 
 from core.dates import DayRange, today_utc
-from core.formats import iso_date, money
 from core.serializers import KeywordFieldsMixin, StrictDateField
 from core.tenancy import OrganizationPrimaryKeyRelatedField
 from dashboard.selectors import TopProductsBy
@@ -131,21 +130,6 @@ class OverviewSerializer(serializers.Serializer):
     financial = FinancialSerializer()
     analytics = CategoryValueSerializer(many=True, help_text="One row per category, highest value first.")
 
-    def to_representation(self, overview):
-        return {
-            "counts": dict(overview["counts"]),
-            "stock": dict(overview["stock"]),
-            "financial": {name: money(value) for name, value in overview["financial"].items()},
-            "analytics": [
-                {
-                    "category": row["category"],
-                    "category_name": row["category_name"],
-                    "total_value": money(row["total_value"]),
-                }
-                for row in overview["analytics"]
-            ],
-        }
-
 
 class LowStockPageSerializer(serializers.Serializer):
     count = serializers.IntegerField()
@@ -181,41 +165,12 @@ class SalesSummarySerializer(KeywordFieldsMixin, serializers.Serializer):
     )
     by_day = SalesDaySerializer(many=True, help_text="Every day of the range, oldest first.")
 
-    def to_representation(self, sales):
-        return {
-            "from": iso_date(sales["from"]),
-            "to": iso_date(sales["to"]),
-            "orders_count": sales["orders_count"],
-            "units_sold": sales["units_sold"],
-            "total_sales_amount": money(sales["total_sales_amount"]),
-            "cost_of_goods_sold": money(sales["cost_of_goods_sold"]),
-            "gross_margin": money(sales["gross_margin"]),
-            "gross_margin_percent": money(sales["gross_margin_percent"]),
-            "by_day": [
-                {
-                    "date": iso_date(day["date"]),
-                    "orders": day["orders"],
-                    "units": day["units"],
-                    "amount": money(day["amount"]),
-                }
-                for day in sales["by_day"]
-            ],
-        }
-
 
 class TopProductSerializer(serializers.Serializer):
     product = serializers.IntegerField()
     product_name = serializers.CharField()
     units = serializers.IntegerField(help_text="Units sold in the range, net of returns.")
     revenue = MoneyField(help_text="Σ (quantity − returned) × unit price.")
-
-    def to_representation(self, row):
-        return {
-            "product": row["product"],
-            "product_name": row["product_name"],
-            "units": row["units"],
-            "revenue": money(row["revenue"]),
-        }
 
 
 class StockDaySerializer(KeywordFieldsMixin, serializers.Serializer):
@@ -228,23 +183,12 @@ class StockDaySerializer(KeywordFieldsMixin, serializers.Serializer):
     out = serializers.IntegerField(help_text="Units that went out.")
     net = serializers.IntegerField(help_text="in − out.")
 
-    def to_representation(self, day):
-        return {"date": iso_date(day["date"]), "in": day["in"], "out": day["out"], "net": day["net"]}
-
 
 class StaffActivitySerializer(serializers.Serializer):
     user = serializers.IntegerField()
     username = serializers.CharField()
     movements = serializers.IntegerField(help_text="Stock movements they performed in this warehouse.")
     sales_orders = serializers.IntegerField(help_text="Sales orders they fulfilled from this warehouse.")
-
-    def to_representation(self, row):
-        return {
-            "user": row["user"],
-            "username": row["username"],
-            "movements": row["movements"],
-            "sales_orders": row["sales_orders"],
-        }
 
 
 class WarehouseDashboardSerializer(KeywordFieldsMixin, serializers.Serializer):
@@ -265,22 +209,3 @@ class WarehouseDashboardSerializer(KeywordFieldsMixin, serializers.Serializer):
     staff_activity = StaffActivitySerializer(
         many=True, help_text="Users assigned to the warehouse and anyone who worked in it in the range."
     )
-
-    def to_representation(self, board):
-        level = StockLevelSerializer()
-        day = StockDaySerializer()
-        person = StaffActivitySerializer()
-        return {
-            "warehouse": board["warehouse"],
-            "warehouse_name": board["warehouse_name"],
-            "warehouse_code": board["warehouse_code"],
-            "from": iso_date(board["from"]),
-            "to": iso_date(board["to"]),
-            "total_stock": board["total_stock"],
-            "inventory_value": money(board["inventory_value"]),
-            "retail_value": money(board["retail_value"]),
-            "low_stock_count": board["low_stock_count"],
-            "low_stock": [level.to_representation(row) for row in board["low_stock"]],
-            "movements_by_day": [day.to_representation(row) for row in board["movements_by_day"]],
-            "staff_activity": [person.to_representation(row) for row in board["staff_activity"]],
-        }
