@@ -8,11 +8,28 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from rest_framework import pagination
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.utils.urls import replace_query_param
 
 
-class PageNumberPagination(pagination.PageNumberPagination):
+class WholePageSizeMixin:
+    """`?page_size=` that is not a whole number is a 400, as for any other malformed parameter.
+
+    DRF ignores it and answers the default page, so a typo (`?page_size=2O`) looks like a working request. A whole
+    number out of range keeps DRF's meaning: below 1 the default size, above the maximum the maximum.
+    """
+
+    def get_page_size(self, request):
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw:  # empty is absent, as for every query parameter
+            try:
+                int(raw)
+            except ValueError:
+                raise ValidationError({self.page_size_query_param: ["A whole number is required."]}) from None
+        return super().get_page_size(request)
+
+
+class PageNumberPagination(WholePageSizeMixin, pagination.PageNumberPagination):
     """`{"count", "next", "previous", "results"}` with `?page=` and `?page_size=` (default 20, max 100)."""
 
     page_size = 20
@@ -38,7 +55,7 @@ class CountedRows:
         return self.rows(self.queryset)[index]
 
 
-class NewestFirstCursorPagination(pagination.CursorPagination):
+class NewestFirstCursorPagination(WholePageSizeMixin, pagination.CursorPagination):
     """Cursor pagination, newest first, for lists that grow without bound (stock movements).
 
     Ordered by `(-created_at, -id)`: newest first literally, so a date range (`?created_before=`) and the cursor's
