@@ -4,12 +4,33 @@ import binascii
 from base64 import b64decode, b64encode
 from urllib import parse
 
-from django.db.models import Q
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from rest_framework import pagination
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.utils.urls import replace_query_param
+
+# Lines of each order that a list shows: a page of orders stays small whatever the orders hold. `items_count` says
+# how many lines an order has; its own route (`GET .../{id}/`) shows them all.
+LIST_ITEMS = 10
+LIST_ITEMS_HELP = (
+    f"The order's lines, by id. In a list, the first {LIST_ITEMS} only (`items_count` says how many there are); "
+    "the order's own route has them all."
+)
+
+
+def lines_count(model, parent_field: str) -> Coalesce:
+    """The number of `model` rows whose `parent_field` is the outer row: a subquery, so no GROUP BY on the list."""
+    counted = (
+        model.objects.filter(**{parent_field: OuterRef("pk")})
+        .order_by()
+        .values(parent_field)
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
 class WholePageSizeMixin:
