@@ -6,7 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 
 from catalog.models import Category, Product, Variant
 from catalog.stock_figures import stock_figures
-from core.filters import FilterSet
+from core.filters import BooleanFilter, FilterSet
 from suppliers.models import Supplier
 from warehouses.models import Warehouse
 
@@ -42,14 +42,14 @@ class _WarehouseFilterMixin(FilterSet):
 class ProductFilter(_WarehouseFilterMixin):
     category = filters.ModelChoiceFilter(queryset=_of_organization(Category))
     supplier = filters.ModelChoiceFilter(queryset=_of_organization(Supplier))
-    is_active = filters.BooleanFilter()
-    is_low_stock = filters.BooleanFilter(
+    is_active = BooleanFilter()
+    is_low_stock = BooleanFilter(
         method="filter_is_low_stock",
         help_text="Products with a low stock level, or a variant never stocked that has a reorder level "
         "(in `?warehouse=` only, when given).",
     )
-    is_expired = filters.BooleanFilter(help_text="Expiration date today or earlier (UTC).")
-    has_expiry = filters.BooleanFilter()
+    is_expired = BooleanFilter(help_text="Expiration date today or earlier (UTC).")
+    has_expiry = BooleanFilter()
 
     class Meta:
         model = Product
@@ -66,11 +66,19 @@ class ProductFilter(_WarehouseFilterMixin):
         return queryset.filter(low) if value else queryset.exclude(low)
 
 
+class ProductVariantsFilter(_WarehouseFilterMixin):
+    """`/api/products/{id}/variants/` takes `?warehouse=` only; an invalid one is a 400 there as on the lists."""
+
+    class Meta:
+        model = Variant
+        fields = ["warehouse"]
+
+
 class VariantFilter(_WarehouseFilterMixin):
     product = filters.ModelChoiceFilter(queryset=_of_organization(Product))
     sku = filters.CharFilter()
     barcode = filters.CharFilter()
-    is_low_stock = filters.BooleanFilter()
+    is_low_stock = BooleanFilter()
 
     class Meta:
         model = Variant

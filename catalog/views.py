@@ -10,6 +10,7 @@ from datetime import date
 
 from django.conf import settings
 from django.http import StreamingHttpResponse
+from django_filters.utils import translate_validation
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -26,7 +27,7 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
 from catalog import imports, selectors, services
-from catalog.filters import ProductFilter, VariantFilter
+from catalog.filters import ProductFilter, ProductVariantsFilter, VariantFilter
 from catalog.models import Category, Product, Variant
 from catalog.representations import product_rows_data
 from catalog.serializers import (
@@ -254,6 +255,9 @@ class ProductViewSet(_CatalogViewSet):
         queryset = selectors.variant_list(
             organization=self.organization_id, warehouse_ids=_warehouse_ids(request)
         ).filter(product=product)
+        warehouse = ProductVariantsFilter(request.query_params, queryset=queryset, request=request)
+        if not warehouse.is_valid():
+            raise translate_validation(warehouse.errors)
         page = self.paginate_queryset(queryset.order_by("id"))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 

@@ -6,13 +6,18 @@ indexes can serve.
 import copy
 import datetime
 import operator
+import re
 from functools import reduce
 
 import django_filters
+from django import forms
 from django.db.models import Q
 from django.db.models.constants import LOOKUP_SEP
 from django.http import QueryDict
 from django_filters.filters import FilterMethod, QuerySetRequestMixin
+from django_filters.widgets import BooleanWidget
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import filters
 from rest_framework.exceptions import ValidationError
 
@@ -71,6 +76,47 @@ class FilterSet(django_filters.FilterSet):
         return self._form
 
 
+@extend_schema_field(OpenApiTypes.INT)
+class IdFilter(django_filters.NumberFilter):
+    """An object's id: a whole number, documented as an integer. `NumberFilter` takes any decimal (`?warehouse=2.5`
+    matched nothing) and is documented as a number, so a client could not tell that only ids are meant.
+    """
+
+    field_class = forms.IntegerField
+
+
+class _TrueOrFalseField(forms.NullBooleanField):
+    _spellings = {"true": True, "1": True, "false": False, "0": False}
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        if isinstance(value, bool):
+            return value
+        try:
+            return self._spellings[str(value).lower()]
+        except KeyError:
+            raise forms.ValidationError("Enter true or false.", code="invalid") from None
+
+
+class _RawValueWidget(BooleanWidget):
+    # The value as sent, for the field to judge: django-filter's widgets turn any unknown value into "not given".
+    def value_from_datadict(self, data, files, name):
+        return data.get(name)
+
+
+class BooleanFilter(django_filters.BooleanFilter):
+    """`true` or `false` (also `1`, `0`); anything else is a 400. django-filter reads any other value as "not given",
+    so `?is_active=ture` listed everything.
+    """
+
+    field_class = _TrueOrFalseField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", _RawValueWidget)
+        super().__init__(*args, **kwargs)
+
+
 def _copy_filter(filter_):
     copied = copy.copy(filter_)
     if isinstance(copied.__dict__.get("filter"), FilterMethod):
@@ -97,10 +143,13 @@ class OrderingFilter(filters.OrderingFilter):
         parameters = super().get_schema_operation_parameters(view)
         offered = getattr(view, "ordering_fields", None)
         if isinstance(offered, list | tuple):
+            names = "|".join(re.escape(name if isinstance(name, str) else name[0]) for name in offered)
             for parameter in parameters:
                 parameter["description"] = (
                     f"Comma-separated fields to order by, `-field` for descending. {_offered(offered)}"
                 )
+                # Empty is the default order; anything else must name offered fields only (else 400).
+                parameter["schema"]["pattern"] = f"^(-?({names})(,-?({names}))*)?$"
         return parameters
 
 

@@ -4,15 +4,53 @@ import binascii
 from base64 import b64decode, b64encode
 from urllib import parse
 
-from django.db.models import Q
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from rest_framework import pagination
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.utils.urls import replace_query_param
 
+# Lines of each order that a list shows: a page of orders stays small whatever the orders hold. `items_count` says
+# how many lines an order has; its own route (`GET .../{id}/`) shows them all.
+LIST_ITEMS = 10
+LIST_ITEMS_HELP = (
+    f"The order's lines, by id. In a list, the first {LIST_ITEMS} only (`items_count` says how many there are); "
+    "the order's own route has them all."
+)
 
-class PageNumberPagination(pagination.PageNumberPagination):
+
+def lines_count(model, parent_field: str) -> Coalesce:
+    """The number of `model` rows whose `parent_field` is the outer row: a subquery, so no GROUP BY on the list."""
+    counted = (
+        model.objects.filter(**{parent_field: OuterRef("pk")})
+        .order_by()
+        .values(parent_field)
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+class WholePageSizeMixin:
+    """`?page_size=` that is not a whole number is a 400, as for any other malformed parameter.
+
+    DRF ignores it and answers the default page, so a typo (`?page_size=2O`) looks like a working request. A whole
+    number out of range keeps DRF's meaning: below 1 the default size, above the maximum the maximum.
+    """
+
+    def get_page_size(self, request):
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw:  # empty is absent, as for every query parameter
+            try:
+                int(raw)
+            except ValueError:
+                raise ValidationError({self.page_size_query_param: ["A whole number is required."]}) from None
+        return super().get_page_size(request)
+
+
+class PageNumberPagination(WholePageSizeMixin, pagination.PageNumberPagination):
     """`{"count", "next", "previous", "results"}` with `?page=` and `?page_size=` (default 20, max 100)."""
 
     page_size = 20
@@ -38,7 +76,7 @@ class CountedRows:
         return self.rows(self.queryset)[index]
 
 
-class NewestFirstCursorPagination(pagination.CursorPagination):
+class NewestFirstCursorPagination(WholePageSizeMixin, pagination.CursorPagination):
     """Cursor pagination, newest first, for lists that grow without bound (stock movements).
 
     Ordered by `(-created_at, -id)`: newest first literally, so a date range (`?created_before=`) and the cursor's

@@ -14,14 +14,13 @@ import re
 
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
-from drf_spectacular.plumbing import get_view_model
-from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.plumbing import force_instance, get_view_model
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.pagination import CursorPagination
 from rest_framework.permissions import AllowAny
 
-from core.idempotency import HEADER, IdempotentMixin
+from core.idempotency import HEADER, MAX_KEY_LENGTH, IdempotentMixin
 
 
 class InsufficientStockLineSerializer(serializers.Serializer):
@@ -95,6 +94,8 @@ _EXAMPLES = {
     "authentication_failed": {"detail": "No active account found with the given credentials"},
     "conflict": {"detail": "The request conflicts with the current state."},
 }
+_KEY_INVALID = f"`validation_error`: an `Idempotency-Key` header that is empty or over {MAX_KEY_LENGTH} characters."
+_FORMAT_NOT_FOUND = "`not_found`: `?format=` names a format this route does not offer."
 _PAGE_NOT_FOUND = "`not_found`: a page past the last one."
 _PROTECTED = "`protected`: other objects still refer to it; nothing was deleted."
 _KEY_IN_USE = "`idempotency_key_in_use`: a request with this `Idempotency-Key` is still running; retry later."
@@ -145,13 +146,30 @@ class AutoSchema(SpectacularAutoSchema):
                 *parameters,
                 OpenApiParameter(
                     HEADER,
-                    OpenApiTypes.STR,
+                    {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH},
                     OpenApiParameter.HEADER,
                     description="Any unique string (a UUID): the same key with the same body replays the first "
                     "response (header `Idempotent-Replayed: true`) and changes nothing again. Kept 24 hours.",
                 ),
             ]
         return parameters
+
+    def map_parsers(self):
+        # The contract is JSON in, multipart only for uploads: a form cannot carry the nested items of an order,
+        # so documenting it invited bodies that could only fail. Forms still work for the browsable API.
+        media_types = super().map_parsers()
+        if _takes_files(self.get_request_serializer()):
+            return media_types
+        return [media_type for media_type in media_types if media_type.endswith("json")] or media_types
+
+    def _get_filter_parameters(self):
+        return _empty_is_absent(super()._get_filter_parameters())
+
+    def _get_pagination_parameters(self):
+        return _empty_is_absent(super()._get_pagination_parameters())
+
+    def _get_format_parameters(self):
+        return _empty_is_absent(super()._get_format_parameters())
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
@@ -172,8 +190,11 @@ class AutoSchema(SpectacularAutoSchema):
         statuses: dict[int, str] = {}
         has_body = self.method in ("POST", "PUT", "PATCH") and self.get_request_serializer() is not None
         has_query = any(parameter["in"] == "query" for parameter in self._get_parameters())
+        idempotent = self.method == "POST" and isinstance(self.view, IdempotentMixin)
         if has_body or has_query:
             statuses[400] = _ERRORS[400]
+        elif idempotent:
+            statuses[400] = _KEY_INVALID
         if not self._is_public():
             statuses[401] = _ERRORS[401]
             statuses[403] = _ERRORS[403]
@@ -181,10 +202,12 @@ class AutoSchema(SpectacularAutoSchema):
             statuses[404] = _ERRORS[404]
         elif self._is_list_view() and self._get_paginator() is not None:
             statuses[404] = _PAGE_NOT_FOUND
+        elif any(parameter["name"] == "format" for parameter in self._get_format_parameters()):
+            statuses[404] = _FORMAT_NOT_FOUND
         conflicts = []
         if self.method == "DELETE":
             conflicts.append(_PROTECTED)
-        if self.method == "POST" and isinstance(self.view, IdempotentMixin):
+        if idempotent:
             conflicts.append(_KEY_IN_USE)
             statuses[422] = _ERRORS[422]
         if conflicts:
@@ -220,6 +243,20 @@ class AutoSchema(SpectacularAutoSchema):
             roles = self.view.default_roles
         order = ["admin", "manager", "staff", "viewer"]
         return sorted((str(role) for role in roles), key=lambda role: order.index(role) if role in order else 9)
+
+
+def _takes_files(serializer) -> bool:
+    serializer = force_instance(serializer)
+    fields = getattr(serializer, "fields", None)
+    if not isinstance(serializer, serializers.Serializer) or fields is None:
+        return True  # not a serializer of ours (a raw schema): leave its media types alone
+    return any(isinstance(field, serializers.FileField) for field in fields.values())
+
+
+def _empty_is_absent(parameters: list[dict]) -> list[dict]:
+    # django-filter and DRF's pagination, search and ordering read `?name=` (an empty value) as no parameter at all,
+    # as HTML forms send an empty field; say so, so that a client (or a fuzzer) knows that `?page=` is valid.
+    return [{**parameter, "allowEmptyValue": True} for parameter in parameters]
 
 
 def _fill(template: str, names: dict) -> str:

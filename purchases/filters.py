@@ -2,7 +2,7 @@ import datetime
 
 import django_filters
 
-from core.filters import day_after
+from core.filters import IdFilter, day_after
 from purchases.models import PurchaseOrder, PurchaseOrderStatus
 
 
@@ -12,8 +12,8 @@ def _start_of(day: datetime.date) -> datetime.datetime:
 
 class PurchaseOrderFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=PurchaseOrderStatus.choices)
-    supplier = django_filters.NumberFilter(field_name="supplier_id")
-    warehouse = django_filters.NumberFilter(field_name="warehouse_id")
+    supplier = IdFilter(field_name="supplier_id")
+    warehouse = IdFilter(field_name="warehouse_id")
     # Inclusive whole days (UTC), as ranges on the timestamp so the (organization, created_at) index serves them
     # (`created_at::date` compared to a day is read row by row).
     created_after = django_filters.DateFilter(method="filter_created_after", label="Created on or after (YYYY-MM-DD)")

@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import DecimalField, ExpressionWrapper, F, OuterRef, Prefetch, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
+from core.pagination import lines_count
 from core.workflow import Workflow
 from stock.models import ReferenceType
 
@@ -46,13 +47,18 @@ class PurchaseOrderQuerySet(models.QuerySet):
             total_amount=Coalesce(Subquery(totals, output_field=MONEY), Value(Decimal("0.00")), output_field=MONEY)
         )
 
-    def for_display(self):
-        """Everything the order serializer reads, in three queries for any number of orders and items."""
+    def for_display(self, *, items_limit: int | None = None):
+        """Everything the order serializer reads, in three queries for any number of orders and items; `items_limit`
+        lines per order at most (a list's), read with one windowed query.
+        """
         items = PurchaseOrderItem.objects.select_related("variant").order_by("id")
+        if items_limit is not None:
+            items = items[:items_limit]
         return (
             self.select_related("supplier", "created_by")
-            .prefetch_related(Prefetch("items", queryset=items))
+            .prefetch_related(Prefetch("items", queryset=items, to_attr="lines"))
             .with_total_amount()
+            .annotate(items_count=lines_count(PurchaseOrderItem, "order"))
         )
 
 

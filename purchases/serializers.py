@@ -6,6 +6,7 @@ from django.conf import settings
 from rest_framework import serializers
 
 from catalog.models import Variant
+from core.pagination import LIST_ITEMS_HELP
 from core.schema import request_examples
 from core.serializers import StrictTextField
 from core.tenancy import OrganizationPrimaryKeyRelatedField, UserRefSerializer
@@ -38,7 +39,8 @@ class PurchaseOrderSerializer(serializers.Serializer):
     supplier_name = serializers.CharField(source="supplier.name", read_only=True)
     warehouse = serializers.IntegerField(source="warehouse_id", read_only=True)
     status = serializers.ChoiceField(choices=PurchaseOrderStatus.choices, read_only=True)
-    items = PurchaseOrderItemSerializer(many=True, read_only=True)
+    items = PurchaseOrderItemSerializer(many=True, read_only=True, source="lines", help_text=LIST_ITEMS_HELP)
+    items_count = serializers.IntegerField(read_only=True, help_text="How many lines the order has.")
     total_amount = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
     notes = serializers.CharField(read_only=True)
     created_by = UserRefSerializer(read_only=True, allow_null=True)

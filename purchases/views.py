@@ -4,6 +4,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from core.idempotency import IdempotentMixin
+from core.pagination import LIST_ITEMS
 from core.roles import ADMIN_MANAGER, ADMIN_MANAGER_STAFF
 from core.tenancy import OrganizationScopedMixin
 from purchases.filters import PurchaseOrderFilter
@@ -82,7 +83,9 @@ class PurchaseOrderViewSet(
     def get_queryset(self):
         queryset = super().get_queryset()
         # Writes lock and re-read the order in their service: they need the bare row, not the display shape.
-        return queryset.for_display() if self.action in ("list", "retrieve") else queryset
+        if self.action == "list":
+            return queryset.for_display(items_limit=LIST_ITEMS)
+        return queryset.for_display() if self.action == "retrieve" else queryset
 
     def _respond(self, order: PurchaseOrder, status_code: int = status.HTTP_200_OK) -> Response:
         order = purchase_order_get(organization_id=order.organization_id, pk=order.pk)

@@ -4,7 +4,7 @@ import datetime
 
 import django_filters
 
-from core.filters import day_after
+from core.filters import IdFilter, day_after
 from sales.models import SalesOrder, SalesOrderStatus
 
 ISO_DATE = "%Y-%m-%d"
@@ -16,8 +16,8 @@ def _start_of(day: datetime.date) -> datetime.datetime:
 
 class SalesOrderFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=SalesOrderStatus.choices)
-    warehouse = django_filters.NumberFilter(field_name="warehouse_id")
-    created_by = django_filters.NumberFilter(field_name="created_by_id")
+    warehouse = IdFilter(field_name="warehouse_id")
+    created_by = IdFilter(field_name="created_by_id")
     customer_email = django_filters.CharFilter(lookup_expr="iexact")
     # Inclusive whole days (UTC), as ranges on the timestamp so the index still serves them.
     created_after = django_filters.DateFilter(

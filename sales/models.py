@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import DecimalField, ExpressionWrapper, F, OuterRef, Prefetch, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 
+from core.pagination import lines_count
 from core.workflow import Workflow
 from stock.models import ReferenceType, StockReservation
 
@@ -67,6 +68,24 @@ class ReservationStatus(models.TextChoices):
     NONE = "none", "Nothing reserved"
 
 
+def _reservation_figures() -> dict:
+    """`units_reserved` and `lines_fully_reserved` of the order `OuterRef("pk")`, over all its lines: a list shows
+    only some of them, and `reservation_status` speaks of the whole order.
+    """
+    lines = (
+        SalesOrderItem.objects.filter(order=OuterRef("pk"))
+        .annotate(held=quantity_reserved_expression())
+        .order_by()
+        .values("order")
+    )
+    units = lines.annotate(units=models.Sum("held")).values("units")
+    full = lines.filter(held=F("quantity")).annotate(full=models.Count("pk")).values("full")
+    return {
+        "units_reserved": Coalesce(Subquery(units, output_field=models.IntegerField()), 0),
+        "lines_fully_reserved": Coalesce(Subquery(full, output_field=models.IntegerField()), 0),
+    }
+
+
 class SalesOrderQuerySet(models.QuerySet):
     def with_total(self):
         """Annotate `total_amount` (Σ quantity × unit_price) with a subquery, so lists need no GROUP BY."""
@@ -81,15 +100,22 @@ class SalesOrderQuerySet(models.QuerySet):
             total_amount=Coalesce(Subquery(totals, output_field=LINE_TOTAL), 0, output_field=LINE_TOTAL)
         )
 
-    def with_details(self):
-        """Everything the read serializer touches, in a fixed number of queries whatever the size."""
-        items = SalesOrderItem.objects.select_related("variant__product").annotate(
-            line_total=line_total_expression(), quantity_reserved=quantity_reserved_expression()
+    def with_details(self, *, items_limit: int | None = None):
+        """Everything the read serializer touches, in a fixed number of queries whatever the size; `items_limit`
+        lines per order at most (a list's), read with one windowed query.
+        """
+        items = (
+            SalesOrderItem.objects.select_related("variant__product")
+            .annotate(line_total=line_total_expression(), quantity_reserved=quantity_reserved_expression())
+            .order_by("id")
         )
+        if items_limit is not None:
+            items = items[:items_limit]
         return (
             self.select_related("warehouse", "created_by", "decided_by")
-            .prefetch_related(Prefetch("items", queryset=items.order_by("id")))
+            .prefetch_related(Prefetch("items", queryset=items, to_attr="lines"))
             .with_total()
+            .annotate(items_count=lines_count(SalesOrderItem, "order"), **_reservation_figures())
         )
 
 
@@ -141,12 +167,16 @@ class SalesOrder(models.Model):
 
     @property
     def reservation_status(self) -> str:
-        """What the order holds now, from its lines' `quantity_reserved` (`with_details()`): a non-pending order
-        holds nothing.
+        """What the order holds now, from its lines' `quantity_reserved` (the figures of `with_details()`, over
+        every line): a non-pending order holds nothing.
         """
-        items = list(self.items.all())
-        held = sum(item.quantity_reserved for item in items)
-        if held and all(item.quantity_reserved == item.quantity for item in items):
+        if hasattr(self, "units_reserved"):
+            held, full = self.units_reserved, self.lines_fully_reserved == self.items_count
+        else:
+            items = list(self.items.all())
+            held = sum(item.quantity_reserved for item in items)
+            full = all(item.quantity_reserved == item.quantity for item in items)
+        if held and full:
             return ReservationStatus.RESERVED
         return ReservationStatus.PARTIAL if held else ReservationStatus.NONE
 

@@ -4,6 +4,7 @@ from django.conf import settings
 from rest_framework import serializers
 
 from catalog.models import Variant
+from core.pagination import LIST_ITEMS_HELP
 from core.schema import request_examples
 from core.serializers import StrictCharField, StrictTextField
 from core.tenancy import OrganizationPrimaryKeyRelatedField, UserRefSerializer
@@ -50,7 +51,8 @@ class SalesOrderSerializer(serializers.Serializer):
         "is no longer pending).",
     )
     rejection_reason = serializers.CharField(read_only=True)
-    items = SalesOrderItemSerializer(many=True, read_only=True)
+    items = SalesOrderItemSerializer(many=True, read_only=True, source="lines", help_text=LIST_ITEMS_HELP)
+    items_count = serializers.IntegerField(read_only=True, help_text="How many lines the order has.")
     total_amount = serializers.DecimalField(**TOTAL, read_only=True)
     created_by = UserRefSerializer(read_only=True)
     decided_by = UserRefSerializer(read_only=True, allow_null=True)

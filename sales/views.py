@@ -6,6 +6,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from core.idempotency import IdempotentMixin
+from core.pagination import LIST_ITEMS
 from core.roles import ADMIN_MANAGER_STAFF, ALL_ROLES
 from core.tenancy import OrganizationScopedMixin
 from sales import services
@@ -93,7 +94,9 @@ class SalesOrderViewSet(
 
     def get_queryset(self):
         queryset = super().get_queryset()
-        if self.action in ("list", "retrieve"):
+        if self.action == "list":
+            return queryset.with_details(items_limit=LIST_ITEMS)
+        if self.action == "retrieve":
             return queryset.with_details()
         return queryset  # writes lock and re-read the row themselves
 

@@ -4,7 +4,7 @@ import django_filters
 from django.db.models import Q
 from django.utils import timezone
 
-from core.filters import FilterSet, day_after
+from core.filters import BooleanFilter, FilterSet, IdFilter, day_after
 from stock.models import (
     AdjustmentReason,
     MovementType,
@@ -23,10 +23,10 @@ def _start_of(day) -> datetime:
 
 
 class StockLevelFilter(FilterSet):
-    warehouse = django_filters.NumberFilter(field_name="warehouse_id")
-    variant = django_filters.NumberFilter(field_name="variant_id")
-    product = django_filters.NumberFilter(field_name="variant__product_id")
-    low_stock = django_filters.BooleanFilter(field_name="is_low_stock", label="Only low (or only not low) levels")
+    warehouse = IdFilter(field_name="warehouse_id")
+    variant = IdFilter(field_name="variant_id")
+    product = IdFilter(field_name="variant__product_id")
+    low_stock = BooleanFilter(field_name="is_low_stock", label="Only low (or only not low) levels")
 
     class Meta:
         model = StockLevel
@@ -34,9 +34,9 @@ class StockLevelFilter(FilterSet):
 
 
 class StockReservationFilter(FilterSet):
-    warehouse = django_filters.NumberFilter(field_name="level__warehouse_id")
-    variant = django_filters.NumberFilter(field_name="level__variant_id")
-    sales_order = django_filters.NumberFilter(field_name="reference_id")
+    warehouse = IdFilter(field_name="level__warehouse_id")
+    variant = IdFilter(field_name="level__variant_id")
+    sales_order = IdFilter(field_name="reference_id")
 
     class Meta:
         model = StockReservation
@@ -46,12 +46,12 @@ class StockReservationFilter(FilterSet):
 class StockMovementFilter(FilterSet):
     """The contract's movement filters. Date bounds are inclusive days, compared as timestamp ranges."""
 
-    variant = django_filters.NumberFilter(field_name="variant_id")
-    product = django_filters.NumberFilter(field_name="variant__product_id")
-    warehouse = django_filters.NumberFilter(field_name="warehouse_id")
+    variant = IdFilter(field_name="variant_id")
+    product = IdFilter(field_name="variant__product_id")
+    warehouse = IdFilter(field_name="warehouse_id")
     movement_type = django_filters.ChoiceFilter(choices=MovementType.choices)
     reason = django_filters.ChoiceFilter(choices=Reason.choices)
-    performed_by = django_filters.NumberFilter(field_name="performed_by_id")
+    performed_by = IdFilter(field_name="performed_by_id")
     created_after = django_filters.DateFilter(method="filter_created_after", label="Created on or after (YYYY-MM-DD)")
     created_before = django_filters.DateFilter(
         method="filter_created_before", label="Created on or before (YYYY-MM-DD)"
@@ -78,8 +78,8 @@ class StockMovementFilter(FilterSet):
 
 
 class StockAdjustmentFilter(FilterSet):
-    variant = django_filters.NumberFilter(field_name="variant_id")
-    warehouse = django_filters.NumberFilter(field_name="warehouse_id")
+    variant = IdFilter(field_name="variant_id")
+    warehouse = IdFilter(field_name="warehouse_id")
     reason = django_filters.ChoiceFilter(choices=AdjustmentReason.choices)
 
     class Meta:
@@ -89,7 +89,7 @@ class StockAdjustmentFilter(FilterSet):
 
 class TransferFilter(FilterSet):
     status = django_filters.ChoiceFilter(choices=TransferStatus.choices)
-    warehouse = django_filters.NumberFilter(method="filter_warehouse", label="Source or destination warehouse")
+    warehouse = IdFilter(method="filter_warehouse", label="Source or destination warehouse")
 
     class Meta:
         model = Transfer

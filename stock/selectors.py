@@ -10,6 +10,7 @@ from django.db.models import (
     F,
     IntegerField,
     OuterRef,
+    Prefetch,
     Q,
     QuerySet,
     Subquery,
@@ -24,6 +25,7 @@ from django.utils import timezone
 from catalog.models import Product
 from catalog.selectors import product_expired_q, product_list
 from core.kept import kept_queryset
+from core.pagination import lines_count
 from stock.figures import level_margin, product_quantity
 from stock.models import (
     MovementType,
@@ -32,6 +34,7 @@ from stock.models import (
     StockMovement,
     StockReservation,
     Transfer,
+    TransferItem,
     low_level_q,
 )
 
@@ -152,11 +155,16 @@ def stock_adjustment_list(*, organization_id: int) -> QuerySet[StockAdjustment]:
     )
 
 
-def transfer_list(*, organization_id: int) -> QuerySet[Transfer]:
+def transfer_list(*, organization_id: int, items_limit: int | None = None) -> QuerySet[Transfer]:
+    """`items_limit` lines per transfer at most (a list's), read with one windowed query."""
+    items = TransferItem.objects.select_related("variant__product").order_by("id")
+    if items_limit is not None:
+        items = items[:items_limit]
     return (
         Transfer.objects.filter(organization_id=organization_id)
         .select_related("source_warehouse", "destination_warehouse", "requested_by", "decided_by")
-        .prefetch_related("items__variant__product")
+        .prefetch_related(Prefetch("items", queryset=items, to_attr="lines"))
+        .annotate(items_count=lines_count(TransferItem, "transfer"))
     )
 
 

@@ -9,6 +9,7 @@ from rest_framework import serializers
 
 from catalog.models import Variant
 from core.formats import iso_datetime, money
+from core.pagination import LIST_ITEMS_HELP
 from core.schema import request_examples
 from core.tenancy import OrganizationPrimaryKeyRelatedField, UserRefSerializer
 from stock.models import (
@@ -357,7 +358,8 @@ class TransferSerializer(serializers.ModelSerializer):
     source_warehouse_name = serializers.CharField(source="source_warehouse.name", read_only=True)
     destination_warehouse_name = serializers.CharField(source="destination_warehouse.name", read_only=True)
     status = serializers.ChoiceField(choices=TransferStatus.choices, read_only=True)
-    items = TransferItemSerializer(many=True, read_only=True)
+    items = TransferItemSerializer(many=True, read_only=True, source="lines", help_text=LIST_ITEMS_HELP)
+    items_count = serializers.IntegerField(read_only=True, help_text="How many lines the transfer has.")
     requested_by = UserRefSerializer(read_only=True, allow_null=True)
     decided_by = UserRefSerializer(read_only=True, allow_null=True)
 
@@ -372,6 +374,7 @@ class TransferSerializer(serializers.ModelSerializer):
             "destination_warehouse_name",
             "status",
             "items",
+            "items_count",
             "note",
             "requested_by",
             "decided_by",

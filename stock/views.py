@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 from catalog.serializers import ProductSerializer
 from core.filters import SearchFilter
 from core.idempotency import IdempotentMixin
-from core.pagination import NewestFirstCursorPagination
+from core.pagination import LIST_ITEMS, NewestFirstCursorPagination
 from core.permissions import is_org_member
 from core.roles import ADMIN_MANAGER, ADMIN_MANAGER_STAFF, ADMIN_ONLY
 from stock import selectors, services
@@ -261,7 +261,8 @@ class TransferViewSet(
     action_roles = {"create": ADMIN_MANAGER, "approve": ADMIN_ONLY, "reject": ADMIN_ONLY, "cancel": ADMIN_MANAGER}
 
     def select(self, organization_id):
-        return selectors.transfer_list(organization_id=organization_id)
+        items_limit = LIST_ITEMS if self.action == "list" else None
+        return selectors.transfer_list(organization_id=organization_id, items_limit=items_limit)
 
     def get_serializer_class(self):
         return TransferCreateSerializer if self.action == "create" else TransferSerializer

@@ -1,5 +1,6 @@
 import django_filters
 
+from core.filters import BooleanFilter, IdFilter
 from core.roles import Role
 from users.models import PromotionRequest, PromotionRequestStatus, User, UserStatus
 
@@ -7,7 +8,8 @@ from users.models import PromotionRequest, PromotionRequestStatus, User, UserSta
 class UserFilter(django_filters.FilterSet):
     role = django_filters.ChoiceFilter(choices=Role.choices)
     status = django_filters.ChoiceFilter(choices=UserStatus.choices)
-    warehouse = django_filters.NumberFilter(field_name="warehouses", label="Assigned to this warehouse (id)")
+    warehouse = IdFilter(field_name="warehouses", label="Assigned to this warehouse (id)")
+    is_active = BooleanFilter()
 
     class Meta:
         model = User
@@ -16,8 +18,8 @@ class UserFilter(django_filters.FilterSet):
 
 class PromotionRequestFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=PromotionRequestStatus.choices)
-    user = django_filters.NumberFilter(field_name="user_id", label="The user to promote (id)")
-    requested_by = django_filters.NumberFilter(field_name="requested_by_id", label="The requesting manager (id)")
+    user = IdFilter(field_name="user_id", label="The user to promote (id)")
+    requested_by = IdFilter(field_name="requested_by_id", label="The requesting manager (id)")
 
     class Meta:
         model = PromotionRequest

@@ -22,6 +22,9 @@ from users.serializers import (
 )
 
 _ERROR_403 = OpenApiResponse(description="Your role (or your warehouses) do not allow this.")
+_LAST_ADMIN = OpenApiResponse(
+    description="`conflict`: the change would leave the organization without an active admin."
+)
 _ERROR_409 = OpenApiResponse(description="The user or request is not in a state that allows this.")
 
 # --- User management ----------------------------------------------------------------------------------------------
@@ -63,8 +66,16 @@ class _DetailAcrossOrganizationMixin:
             )
         ],
     ),
-    update=extend_schema(summary="Replace a user", description="Setting `is_active` false dismisses the user."),
-    partial_update=extend_schema(summary="Update a user", description="Setting `is_active` false dismisses the user."),
+    update=extend_schema(
+        summary="Replace a user",
+        description="Setting `is_active` false dismisses the user.",
+        responses={200: UserSerializer, 409: _LAST_ADMIN},
+    ),
+    partial_update=extend_schema(
+        summary="Update a user",
+        description="Setting `is_active` false dismisses the user.",
+        responses={200: UserSerializer, 409: _LAST_ADMIN},
+    ),
 )
 class UserViewSet(
     _DetailAcrossOrganizationMixin,

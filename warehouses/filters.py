@@ -1,11 +1,13 @@
 import django_filters
 
+from core.filters import BooleanFilter
 from core.permissions import warehouse_ids_of
 from warehouses.models import Warehouse
 
 
 class WarehouseFilter(django_filters.FilterSet):
-    mine = django_filters.BooleanFilter(method="filter_mine", label="Only the warehouses assigned to me")
+    is_active = BooleanFilter()
+    mine = BooleanFilter(method="filter_mine", label="Only the warehouses assigned to me")
 
     class Meta:
         model = Warehouse
