@@ -3,9 +3,8 @@ from decimal import Decimal
 import pytest
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
-from rest_framework.exceptions import ValidationError
 
-from core.exceptions import InvalidTransition, NotPermitted
+from core.exceptions import InvalidInput, InvalidTransition, NotPermitted
 from purchases.models import PurchaseOrder, PurchaseOrderItem
 from purchases.services import (
     ItemInput,
@@ -87,10 +86,10 @@ def test_numbers_are_sequential_within_each_organization(make_order, variant, ot
 
 
 def test_create_without_items_is_refused_and_leaves_nothing(make_order):
-    with pytest.raises(ValidationError) as raised:
+    with pytest.raises(InvalidInput) as raised:
         make_order([])
 
-    assert "items" in raised.value.detail
+    assert "items" in raised.value.errors
     assert not PurchaseOrder.objects.exists()
 
 
@@ -181,9 +180,10 @@ def test_items_cannot_be_edited_once_the_order_left_draft(order_in, admin, varia
 def test_update_items_to_none_is_refused(make_order, admin, variant):
     order = make_order([(variant, 10, "2.00")])
 
-    with pytest.raises(ValidationError):
+    with pytest.raises(InvalidInput) as raised:
         purchase_order_update_items(order=order, by=admin, items=[])
 
+    assert raised.value.errors == {"items": ["An order needs at least one item."]}
     assert order.items.count() == 1
 
 
@@ -291,10 +291,10 @@ def test_receiving_more_than_is_open_names_the_line_and_changes_nothing(order_in
     order = order_in("partially_received")  # 4 of 10 in on the first line
     first, second = order.items.order_by("id")
 
-    with pytest.raises(ValidationError) as raised:
+    with pytest.raises(InvalidInput) as raised:
         purchase_order_receive(order=order, by=admin, lines=[ReceiptLine(second.pk, 1), ReceiptLine(first.pk, 7)])
 
-    assert set(raised.value.detail) == {"items.1.quantity"}
+    assert set(raised.value.errors) == {"items.1.quantity"}
     order.refresh_from_db()
     assert order.status == "partially_received"
     assert on_hand(variant, warehouse) == 4
@@ -305,10 +305,10 @@ def test_two_receipt_lines_for_one_item_count_together_against_what_is_open(orde
     order = order_in("submitted")
     first = order.items.order_by("id").first()
 
-    with pytest.raises(ValidationError) as raised:
+    with pytest.raises(InvalidInput) as raised:
         purchase_order_receive(order=order, by=admin, lines=[ReceiptLine(first.pk, 6), ReceiptLine(first.pk, 6)])
 
-    assert set(raised.value.detail) == {"items.1.quantity"}
+    assert set(raised.value.errors) == {"items.1.quantity"}
     assert on_hand(variant, warehouse) == 0
 
 
@@ -316,10 +316,10 @@ def test_receiving_a_line_of_another_order_is_refused(order_in, admin, make_orde
     order = order_in("submitted")
     other = make_order([(variant, 3, "1.00")], status="submitted")
 
-    with pytest.raises(ValidationError) as raised:
+    with pytest.raises(InvalidInput) as raised:
         purchase_order_receive(order=order, by=admin, lines=[ReceiptLine(other.items.get().pk, 1)])
 
-    assert set(raised.value.detail) == {"items.0.item"}
+    assert set(raised.value.errors) == {"items.0.item"}
     assert on_hand(variant, warehouse) == 0
 
 
@@ -514,11 +514,13 @@ def test_a_supplier_with_orders_cannot_be_deleted(make_order, variant, supplier)
 
 
 def test_services_refuse_objects_of_another_organization(make_order, admin, foreign_variant, variant):
-    with pytest.raises(ValueError):
+    with pytest.raises(InvalidInput) as created:
         make_order([(foreign_variant, 1, "1.00")])
     order = make_order([(variant, 1, "1.00")])
-    with pytest.raises(ValueError):
+    with pytest.raises(InvalidInput) as updated:
         purchase_order_update_items(order=order, by=admin, items=[ItemInput(foreign_variant, 1, Decimal("1.00"))])
 
+    assert created.value.errors == {"items": [{"variant": ["Unknown variant."]}]}
+    assert updated.value.errors == {"items": [{"variant": ["Unknown variant."]}]}
     assert list(PurchaseOrder.objects.values_list("pk", flat=True)) == [order.pk]
     assert order.items.get().variant == variant

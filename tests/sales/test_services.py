@@ -2,10 +2,9 @@ from decimal import Decimal
 
 import pytest
 from django.core import mail
-from rest_framework.exceptions import ValidationError
 
 from catalog.models import Variant
-from core.exceptions import Conflict, InvalidTransition, NotPermitted
+from core.exceptions import Conflict, InvalidInput, InvalidTransition, NotPermitted
 from sales import services
 from sales.models import TRANSITIONS, SalesOrder, SalesOrderItem, SalesOrderStatus
 from sales.services import OrderLine, ReturnLine
@@ -114,16 +113,18 @@ def test_an_admin_sells_from_any_warehouse(admin, other_warehouse, mug, shelve):
 
 
 def test_an_order_without_items_is_refused(staff, warehouse):
-    with pytest.raises(ValidationError) as error:
+    with pytest.raises(InvalidInput) as error:
         services.sales_order_create(by=staff, warehouse=warehouse, lines=[], status=S.PENDING)
 
-    assert "items" in error.value.detail
+    assert "items" in error.value.errors
     assert not SalesOrder.objects.exists()
 
 
 def test_a_new_order_is_only_pending_or_fulfilled(staff, warehouse, mug):
-    with pytest.raises(ValidationError):
+    with pytest.raises(InvalidInput) as error:
         _create(staff, warehouse, (mug, 1), status=S.RETURNED)
+
+    assert error.value.errors == {"status": ['A new order is either "pending" or "fulfilled".']}
 
 
 def test_a_short_sale_creates_no_order_and_consumes_no_number(staff, warehouse, mug, tee, shelve):
@@ -166,8 +167,10 @@ def test_numbers_are_sequential_per_organization(staff, warehouse, mug, other_ad
 def test_a_variant_of_another_organization_is_refused(staff, warehouse, other_org):
     foreign = VariantFactory(organization=other_org)
 
-    with pytest.raises(ValidationError):
+    with pytest.raises(InvalidInput) as error:
         _create(staff, warehouse, (foreign, 1), status=S.PENDING)
+
+    assert error.value.errors == {"items": [{"variant": ["Unknown variant."]}]}
 
 
 # --- Fulfil -------------------------------------------------------------------------------------------------------
@@ -328,13 +331,13 @@ def test_returning_more_than_is_left_on_a_line_is_refused_and_changes_nothing(so
     mug_line, tee_line = sold.items.order_by("id")
     services.sales_order_return_items(order=sold, by=staff, lines=[ReturnLine(mug_line.pk, 3)])
 
-    with pytest.raises(ValidationError) as error:
+    with pytest.raises(InvalidInput) as error:
         services.sales_order_return_items(
             order=sold, by=staff, lines=[ReturnLine(tee_line.pk, 1), ReturnLine(mug_line.pk, 2)]
         )
 
-    assert error.value.detail["items"][1]["quantity"]
-    assert not error.value.detail["items"][0]
+    assert error.value.errors["items"][1]["quantity"]
+    assert not error.value.errors["items"][0]
     assert _item_states(sold) == [(4, 3), (2, 0)]
     assert level(mug, warehouse) == 9
 
@@ -342,22 +345,22 @@ def test_returning_more_than_is_left_on_a_line_is_refused_and_changes_nothing(so
 def test_the_same_line_twice_in_one_return_is_checked_against_their_sum(sold, staff):
     tee_line = sold.items.order_by("id")[1]
 
-    with pytest.raises(ValidationError) as error:
+    with pytest.raises(InvalidInput) as error:
         services.sales_order_return_items(
             order=sold, by=staff, lines=[ReturnLine(tee_line.pk, 2), ReturnLine(tee_line.pk, 1)]
         )
 
-    assert "quantity" in error.value.detail["items"][1]
+    assert "quantity" in error.value.errors["items"][1]
     assert _item_states(sold) == [(4, 0), (2, 0)]
 
 
 def test_a_line_of_another_order_cannot_be_returned(sold, staff, warehouse, mug):
     other = _create(staff, warehouse, (mug, 1), status=S.FULFILLED)
 
-    with pytest.raises(ValidationError) as error:
+    with pytest.raises(InvalidInput) as error:
         services.sales_order_return_items(order=sold, by=staff, lines=[ReturnLine(other.items.get().pk, 1)])
 
-    assert "item" in error.value.detail["items"][0]
+    assert "item" in error.value.errors["items"][0]
 
 
 def test_a_pending_order_cannot_take_returns(viewer, staff, warehouse, mug):
@@ -441,8 +444,10 @@ def test_a_second_partial_return_by_status_alone_is_the_status_it_already_has(vi
 def test_a_partial_return_by_status_alone_asks_for_the_lines(viewer, staff, warehouse, mug, shelve):
     order = _order_in(S.FULFILLED, viewer=viewer, staff=staff, warehouse=warehouse, mug=mug, shelve=shelve)
 
-    with pytest.raises(ValidationError):
+    with pytest.raises(InvalidInput) as error:
         services.sales_order_set_status(order=order, status=S.PARTIALLY_RETURNED, by=staff)
+
+    assert set(error.value.errors) == {"status"}
 
     order.refresh_from_db()
     assert order.status == S.FULFILLED
