@@ -6,7 +6,8 @@ mistake: they know nothing of HTTP, so a command or a Celery task can call them 
 Django's `Http404`, `PermissionDenied`, `ValidationError`, `ProtectedError` and `SuspiciousOperation` (an oversized
 body among them) into one JSON body. A database that cannot be reached is a 503 `service_unavailable` (on every
 route: `handler500` answers it too when it happens outside a DRF view). A domain error gets the same body as the DRF
-exception of the same meaning (`InvalidInput` as a `ValidationError`, `NotPermitted` as a `PermissionDenied`).
+exception of the same meaning (`InvalidInput` as a `ValidationError`, `NotPermitted` as a `PermissionDenied`,
+`AuthenticationRefused` as an `AuthenticationFailed`).
 Anything unexpected becomes a 500 with the same shape and no traceback (the traceback goes to the log).
 """
 
@@ -49,6 +50,11 @@ class DomainError(Exception):
     def __str__(self) -> str:
         return str(self.detail)
 
+    @property
+    def message(self) -> str:
+        """The refusal in one line, for a person reading an admin message or a command's output."""
+        return str(self.detail)
+
 
 class InvalidInput(DomainError):
     """The input breaks a rule only a service can check (uniqueness, a state of the database): a 400 with the
@@ -65,7 +71,16 @@ class InvalidInput(DomainError):
     def __init__(self, errors: dict | list | str):
         self.errors = errors
         super().__init__(self.default_detail)
-        self.detail = errors  # what DRF's ValidationError calls it: tests and admin messages read it
+        self.detail = errors  # what DRF's ValidationError calls it: tests read it
+
+    @property
+    def message(self) -> str:
+        errors = flatten_errors(self.errors)
+        return "; ".join(
+            message if field == "non_field_errors" else f"{field}: {message}"
+            for field, messages in errors.items()
+            for message in messages
+        )
 
 
 class NotPermitted(DomainError):
@@ -74,6 +89,16 @@ class NotPermitted(DomainError):
     status_code = status.HTTP_403_FORBIDDEN
     default_code = "permission_denied"
     default_detail = "You do not have permission to perform this action."
+
+
+class AuthenticationRefused(DomainError):
+    """Wrong credentials, or an account that may not log in: a 401 `authentication_failed`, as DRF's
+    `AuthenticationFailed` (with the view's `WWW-Authenticate` challenge).
+    """
+
+    status_code = status.HTTP_401_UNAUTHORIZED
+    default_code = "authentication_failed"
+    default_detail = "Incorrect authentication credentials."
 
 
 class WrongOrganization(InvalidInput):
@@ -235,6 +260,8 @@ def exception_handler(exc, context):
         exc = exceptions.ValidationError(exc.errors)
     elif isinstance(exc, NotPermitted):
         exc = exceptions.PermissionDenied(exc.detail)
+    elif isinstance(exc, AuthenticationRefused):
+        exc = _authentication_failed(exc, context)
     elif isinstance(exc, DomainError):
         return _domain_response(exc)
 
@@ -281,6 +308,21 @@ def _token_detail(detail: dict) -> str:
     if str(detail.get("detail", "")) == expired or expired in reasons:
         return EXPIRED_TOKEN_DETAIL
     return str(detail.get("detail", "Authentication failed."))
+
+
+def _authentication_failed(exc: AuthenticationRefused, context) -> exceptions.AuthenticationFailed:
+    """DRF's `AuthenticationFailed`, challenged as `APIView.handle_exception` does for its own (which it has done
+    before this handler runs): the view's `WWW-Authenticate` header, or a 403 when the view has none.
+    """
+    failed = exceptions.AuthenticationFailed(exc.detail)
+    view, request = context.get("view"), context.get("request")
+    if view is not None and request is not None:
+        header = view.get_authenticate_header(request)
+        if header:
+            failed.auth_header = header
+        else:
+            failed.status_code = status.HTTP_403_FORBIDDEN
+    return failed
 
 
 def _set_rollback() -> None:

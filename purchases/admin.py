@@ -1,7 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
 from django.db import transaction
-from rest_framework.exceptions import APIException
 
 from core.exceptions import DomainError
 from core.roles import Role
@@ -105,8 +104,8 @@ class PurchaseOrderAdmin(admin.ModelAdmin):
             try:
                 service(order=order, by=request.user if same_org_admin else None)
                 done += 1
-            except (APIException, DomainError) as exc:  # each order on its own: report and carry on
-                self.message_user(request, f"{order}: {exc}", messages.ERROR)
+            except DomainError as exc:  # each order on its own: report and carry on
+                self.message_user(request, f"{order}: {exc.message}", messages.ERROR)
         if done:
             self.message_user(request, f"{done} order(s) {verb}.", messages.SUCCESS)
 

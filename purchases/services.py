@@ -20,10 +20,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
-from rest_framework.exceptions import ValidationError
 
 from catalog.models import Variant
-from core.exceptions import InvalidTransition
+from core.exceptions import InvalidInput, InvalidTransition
 from core.permissions import ensure_role, ensure_warehouse_access
 from core.roles import ADMIN_MANAGER, ADMIN_MANAGER_STAFF
 from purchases.models import (
@@ -90,13 +89,13 @@ def purchase_order_create(
     a failure anywhere leaves no order, no number used and no stock.
     """
     if status not in CREATABLE:
-        raise ValidationError({"status": [f"An order can be created as {', '.join(sorted(CREATABLE))}."]})
+        raise InvalidInput({"status": [f"An order can be created as {', '.join(sorted(CREATABLE))}."]})
     if status in CREATE_ROLES and by is not None:
         ensure_role(by, CREATE_ROLES[status], f"Your role cannot create an order as {status}.")
     _ensure_access(by, warehouse.pk)
     _ensure_warehouse_active(warehouse)
     _ensure_items(items)
-    _ensure_same_organization(organization_id, supplier, warehouse, *(item.variant for item in items))
+    _ensure_same_organization(organization_id, supplier=supplier, warehouse=warehouse, items=items)
     order = PurchaseOrder.objects.create(
         organization_id=organization_id,
         number=WORKFLOW.next_number(organization_id=organization_id),
@@ -125,11 +124,7 @@ def purchase_order_update(
     order = _lock(order, by=by)
     if supplier is not _UNSET or warehouse is not _UNSET or items is not _UNSET:
         _ensure_draft(order, "Only a draft order can be edited.")
-    _ensure_same_organization(
-        order.organization_id,
-        *(value for value in (supplier, warehouse) if value is not _UNSET),
-        *(item.variant for item in (() if items is _UNSET else items)),
-    )
+    _ensure_same_organization(order.organization_id, supplier=supplier, warehouse=warehouse, items=items)
     fields = []
     if supplier is not _UNSET:
         order.supplier = supplier
@@ -156,7 +151,7 @@ def purchase_order_update_items(*, order: PurchaseOrder, by, items: Sequence[Ite
     """Replace every line of a draft order. Locks the order; `InvalidTransition` once it left draft."""
     order = _lock(order, by=by)
     _ensure_draft(order, "Only a draft order's items can be edited.")
-    _ensure_same_organization(order.organization_id, *(item.variant for item in items))
+    _ensure_same_organization(order.organization_id, items=items)
     _replace_items(order, items)
     return order
 
@@ -179,7 +174,7 @@ def purchase_order_receive(*, order: PurchaseOrder, by, lines: Sequence[ReceiptL
     Locks the order, then checks every line against what is still open *after* the lock (so a concurrent
     receipt is counted), writes IN movements through the ledger, updates the average costs and moves the order
     to partially_received or received. Raises `InvalidTransition` unless the order is submitted or partially
-    received, `ValidationError` (`items.<i>.quantity`) for a line asking more than is open.
+    received, `InvalidInput` (`items.<i>.quantity`) for a line asking more than is open.
     """
     order = _lock(order, by=by)
     _receive(order, by=by, lines=lines)
@@ -222,7 +217,7 @@ def _ensure_access(by, warehouse_id: int) -> None:
 
 def _ensure_warehouse_active(warehouse) -> None:
     if not warehouse.is_active:
-        raise ValidationError({"warehouse": ["This warehouse is inactive."]})
+        raise InvalidInput({"warehouse": ["This warehouse is inactive."]})
 
 
 def _ensure_draft(order: PurchaseOrder, message: str) -> None:
@@ -234,16 +229,23 @@ def _move(order: PurchaseOrder, target: str, message: str, **fields) -> None:
     WORKFLOW.move(order, target, detail=f"{message} This order is {order.status}.", **fields)
 
 
-def _ensure_same_organization(organization_id: int, *objects) -> None:
-    # Serializers already refuse other organizations' ids (400); this guards every other caller.
-    for obj in objects:
-        if obj.organization_id != organization_id:
-            raise ValueError(f"{obj._meta.verbose_name} {obj.pk} belongs to another organization.")
+def _ensure_same_organization(organization_id: int, *, supplier=_UNSET, warehouse=_UNSET, items=_UNSET) -> None:
+    # Serializers already refuse other organizations' ids (400); this guards every other caller, with the 400 the
+    # sales services give.
+    errors: dict = {}
+    for field, obj in (("supplier", supplier), ("warehouse", warehouse)):
+        if obj is not _UNSET and obj.organization_id != organization_id:
+            errors[field] = [f"Unknown {field}."]
+    foreign = [item.variant.organization_id != organization_id for item in (() if items is _UNSET else items)]
+    if any(foreign):
+        errors["items"] = [{"variant": ["Unknown variant."]} if bad else {} for bad in foreign]
+    if errors:
+        raise InvalidInput(errors)
 
 
 def _ensure_items(items: Sequence[ItemInput]) -> None:
     if not items:
-        raise ValidationError({"items": ["An order needs at least one item."]})
+        raise InvalidInput({"items": ["An order needs at least one item."]})
 
 
 def _create_items(order: PurchaseOrder, items: Sequence[ItemInput]) -> None:
@@ -328,11 +330,11 @@ def _receive(order: PurchaseOrder, *, by, lines: Sequence[ReceiptLine] | None) -
 def _receipt_quantities(
     items: dict[int, PurchaseOrderItem], lines: Sequence[ReceiptLine] | None
 ) -> list[tuple[int, int]]:
-    """(item id, quantity) pairs to receive, in item order; raises one ValidationError naming every bad line."""
+    """(item id, quantity) pairs to receive, in item order; raises one InvalidInput naming every bad line."""
     if lines is None:
         return [(pk, item.quantity_open) for pk, item in items.items() if item.quantity_open > 0]
     if not lines:
-        raise ValidationError({"items": ["Name at least one item to receive, or omit items to receive everything."]})
+        raise InvalidInput({"items": ["Name at least one item to receive, or omit items to receive everything."]})
     errors: dict[str, list[str]] = {}
     asked: dict[int, int] = defaultdict(int)
     for index, line in enumerate(lines):
@@ -350,7 +352,7 @@ def _receipt_quantities(
                 f"received {item.quantity_received})."
             ]
     if errors:
-        raise ValidationError(errors)
+        raise InvalidInput(errors)
     return sorted(asked.items())
 
 

@@ -8,7 +8,6 @@ order has left `pending` it is read-only, lines included: its stock has moved (o
 from decimal import Decimal
 
 from django.contrib import admin, messages
-from rest_framework.exceptions import APIException
 
 from core.admin import ReadOnlyAdminMixin
 from core.exceptions import DomainError
@@ -106,8 +105,8 @@ class SalesOrderAdmin(admin.ModelAdmin):
             try:
                 operation(order=order, by=request.user)
                 succeeded += 1
-            except (APIException, DomainError) as error:
-                self.message_user(request, f"{order.number}: {error.detail}", messages.ERROR)
+            except DomainError as error:  # the services' refusals; anything else is a bug and a 500
+                self.message_user(request, f"{order.number}: {error.message}", messages.ERROR)
         if succeeded:
             self.message_user(request, f"{succeeded} order(s) {done}.", messages.SUCCESS)
 

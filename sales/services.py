@@ -15,10 +15,9 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
-from rest_framework.exceptions import ValidationError
 
 from catalog.models import Variant
-from core.exceptions import Conflict, InvalidTransition, NotPermitted
+from core.exceptions import Conflict, InvalidInput, InvalidTransition, NotPermitted
 from core.permissions import ensure_warehouse_access
 from core.roles import ADMIN_MANAGER_STAFF
 from sales.models import SALES_ORDER_WORKFLOW, SalesOrder, SalesOrderItem, SalesOrderStatus
@@ -72,9 +71,9 @@ def sales_order_create(
     if status is None:
         status = SalesOrderStatus.FULFILLED if by.role in ADMIN_MANAGER_STAFF else SalesOrderStatus.PENDING
     if status not in (SalesOrderStatus.PENDING, SalesOrderStatus.FULFILLED):
-        raise ValidationError({"status": ['A new order is either "pending" or "fulfilled".']})
+        raise InvalidInput({"status": ['A new order is either "pending" or "fulfilled".']})
     if not lines:
-        raise ValidationError({"items": ["An order needs at least one item."]})
+        raise InvalidInput({"items": ["An order needs at least one item."]})
     _ensure_same_organization(by, warehouse, lines)
     if status == SalesOrderStatus.FULFILLED:
         _ensure_may_decide(by, warehouse, "Only staff and up can sell directly; a viewer's order is a request.")
@@ -219,7 +218,7 @@ def sales_order_return_items(*, order: SalesOrder, by, lines: Sequence[ReturnLin
 def _checked_return_quantities(items: dict[int, SalesOrderItem], lines: Sequence[ReturnLine]) -> dict[int, int]:
     """Sum the lines per item; raise one 400 listing every bad line by its index."""
     if not lines:
-        raise ValidationError({"items": ["Name at least one line to return."]})
+        raise InvalidInput({"items": ["Name at least one line to return."]})
     errors: list[dict] = [{} for _ in lines]
     wanted: dict[int, int] = {}
     for index, line in enumerate(lines):
@@ -236,7 +235,7 @@ def _checked_return_quantities(items: dict[int, SalesOrderItem], lines: Sequence
                 f"Only {item.quantity_left} of {item.quantity} can still be returned on this line."
             ]
     if any(errors):
-        raise ValidationError({"items": errors})
+        raise InvalidInput({"items": errors})
     return wanted
 
 
@@ -260,7 +259,7 @@ def sales_order_set_status(*, order: SalesOrder, status: str, by, reason: str = 
             return sales_order_cancel(order=order, by=by)
         if status == SalesOrderStatus.RETURNED:
             return sales_order_return_items(order=order, by=by)
-        raise ValidationError({"status": ["A partial return names its lines: POST them to the order's return/."]})
+        raise InvalidInput({"status": ["A partial return names its lines: POST them to the order's return/."]})
 
 
 def sales_order_update(*, order: SalesOrder, by, data: dict) -> SalesOrder:
@@ -298,12 +297,12 @@ def _ensure_same_organization(by, warehouse: Warehouse, lines: Sequence[OrderLin
     # The API's related fields already refuse foreign ids; this guards other callers (admin, seeds, tasks).
     organization_id = by.organization_id
     if warehouse.organization_id != organization_id:
-        raise ValidationError({"warehouse": ["Unknown warehouse."]})
+        raise InvalidInput({"warehouse": ["Unknown warehouse."]})
     bad = [
         {"variant": ["Unknown variant."]} if line.variant.organization_id != organization_id else {} for line in lines
     ]
     if any(bad):
-        raise ValidationError({"items": bad})
+        raise InvalidInput({"items": bad})
 
 
 def _take_stock(order: SalesOrder, items: Sequence[SalesOrderItem], by, *, consumes: bool = False) -> None:

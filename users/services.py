@@ -11,13 +11,19 @@ from django.contrib.auth.models import update_last_login
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from rest_framework.exceptions import AuthenticationFailed
-from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
+from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from core.exceptions import AccountPending, Conflict, InvalidInput, InvalidTransition, NotPermitted
+from core.exceptions import (
+    AccountPending,
+    AuthenticationRefused,
+    Conflict,
+    InvalidInput,
+    InvalidTransition,
+    NotPermitted,
+)
 from core.permissions import warehouse_ids_of
 from core.roles import Role
 from users.models import (
@@ -119,7 +125,7 @@ def user_login(*, username: str, password: str, request=None) -> tuple[User, dic
     """
     user = authenticate(request, username=username, password=password)
     if user is None or user.status == UserStatus.DISMISSED:
-        raise AuthenticationFailed("No active account found with the given credentials.")
+        raise AuthenticationRefused("No active account found with the given credentials.")
     if user.status == UserStatus.PENDING:
         raise AccountPending()
     tokens = user_tokens_issue(user=user)
@@ -132,9 +138,9 @@ def user_logout(*, user: User, refresh: str) -> None:
     try:
         token = RefreshToken(refresh)
     except TokenError as exc:
-        raise InvalidToken(str(exc)) from exc
+        raise AuthenticationRefused(str(exc)) from exc
     if str(token.payload.get(jwt_settings.USER_ID_CLAIM)) != str(user.pk):
-        raise InvalidToken("This refresh token does not belong to you.")
+        raise AuthenticationRefused("This refresh token does not belong to you.")
     token.blacklist()
 
 

@@ -7,10 +7,9 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
-from rest_framework.exceptions import ValidationError
 
 from catalog.models import Variant
-from core.exceptions import NotPermitted
+from core.exceptions import InvalidInput, NotPermitted, WrongOrganization
 from core.permissions import ensure_role, ensure_warehouse_access
 from core.roles import ADMIN_MANAGER, ADMIN_ONLY, Role
 from stock.models import TRANSFER_WORKFLOW, Reason, Transfer, TransferItem, TransferStatus
@@ -36,13 +35,13 @@ def transfer_request(
     ensure_role(by, ADMIN_MANAGER, "Only admins and managers can request transfers.")
     ensure_warehouse_access(by, [source_warehouse])
     if source_warehouse.pk == destination_warehouse.pk:
-        raise ValidationError({"destination_warehouse": ["The destination must differ from the source."]})
+        raise InvalidInput({"destination_warehouse": ["The destination must differ from the source."]})
     if not items:
-        raise ValidationError({"items": ["A transfer needs at least one item."]})
+        raise InvalidInput({"items": ["A transfer needs at least one item."]})
     organization_id = by.organization_id
     for obj in (source_warehouse, destination_warehouse, *(line.variant for line in items)):
         if obj.organization_id != organization_id:
-            raise ValidationError({"non_field_errors": ["Every warehouse and variant must be in your organization."]})
+            raise WrongOrganization("Every warehouse and variant must be in your organization.")
     with transaction.atomic():
         transfer = Transfer.objects.create(
             organization_id=organization_id,

@@ -7,6 +7,7 @@ import pytest
 from rest_framework import exceptions
 
 from core.exceptions import (
+    AuthenticationRefused,
     Conflict,
     DomainError,
     InvalidInput,
@@ -46,6 +47,20 @@ def test_not_permitted_is_answered_as_permission_denied():
     assert _answer(NotPermitted()) == _answer(exceptions.PermissionDenied())
 
 
+def test_refused_credentials_are_answered_as_authentication_failed():
+    message = "No active account found with the given credentials."
+
+    assert _answer(AuthenticationRefused(message)) == _answer(exceptions.AuthenticationFailed(message))
+    assert _answer(AuthenticationRefused())[0] == 401
+
+
+def test_an_invalid_input_reads_as_one_line_for_a_person():
+    error = InvalidInput({"items": [{}, {"quantity": ["Not enough."]}], "non_field_errors": ["Check the order."]})
+
+    assert error.message == "items.1.quantity: Not enough.; Check the order."
+    assert Conflict("Busy.").message == "Busy."
+
+
 def test_another_organizations_object_is_a_400_about_the_whole_body():
     status, body = _answer(WrongOrganization())
 
@@ -78,7 +93,7 @@ def test_insufficient_stock_lists_every_short_line():
 
 def test_domain_errors_are_not_drf_exceptions():
     # Services stay usable from commands and tasks: nothing they raise for a user's mistake belongs to DRF.
-    for error in (DomainError, Conflict, InvalidInput, NotPermitted, InsufficientStock):
+    for error in (DomainError, Conflict, InvalidInput, NotPermitted, AuthenticationRefused, InsufficientStock):
         assert not issubclass(error, exceptions.APIException)
     assert str(Conflict("Busy.")) == "Busy."
 

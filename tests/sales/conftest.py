@@ -6,6 +6,7 @@ import pytest
 
 from stock.models import StockLevel, StockMovement
 from tests.catalog.factories import VariantFactory
+from tests.sales.helpers import LIST, body
 from tests.stock.helpers import put_stock
 from tests.stock.invariants import assert_ledger_consistent
 
@@ -50,3 +51,21 @@ def level(variant, warehouse) -> int:
 
 def sale_movements(order):
     return StockMovement.objects.filter(reference_type="sales_order", reference_id=order.pk).order_by("id")
+
+
+@pytest.fixture
+def request_by_viewer(viewer_client, warehouse, mug, tee):
+    """A pending purchase request for 2 mugs and 1 tee, made by the viewer."""
+    response = viewer_client.post(LIST, body(warehouse, (mug, 2), (tee, 1)))
+    assert response.status_code == 201, response.content
+    return response.json()
+
+
+@pytest.fixture
+def sale(staff_client, warehouse, mug, tee, shelve):
+    """A sale by staff of 4 mugs and 2 tees, from 10 of each on the shelves."""
+    shelve(mug, warehouse, 10)
+    shelve(tee, warehouse, 10)
+    response = staff_client.post(LIST, body(warehouse, (mug, 4), (tee, 2)))
+    assert response.status_code == 201
+    return response.json()

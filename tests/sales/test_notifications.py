@@ -14,8 +14,8 @@ from sales import notifications
 from sales.models import SalesOrder, SalesOrderStatus
 from tests.celery_worker import needs_redis
 from tests.sales.conftest import level
-from tests.sales.test_api import LIST as ORDERS
-from tests.sales.test_api import act, body
+from tests.sales.helpers import LIST as ORDERS
+from tests.sales.helpers import act, body
 
 WAIT_SECONDS = 30
 

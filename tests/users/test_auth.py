@@ -140,6 +140,23 @@ def test_login_of_an_unknown_user_is_401(login, db):
     _error(login("nobody"), 401, "authentication_failed")
 
 
+def test_refused_credentials_answer_with_the_challenge_and_the_reason(login, tokens_for, bearer, staff, manager):
+    refused = login("staff", "wrong-password")
+    foreign = bearer(tokens_for(staff)["access"]).post(LOGOUT, {"refresh": tokens_for(manager)["refresh"]})
+
+    assert refused.json() == {
+        "status": 401,
+        "code": "authentication_failed",
+        "detail": "No active account found with the given credentials.",
+    }
+    assert foreign.json() == {
+        "status": 401,
+        "code": "authentication_failed",
+        "detail": "This refresh token does not belong to you.",
+    }
+    assert refused["WWW-Authenticate"] == foreign["WWW-Authenticate"] == 'Bearer realm="api"'
+
+
 def test_login_of_a_pending_user_with_the_right_password_is_403_account_pending(login, org):
     UserFactory(organization=org, username="newbie", status=UserStatus.PENDING, role=Role.VIEWER)
 

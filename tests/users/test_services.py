@@ -2,10 +2,16 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
-from core.exceptions import AccountPending, Conflict, InvalidInput, InvalidTransition, NotPermitted
+from core.exceptions import (
+    AccountPending,
+    AuthenticationRefused,
+    Conflict,
+    InvalidInput,
+    InvalidTransition,
+    NotPermitted,
+)
 from core.roles import Role
 from tests.users.factories import PASSWORD, PromotionRequestFactory, UserFactory
 from users import services
@@ -51,7 +57,7 @@ def test_login_of_a_dismissed_user_fails_even_if_is_active_was_left_on(org):
     # Belt and braces: status alone is enough to refuse.
     UserFactory(organization=org, username="gone", status=UserStatus.DISMISSED, is_active=True)
 
-    with pytest.raises(AuthenticationFailed):
+    with pytest.raises(AuthenticationRefused):
         services.user_login(username="gone", password=PASSWORD)
 
 
