@@ -45,6 +45,7 @@ import json
 import os
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import threading
@@ -75,7 +76,7 @@ def main() -> int:
     load_before = os.getloadavg()
     results = measure_http(args, ids, server_env)
     raw_result = run_raw(args, ids)
-    raw_result.final = level_of(args.database_url, ids["raw_level"])
+    raw_result.final, raw_result.seconds = level_of(args.database_url, ids["raw_level"]), args.duration
     results["raw"] = raw_result
     integrity = subprocess.run(
         [sys.executable, "manage.py", "check_stock_integrity"], cwd=ROOT, env=env, capture_output=True, text=True
@@ -110,6 +111,13 @@ def parse_args() -> argparse.Namespace:
         type=float,
         default=0.0,
         help="also run the hot-SKU phase with this share of the threads creating pending orders and fulfilling them",
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="with --pending-share: alternate the two hot-SKU phases this many times (a loaded machine's drift "
+        "then falls on both alike) and report the median of the rounds' ratios",
     )
     parser.add_argument("--setup", action="store_true", help=argparse.SUPPRESS)  # child process mode
     parser.add_argument("--tag", default="", help=argparse.SUPPRESS)
@@ -162,30 +170,64 @@ def measure_http(args, ids: dict, server_env: dict) -> dict:
         args.server, "config.wsgi:application", port, workers=args.workers, threads=args.worker_threads
     )
     server = subprocess.Popen(command, cwd=ROOT, env=server_env)
-    results = {}
     try:
         wait_until_up(port)
         token = login(port)
         warm_up(port, token, args, ids)
-        phases = [("http", run_http, level_of, ids["http_level"])]
-        if args.pending_share > 0:
-            phases.append(("pending", run_http_pending, level_of, ids["http_level"]))
+        hot = [("http", run_http)] + ([("pending", run_http_pending)] if args.pending_share > 0 else [])
+        rounds = {name: [] for name, _ in hot}
+        for _ in range(args.rounds if args.pending_share > 0 else 1):
+            for name, run in hot:
+                rounds[name].append(_phase(run, port, token, args, ids, level_of, ids["http_level"]))
+        results = {name: combined(phases) for name, phases in rounds.items()}
+        if "pending" in rounds:
+            ratios = [p.writes / max(h.writes, 1) for h, p in zip(rounds["http"], rounds["pending"], strict=True)]
+            results["pending"].ratios = ratios
         if args.spread:
-            phases.append(("spread", run_http_spread, stock_of_variants, ids["spread_variants"]))
-        for name, run, stock_of, rows in phases:
-            opening = stock_of(args.database_url, rows)
-            results[name] = run(port, token, args, ids)
-            results[name].opening, results[name].final = opening, stock_of(args.database_url, rows)
+            results["spread"] = _phase(
+                run_http_spread, port, token, args, ids, stock_of_variants, ids["spread_variants"]
+            )
     finally:
         stop(server)
     return results
 
 
+def _phase(run, port: int, token: str, args, ids: dict, stock_of, rows) -> "Result":
+    """One timed phase, with the stock of the rows it sells from read before and after."""
+    opening = stock_of(args.database_url, rows)
+    result = run(port, token, args, ids)
+    result.opening, result.final, result.seconds = opening, stock_of(args.database_url, rows), args.duration
+    return result
+
+
+def combined(phases: list) -> "Result":
+    """Rounds of one phase as one result (openings and finals add up, so units taken off the level still do)."""
+    total = Result()
+    for phase in phases:
+        total.merge(phase)
+        total.opening, total.final, total.seconds = (
+            total.opening + phase.opening,
+            total.final + phase.final,
+            total.seconds + phase.seconds,
+        )
+    return total
+
+
+def _print_pending_ratios(http: "Result", pending: "Result") -> None:
+    rate = {name: (r.sold / r.seconds, r.writes / r.seconds) for name, r in (("http", http), ("pending", pending))}
+    ratios = f"{rate['pending'][0] / rate['http'][0]:>8.2f} {rate['pending'][1] / rate['http'][1]:>8.2f}"
+    print(f"{'with pending / without':34} {ratios}")
+    if len(pending.ratios) > 1:
+        shown = ", ".join(f"{ratio:.2f}" for ratio in pending.ratios)
+        print(f"writes/s with pending / without, per round: {shown}; median {statistics.median(pending.ratios):.2f}")
+
+
 def report(args, results: dict, integrity, loads) -> dict:
     """Print the table and the ratios; return the figures for bench/run.py."""
     http, raw = results["http"], results["raw"]
+    rounds = f" × {args.rounds} rounds (alternating)" if "pending" in results and args.rounds > 1 else ""
     print(
-        f"\n{args.threads} threads × {args.duration:g} s, one SKU; {args.server} {args.workers} workers × "
+        f"\n{args.threads} threads × {args.duration:g} s{rounds}, one SKU; {args.server} {args.workers} workers × "
         f"{args.worker_threads} threads; load average {loads[0][0]:.2f} before, {loads[1][0]:.2f} after"
     )
     print(
@@ -199,31 +241,32 @@ def report(args, results: dict, integrity, loads) -> dict:
         rows.append(("same, one SKU per thread", results["spread"]))
     rows.append(("raw SQL (psycopg)", raw))
     for name, result in rows:
-        print(result.line(name, args.duration))
-    if raw.sold:
+        print(result.line(name))
+    ops_ratio = (http.sold / http.seconds) / (raw.sold / raw.seconds) if raw.sold else None
+    if ops_ratio is not None:
         print(
-            f"{'HTTP / raw SQL':34} {http.sold / raw.sold:>8.2f} {'':>8} {'':>8} "
+            f"{'HTTP / raw SQL':34} {ops_ratio:>8.2f} {'':>8} {'':>8} "
             f"{http.p(50) / max(raw.p(50), 1e-9):>7.1f}× {http.p(99) / max(raw.p(99), 1e-9):>7.1f}×"
         )
     pending = results.get("pending")
     if pending is not None and http.writes:
-        ratios = f"{pending.sold / max(http.sold, 1):>8.2f} {pending.writes / http.writes:>8.2f}"
-        print(f"{'with pending / without':34} {ratios}")
+        _print_pending_ratios(http, pending)
     print(
         f"check_stock_integrity: exit {integrity.returncode}: {integrity.stdout.strip() or integrity.stderr.strip()}"
     )
     for result in results.values():
         if result.errors_sample:
             print("unexpected responses (sample):", *result.errors_sample[:5], sep="\n  ")
-    per_second = {name: result.sold / args.duration for name, result in results.items()}
+    per_second = {name: result.sold / result.seconds for name, result in results.items()}
     return {
-        "ops_ratio": http.sold / raw.sold if raw.sold else None,
+        "ops_ratio": ops_ratio,
         "http_ops": per_second["http"],
         "raw_ops": per_second["raw"],
         "spread_ops": per_second.get("spread"),
         "pending_ops": per_second.get("pending"),
-        "pending_writes": pending.writes / args.duration if pending else None,
-        "http_writes": http.writes / args.duration,
+        "pending_writes": pending.writes / pending.seconds if pending else None,
+        "http_writes": http.writes / http.seconds,
+        "pending_ratio_median": statistics.median(pending.ratios) if pending and pending.ratios else None,
         "oversold": sum(result.oversold for result in results.values()),
         "5xx": sum(result.server_errors for result in results.values()),
         "integrity_exit": integrity.returncode,
@@ -356,6 +399,8 @@ class Result:
     opening: int = 0
     final: int = 0
     errors_sample: list = field(default_factory=list)
+    seconds: float = 0.0  # how long it ran (rounds added up)
+    ratios: list = field(default_factory=list)  # writes/s against the phase without pending orders, per round
 
     def merge(self, other: "Result") -> None:
         self.latencies += other.latencies
@@ -382,7 +427,8 @@ class Result:
         ordered = sorted(self.latencies)
         return ordered[min(len(ordered) - 1, int(len(ordered) * percentile / 100))] * 1000
 
-    def line(self, name: str, duration: float) -> str:
+    def line(self, name: str) -> str:
+        duration = self.seconds
         return (
             f"{name:34} {self.sold / duration:>8.1f} {self.writes / duration:>8.1f} "
             f"{len(self.latencies) / duration:>8.1f} {self.p(50):>8.1f} "
