@@ -5,6 +5,8 @@
     .venv/bin/python bench/ledger_contention.py --stock 500              # stock runs out mid-run: refusals too
     .venv/bin/python bench/ledger_contention.py --small                  # 4 threads, 3 s: a smoke run
     .venv/bin/python bench/ledger_contention.py --spread                 # and the same requests on one SKU each
+    .venv/bin/python bench/ledger_contention.py --pending-share 0.25     # and again, a quarter of the threads
+                                                                         # selling through pending orders
     .venv/bin/python bench/ledger_contention.py --keep-database --database-url postgres://.../stockroom_bench_full
                                                                          # next to generate_bench_data's million rows
 
@@ -22,7 +24,13 @@ creates an organization, an admin, a warehouse and two variants with opening sto
    for one line — `SELECT ... FOR UPDATE` the level, check it, `UPDATE` it and its product's total, `INSERT` the
    movement, commit — on the second SKU for the same time.
 
-With `--spread`, a third phase sends the same HTTP requests with one SKU per client thread (no row contention at
+With `--pending-share F`, the hot-SKU phase runs a second time with a share F of the threads (at least one)
+creating a pending order of one unit (`status: "pending"`: it reserves the unit on the level the others sell from)
+and fulfilling it (`POST /api/sales-orders/{id}/fulfill/`: the fulfilment consumes the reservation); the other
+threads sell as before. Its `writes/s` counts every successful write on the level (sales, fulfilments and the
+pending orders' reservations), comparable with the first phase's; `ops/s` stays units sold.
+
+With `--spread`, a further phase sends the same HTTP requests with one SKU per client thread (no row contention at
 all): when it is no faster than the hot-SKU phase, the hot row is not what limits the API.
 
 For each it prints operations/s (units sold per second), requests/s, p50/p99 latency, refusals (409
@@ -37,6 +45,7 @@ import json
 import os
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import threading
@@ -55,6 +64,30 @@ ENDPOINTS = ("stock-adjustments", "sales-orders")
 
 
 def main() -> int:
+    args = parse_args()
+    env, server_env = environments(args)
+    if args.setup:
+        os.environ.update(env)
+        print(json.dumps(setup_data(args.stock, args.tag, args.threads if args.spread else 0)))
+        return 0
+    ids = prepare_database(args, env)
+    global USERNAME
+    USERNAME = ids["username"]
+    load_before = os.getloadavg()
+    results = measure_http(args, ids, server_env)
+    raw_result = run_raw(args, ids)
+    raw_result.final, raw_result.seconds = level_of(args.database_url, ids["raw_level"]), args.duration
+    results["raw"] = raw_result
+    integrity = subprocess.run(
+        [sys.executable, "manage.py", "check_stock_integrity"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    figures = report(args, results, integrity, (load_before, os.getloadavg()))
+    print("BENCH_RESULT " + json.dumps(figures))  # one line for bench/run.py
+    failed = figures["oversold"] or figures["5xx"] or integrity.returncode != 0
+    return 1 if failed else 0
+
+
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--threads", type=int, default=16, help="client threads (and baseline connections)")
     parser.add_argument("--duration", type=float, default=20.0, help="seconds per phase")
@@ -73,12 +106,29 @@ def main() -> int:
     parser.add_argument("--small", action="store_true", help="4 threads, 3 s, 1 worker: a smoke run")
     parser.add_argument("--keep-database", action="store_true", help="use the database as it is (add, drop nothing)")
     parser.add_argument("--spread", action="store_true", help="also sell through HTTP with one SKU per thread")
+    parser.add_argument(
+        "--pending-share",
+        type=float,
+        default=0.0,
+        help="also run the hot-SKU phase with this share of the threads creating pending orders and fulfilling them",
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="with --pending-share: alternate the two hot-SKU phases this many times (a loaded machine's drift "
+        "then falls on both alike) and report the median of the rounds' ratios",
+    )
     parser.add_argument("--setup", action="store_true", help=argparse.SUPPRESS)  # child process mode
     parser.add_argument("--tag", default="", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.small:
         args.threads, args.duration, args.workers, args.worker_threads = 4, 3.0, 1, 4
+    return args
 
+
+def environments(args) -> tuple[dict, dict]:
+    """The environment of the setup and management commands, and the server's (the same, plus Redis if asked)."""
     env = {
         **os.environ,
         "DATABASE_URL": args.database_url,
@@ -92,15 +142,13 @@ def main() -> int:
         "CONN_MAX_AGE": "600",
     }
     env.pop("REDIS_URL", None)
-    server_env = env
-    if args.redis_url:
-        server_env = {**env, "REDIS_URL": args.redis_url, "CACHE_KEY_PREFIX": "stockroom-contention"}
+    if not args.redis_url:
+        return env, env
+    return env, {**env, "REDIS_URL": args.redis_url, "CACHE_KEY_PREFIX": "stockroom-contention"}
 
-    if args.setup:
-        os.environ.update(env)
-        print(json.dumps(setup_data(args.stock, args.tag, args.threads if args.spread else 0)))
-        return 0
 
+def prepare_database(args, env: dict) -> dict:
+    """Re-create (or keep) and migrate the database, then create the data in a child process; return its ids."""
     tag = ""
     if args.keep_database:
         tag = time.strftime("%Y%m%d%H%M%S")
@@ -109,32 +157,14 @@ def main() -> int:
         print(f"database {args.database_url}: re-creating and migrating ...", flush=True)
         recreate_database(args.database_url)
     subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
-    out = subprocess.run(
-        [
-            sys.executable,
-            __file__,
-            "--setup",
-            "--stock",
-            str(args.stock),
-            "--database-url",
-            args.database_url,
-            "--tag",
-            tag,
-            "--threads",
-            str(args.threads),
-            *(["--spread"] if args.spread else []),
-        ],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    ids = json.loads(out.stdout.strip().splitlines()[-1])
-    global USERNAME
-    USERNAME = ids["username"]
+    setup = [sys.executable, __file__, "--setup", "--stock", str(args.stock), "--database-url", args.database_url]
+    setup += ["--tag", tag, "--threads", str(args.threads), *(["--spread"] if args.spread else [])]
+    out = subprocess.run(setup, cwd=ROOT, env=env, check=True, capture_output=True, text=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
-    load_before = os.getloadavg()
+
+def measure_http(args, ids: dict, server_env: dict) -> dict:
+    """The HTTP phases under one server: the hot SKU, then (if asked) with pending orders, then spread."""
     port = free_port()
     command = wsgi_servers.command(
         args.server, "config.wsgi:application", port, workers=args.workers, threads=args.worker_threads
@@ -144,64 +174,103 @@ def main() -> int:
         wait_until_up(port)
         token = login(port)
         warm_up(port, token, args, ids)
-        opening = level_of(args.database_url, ids["http_level"])
-        http_result = run_http(port, token, args, ids)
-        http_result.opening, http_result.final = opening, level_of(args.database_url, ids["http_level"])
-        spread_result = None
+        hot = [("http", run_http)] + ([("pending", run_http_pending)] if args.pending_share > 0 else [])
+        rounds = {name: [] for name, _ in hot}
+        for _ in range(args.rounds if args.pending_share > 0 else 1):
+            for name, run in hot:
+                rounds[name].append(_phase(run, port, token, args, ids, level_of, ids["http_level"]))
+        results = {name: combined(phases) for name, phases in rounds.items()}
+        if "pending" in rounds:
+            ratios = [p.writes / max(h.writes, 1) for h, p in zip(rounds["http"], rounds["pending"], strict=True)]
+            results["pending"].ratios = ratios
         if args.spread:
-            spread_opening = stock_of_variants(args.database_url, ids["spread_variants"])
-            spread_result = run_http_spread(port, token, args, ids)
-            spread_result.opening = spread_opening
-            spread_result.final = stock_of_variants(args.database_url, ids["spread_variants"])
+            results["spread"] = _phase(
+                run_http_spread, port, token, args, ids, stock_of_variants, ids["spread_variants"]
+            )
     finally:
         stop(server)
-    raw_result = run_raw(args, ids)
-    raw_result.final = level_of(args.database_url, ids["raw_level"])
-    integrity = subprocess.run(
-        [sys.executable, "manage.py", "check_stock_integrity"], cwd=ROOT, env=env, capture_output=True, text=True
-    )
-    load_after = os.getloadavg()
+    return results
 
-    label = "POST /api/" + args.endpoint + "/"
-    print()
-    print(
-        f"{args.threads} threads × {args.duration:g} s, one SKU; {args.server} {args.workers} workers × "
-        f"{args.worker_threads} threads; load average {load_before[0]:.2f} before, {load_after[0]:.2f} after"
-    )
-    print(
-        f"{'':28} {'ops/s':>8} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'sold':>8} {'refused':>8} "
-        f"{'oversold':>8} {'5xx':>5} {'other':>6}"
-    )
-    rows = [(label, http_result), ("raw SQL (psycopg)", raw_result)]
-    if spread_result is not None:
-        rows.insert(1, ("same, one SKU per thread", spread_result))
-    for name, result in rows:
-        print(result.line(name, args.duration))
-    if raw_result.sold:
-        print(
-            f"{'HTTP / raw SQL':28} {http_result.sold / raw_result.sold:>8.2f} "
-            f"{'':>8} {http_result.p(50) / max(raw_result.p(50), 1e-9):>8.1f}× "
-            f"{http_result.p(99) / max(raw_result.p(99), 1e-9):>7.1f}×"
+
+def _phase(run, port: int, token: str, args, ids: dict, stock_of, rows) -> "Result":
+    """One timed phase, with the stock of the rows it sells from read before and after."""
+    opening = stock_of(args.database_url, rows)
+    result = run(port, token, args, ids)
+    result.opening, result.final, result.seconds = opening, stock_of(args.database_url, rows), args.duration
+    return result
+
+
+def combined(phases: list) -> "Result":
+    """Rounds of one phase as one result (openings and finals add up, so units taken off the level still do)."""
+    total = Result()
+    for phase in phases:
+        total.merge(phase)
+        total.opening, total.final, total.seconds = (
+            total.opening + phase.opening,
+            total.final + phase.final,
+            total.seconds + phase.seconds,
         )
+    return total
+
+
+def _print_pending_ratios(http: "Result", pending: "Result") -> None:
+    rate = {name: (r.sold / r.seconds, r.writes / r.seconds) for name, r in (("http", http), ("pending", pending))}
+    ratios = f"{rate['pending'][0] / rate['http'][0]:>8.2f} {rate['pending'][1] / rate['http'][1]:>8.2f}"
+    print(f"{'with pending / without':34} {ratios}")
+    if len(pending.ratios) > 1:
+        shown = ", ".join(f"{ratio:.2f}" for ratio in pending.ratios)
+        print(f"writes/s with pending / without, per round: {shown}; median {statistics.median(pending.ratios):.2f}")
+
+
+def report(args, results: dict, integrity, loads) -> dict:
+    """Print the table and the ratios; return the figures for bench/run.py."""
+    http, raw = results["http"], results["raw"]
+    rounds = f" × {args.rounds} rounds (alternating)" if "pending" in results and args.rounds > 1 else ""
+    print(
+        f"\n{args.threads} threads × {args.duration:g} s{rounds}, one SKU; {args.server} {args.workers} workers × "
+        f"{args.worker_threads} threads; load average {loads[0][0]:.2f} before, {loads[1][0]:.2f} after"
+    )
+    print(
+        f"{'':34} {'ops/s':>8} {'writes/s':>8} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'sold':>8} "
+        f"{'refused':>8} {'oversold':>8} {'5xx':>5} {'other':>6}"
+    )
+    rows = [("POST /api/" + args.endpoint + "/", http)]
+    if "pending" in results:
+        rows.append((f"same, {pending_threads(args)} threads pending+fulfil", results["pending"]))
+    if "spread" in results:
+        rows.append(("same, one SKU per thread", results["spread"]))
+    rows.append(("raw SQL (psycopg)", raw))
+    for name, result in rows:
+        print(result.line(name))
+    ops_ratio = (http.sold / http.seconds) / (raw.sold / raw.seconds) if raw.sold else None
+    if ops_ratio is not None:
+        print(
+            f"{'HTTP / raw SQL':34} {ops_ratio:>8.2f} {'':>8} {'':>8} "
+            f"{http.p(50) / max(raw.p(50), 1e-9):>7.1f}× {http.p(99) / max(raw.p(99), 1e-9):>7.1f}×"
+        )
+    pending = results.get("pending")
+    if pending is not None and http.writes:
+        _print_pending_ratios(http, pending)
     print(
         f"check_stock_integrity: exit {integrity.returncode}: {integrity.stdout.strip() or integrity.stderr.strip()}"
     )
-    if http_result.errors_sample:
-        print("unexpected responses (sample):", *http_result.errors_sample[:5], sep="\n  ")
-    server_errors = http_result.server_errors + (spread_result.server_errors if spread_result else 0)
-    oversold = http_result.oversold + raw_result.oversold + (spread_result.oversold if spread_result else 0)
-    failed = oversold or server_errors or integrity.returncode != 0
-    figures = {
-        "ops_ratio": http_result.sold / raw_result.sold if raw_result.sold else None,
-        "http_ops": http_result.sold / args.duration,
-        "raw_ops": raw_result.sold / args.duration,
-        "spread_ops": spread_result.sold / args.duration if spread_result else None,
-        "oversold": oversold,
-        "5xx": server_errors,
+    for result in results.values():
+        if result.errors_sample:
+            print("unexpected responses (sample):", *result.errors_sample[:5], sep="\n  ")
+    per_second = {name: result.sold / result.seconds for name, result in results.items()}
+    return {
+        "ops_ratio": ops_ratio,
+        "http_ops": per_second["http"],
+        "raw_ops": per_second["raw"],
+        "spread_ops": per_second.get("spread"),
+        "pending_ops": per_second.get("pending"),
+        "pending_writes": pending.writes / pending.seconds if pending else None,
+        "http_writes": http.writes / http.seconds,
+        "pending_ratio_median": statistics.median(pending.ratios) if pending and pending.ratios else None,
+        "oversold": sum(result.oversold for result in results.values()),
+        "5xx": sum(result.server_errors for result in results.values()),
         "integrity_exit": integrity.returncode,
     }
-    print("BENCH_RESULT " + json.dumps(figures))  # one line for bench/run.py
-    return 1 if failed else 0
 
 
 # --- Setup ----------------------------------------------------------------------------------------------------------
@@ -322,21 +391,30 @@ def login(port: int) -> str:
 @dataclass
 class Result:
     latencies: list = field(default_factory=list)  # seconds, every request
-    sold: int = 0
+    sold: int = 0  # units sold: direct sales and fulfilled pending orders
+    reserved: int = 0  # pending orders created (each reserves its unit until it is fulfilled)
     refused: int = 0
     server_errors: int = 0
     other: int = 0
     opening: int = 0
     final: int = 0
     errors_sample: list = field(default_factory=list)
+    seconds: float = 0.0  # how long it ran (rounds added up)
+    ratios: list = field(default_factory=list)  # writes/s against the phase without pending orders, per round
 
     def merge(self, other: "Result") -> None:
         self.latencies += other.latencies
         self.sold += other.sold
+        self.reserved += other.reserved
         self.refused += other.refused
         self.server_errors += other.server_errors
         self.other += other.other
         self.errors_sample += other.errors_sample[:3]
+
+    @property
+    def writes(self) -> int:
+        """Successful writes on the hot level: sales, fulfilments and pending orders' reservations."""
+        return self.sold + self.reserved
 
     @property
     def oversold(self) -> int:
@@ -349,9 +427,11 @@ class Result:
         ordered = sorted(self.latencies)
         return ordered[min(len(ordered) - 1, int(len(ordered) * percentile / 100))] * 1000
 
-    def line(self, name: str, duration: float) -> str:
+    def line(self, name: str) -> str:
+        duration = self.seconds
         return (
-            f"{name:28} {self.sold / duration:>8.1f} {len(self.latencies) / duration:>8.1f} {self.p(50):>8.1f} "
+            f"{name:34} {self.sold / duration:>8.1f} {self.writes / duration:>8.1f} "
+            f"{len(self.latencies) / duration:>8.1f} {self.p(50):>8.1f} "
             f"{self.p(99):>8.1f} {self.sold:>8} {self.refused:>8} {self.oversold:>8} {self.server_errors:>5} "
             f"{self.other:>6}"
         )
@@ -402,31 +482,65 @@ def _run_threads(count: int, work) -> Result:
     return total
 
 
+def _post(connection, path: str, body: bytes, headers: dict, result: Result) -> tuple[int, bytes] | None:
+    """POST and time it; None after a connection error (counted; the next request reconnects)."""
+    started = time.perf_counter()
+    try:
+        connection.request("POST", path, body, headers)
+        response = connection.getresponse()
+        payload = response.read()
+    except (OSError, http.client.HTTPException) as error:
+        connection.close()
+        result.other += 1
+        result.errors_sample.append(repr(error))
+        return None
+    result.latencies.append(time.perf_counter() - started)
+    return response.status, payload
+
+
+def _tally(result: Result, answer: tuple[int, bytes] | None, success: int) -> bool:
+    """Count an answer; True when it is `success` (201 created, 200 fulfilled)."""
+    if answer is None:
+        return False
+    status, payload = answer
+    if status == success:
+        return True
+    if status == 409 and b"insufficient_stock" in payload:
+        result.refused += 1
+    elif status >= 500:
+        result.server_errors += 1
+        result.errors_sample.append(f"{status} {payload[:200]!r}")
+    else:
+        result.other += 1
+        result.errors_sample.append(f"{status} {payload[:200]!r}")
+    return False
+
+
+def _headers(token: str) -> dict:
+    return {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
+
+
 def _http_loop(port: int, token: str, path: str, body: bytes, budget: _Budget, result: Result) -> None:
-    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     while budget.take():
-        started = time.perf_counter()
-        try:
-            connection.request("POST", path, body, headers)
-            response = connection.getresponse()
-            payload = response.read()
-        except (OSError, http.client.HTTPException) as error:
-            connection.close()  # reconnects on the next request
-            result.other += 1
-            result.errors_sample.append(repr(error))
-            continue
-        result.latencies.append(time.perf_counter() - started)
-        if response.status == 201:
+        if _tally(result, _post(connection, path, body, _headers(token), result), 201):
             result.sold += 1
-        elif response.status == 409 and b"insufficient_stock" in payload:
-            result.refused += 1
-        elif response.status >= 500:
-            result.server_errors += 1
-            result.errors_sample.append(f"{response.status} {payload[:200]!r}")
-        else:
-            result.other += 1
-            result.errors_sample.append(f"{response.status} {payload[:200]!r}")
+    connection.close()
+
+
+def _pending_loop(port: int, token: str, ids: dict, budget: _Budget, result: Result) -> None:
+    """Create a pending order of one unit (it reserves it), then fulfil it (the fulfilment consumes it)."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    items = [{"variant": ids["http_variant"], "quantity": 1}]
+    body = json.dumps({"warehouse": ids["warehouse"], "status": "pending", "items": items}).encode()
+    while budget.take():
+        created = _post(connection, "/api/sales-orders/", body, _headers(token), result)
+        if not _tally(result, created, 201):
+            continue
+        result.reserved += 1
+        path = f"/api/sales-orders/{json.loads(created[1])['id']}/fulfill/"
+        if _tally(result, _post(connection, path, b"{}", _headers(token), result), 200):  # even past the deadline
+            result.sold += 1
     connection.close()
 
 
@@ -460,6 +574,36 @@ def run_http_spread(port: int, token: str, args, ids) -> Result:
         with lock:
             body = bodies[next(slots)]
         _http_loop(port, token, path, body, budget, result)
+
+    return _run_threads(args.threads, work)
+
+
+def pending_threads(args) -> int:
+    return min(args.threads, max(1, round(args.threads * args.pending_share)))
+
+
+def run_http_pending(port: int, token: str, args, ids) -> Result:
+    """The hot SKU again, a share of the threads selling through pending orders: each creates one (it reserves a
+    unit of the level every other thread is selling), then fulfils it; the rest sell as `run_http` does.
+    """
+    pending = pending_threads(args)
+    print(
+        f"HTTP: {args.threads} threads on one SKU, {pending} of them creating and fulfilling pending orders, "
+        f"for {args.duration:g} s ...",
+        flush=True,
+    )
+    budget = _Budget(args.duration, args.max_requests)
+    path, body = _sell_request(args, ids)
+    slots = iter(range(args.threads))
+    lock = threading.Lock()
+
+    def work(result: Result) -> None:
+        with lock:
+            slot = next(slots)
+        if slot < pending:
+            _pending_loop(port, token, ids, budget, result)
+        else:
+            _http_loop(port, token, path, body, budget, result)
 
     return _run_threads(args.threads, work)
 

@@ -41,6 +41,8 @@ class OrganizationPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
         self.organization_field = organization_field
         super().__init__(**kwargs)
 
+    prefetched: dict | None = None  # {pk: object} read for every item of a list at once (`PrefetchedListSerializer`)
+
     def get_queryset(self):
         queryset = super().get_queryset()
         request = self.context.get("request")
@@ -48,6 +50,34 @@ class OrganizationPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
         if not is_org_member(user):
             return queryset.none()
         return queryset.filter(**{self.organization_field: user.organization_id})
+
+    def to_internal_value(self, data):
+        found = self.prefetched.get(_pk(data)) if self.prefetched else None
+        # Anything not found (a wrong type, another organization's id) takes the usual path, so its error is the same.
+        return found if found is not None else super().to_internal_value(data)
+
+
+class PrefetchedListSerializer(serializers.ListSerializer):
+    """A list whose items' `OrganizationPrimaryKeyRelatedField`s are read in one query per field, not one per item
+    (an order's lines: a request's queries stay the same whatever its number of lines).
+    """
+
+    def to_internal_value(self, data):
+        if isinstance(data, list):
+            for name, field in self.child.fields.items():
+                if isinstance(field, OrganizationPrimaryKeyRelatedField):
+                    ids = {_pk(item.get(name)) for item in data if isinstance(item, dict)} - {None}
+                    field.prefetched = field.get_queryset().in_bulk(ids) if ids else None
+        return super().to_internal_value(data)
+
+
+def _pk(value) -> int | None:
+    """`value` as a key to look up in bulk, or None for anything else (left to the field, which names the error)."""
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 19:
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**63:  # a bigint key
+        return value
+    return None
 
 
 class UserRefSerializer(serializers.Serializer):

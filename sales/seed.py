@@ -3,13 +3,15 @@
 Everything goes through the services (numbers, the ledger, unit costs), in date order, selling only what is on the
 shelves after the stock and purchases seeds; then each order is backdated: its timestamps and its movements'
 `created_at`, with a queryset `.update()`. Rewriting history is allowed here only because this is demo data;
-nothing else in the code base edits a movement.
+nothing else in the code base edits a movement. Pending orders reserve through the ledger as the API's do: most in
+full, and two late requests for more than a shelf has left hold part of it (`partial`) and nothing (`none`).
 """
 
 import random
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.db.models import F
 from django.utils import timezone
 
 from catalog.models import Variant
@@ -59,6 +61,10 @@ def seed(ctx: dict) -> None:
         counts[order.status] = counts.get(order.status, 0) + 1
     summary = ", ".join(f"{count} {status}" for status, count in sorted(counts.items()))
     log(f"sales: {len(history.orders)} sales orders over the last {HISTORY_DAYS} days ({summary or 'none'}).")
+    pending = SalesOrder.objects.with_details().filter(pk__in=[order.pk for order in history.orders], status="pending")
+    held = sorted(order.reservation_status for order in pending)
+    if held:
+        log(f"sales: pending orders' reservations: {', '.join(f'{held.count(s)} {s}' for s in dict.fromkeys(held))}.")
 
 
 def _schedule(rng: random.Random) -> list:
@@ -75,6 +81,7 @@ def _schedule(rng: random.Random) -> list:
         (18, _SalesHistory.full_return),
     ]
     events += [(days_ago, _SalesHistory.open_request) for days_ago in (2.5, 1.2, 0.2)]
+    events.append((0.1, _SalesHistory.short_requests))
     return events
 
 
@@ -126,6 +133,25 @@ class _SalesHistory:
     def open_request(self, days_ago: float) -> None:
         self._place(self.users[Role.VIEWER], self.warehouses[0], days_ago, SalesOrderStatus.PENDING)
 
+    def short_requests(self, days_ago: float) -> None:
+        """Two requests for more than the shelf has left: the first reserves what is available (`partial`), the
+        second nothing (`none`). Both wait for incoming stock, which tops up the older one first.
+        """
+        warehouse = self.warehouses[0]
+        level = (
+            StockLevel.objects.filter(organization=self.organization, warehouse=warehouse, variant__in=self.variants)
+            .annotate(free=F("quantity") - F("reserved"))
+            .filter(free__gt=0)
+            .order_by("free", "pk")
+            .select_related("variant")
+            .first()
+        )
+        if level is None:
+            return
+        viewer = self.users[Role.VIEWER]
+        self._place(viewer, warehouse, days_ago, SalesOrderStatus.PENDING, [OrderLine(level.variant, level.free + 3)])
+        self._place(viewer, warehouse, days_ago / 2, SalesOrderStatus.PENDING, [OrderLine(level.variant, 2)])
+
     def partial_return(self, days_ago: float) -> None:
         order = self._returnable()
         if order is not None:
@@ -143,8 +169,8 @@ class _SalesHistory:
     def _main_floor_seller(self):
         return self.rng.choice([self.users[Role.STAFF], self.users[Role.STAFF], self.users[Role.MANAGER]])
 
-    def _place(self, by, warehouse, days_ago: float, status: str) -> SalesOrder | None:
-        lines = self._lines(warehouse)
+    def _place(self, by, warehouse, days_ago: float, status: str, lines=None) -> SalesOrder | None:
+        lines = lines or self._lines(warehouse)
         if not lines:
             return None
         customer_name, customer_email = self.rng.choice(CUSTOMERS)

@@ -7,7 +7,7 @@ from catalog.models import Variant
 from core.pagination import LIST_ITEMS_HELP
 from core.schema import request_examples
 from core.serializers import StrictCharField, StrictTextField
-from core.tenancy import OrganizationPrimaryKeyRelatedField, UserRefSerializer
+from core.tenancy import OrganizationPrimaryKeyRelatedField, PrefetchedListSerializer, UserRefSerializer
 from sales.models import CREATABLE_STATUS_CHOICES, ReservationStatus, SalesOrderStatus
 from warehouses.models import Warehouse
 
@@ -69,6 +69,9 @@ class SalesOrderItemInputSerializer(serializers.Serializer):
     unit_price = serializers.DecimalField(
         **MONEY, min_value=0, required=False, help_text="Defaults to the variant's price."
     )
+
+    class Meta:
+        list_serializer_class = PrefetchedListSerializer
 
 
 class SalesOrderCreateSerializer(serializers.Serializer):
