@@ -114,10 +114,13 @@ def _products(rows, plan, environ):
                 "cost": _money(variant["cost"]),
                 "reorder_level": variant["reorder_level"],
                 "quantity": variant["quantity"],
+                "reserved": variant["reserved"],
+                "available": variant["quantity"] - variant["reserved"],  # Σ level.quantity - Σ level.reserved
                 "is_low_stock": variant["is_low_stock"],
             }
         )
-    # The page query names its columns as the response does (`catalog.selectors.product_rows`).
+    # The page query names its columns as the response does (`catalog.selectors.product_rows`). The product shows
+    # `total_available` only; the query's `total_reserved` (Σ level.reserved over its variants) is what it subtracts.
     results = [
         {
             "id": product["id"],
@@ -131,6 +134,7 @@ def _products(rows, plan, environ):
             "is_active": product["is_active"],
             "variants": variants_by_product.get(product["id"], []),
             "total_quantity": product["total_quantity"],
+            "total_available": product["total_quantity"] - product["total_reserved"],
             "is_low_stock": product["is_low_stock"],
             "is_expired": product["is_expired"],
             "has_expiry": product["has_expiry"],
@@ -160,6 +164,8 @@ def _stock_levels(rows, plan, environ):
             "warehouse": level["warehouse_id"],
             "warehouse_name": level["warehouse_name"],
             "quantity": level["quantity"],
+            "reserved": level["reserved"],
+            "available": level["available"],  # the query's `quantity - reserved` column
             "reorder_level": level["reorder_level"],
             "reorder_level_override": level["reorder_level_override"],
             "is_low_stock": level["is_low_stock"],
@@ -228,7 +234,11 @@ def _overview(rows, plan, environ):
     total, expired = figures["total_inventory_value"], figures["expired_inventory_value"]
     return {
         "counts": {**counts, "low_stock": figures["low_stock"]},
-        "stock": {"total_stock": figures["total_stock"]},
+        "stock": {
+            "total_stock": figures["total_stock"],
+            "total_reserved": figures["total_reserved"],
+            "total_available": figures["total_stock"] - figures["total_reserved"],
+        },
         "financial": {
             "total_inventory_value": _money(total),
             "total_retail_value": _money(figures["total_retail_value"]),
