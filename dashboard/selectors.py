@@ -30,16 +30,16 @@ from django.db.models import (
     Sum,
     Value,
 )
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models.functions import Coalesce
 
 from catalog.models import Category, Product
 from catalog.selectors import product_expired_q
 from core.dates import DayRange, today_utc
 from core.permissions import ensure_warehouse_access, warehouse_ids_of
 from core.roles import Role
-from sales.models import SHIPPED_STATUSES, SalesOrder, SalesOrderItem, SalesOrderStatus
+from sales.models import SHIPPED_STATUSES, SalesDay, SalesOrder, SalesVariantDay
 from stock.figures import level_margin
-from stock.models import MovementType, Reason, ReferenceType, StockLevel, StockMovement, low_level_q
+from stock.models import MovementDay, StockLevel, StockMovement, low_level_q
 from stock.selectors import stock_level_low_list
 from suppliers.models import Supplier
 from users.models import Organization
@@ -214,79 +214,55 @@ def dashboard_low_stock(*, scope: DashboardScope) -> QuerySet[StockLevel]:
 
 
 # --- Sales ----------------------------------------------------------------------------------------------------------
+# Sales and movement figures are read from the figures kept as the ledger and the sales services write (decision
+# 0023): per warehouse and UTC day, so their cost follows the days asked for, not the length of the history.
 
 
-def _shipped_orders(scope: DashboardScope, days: DayRange) -> QuerySet[SalesOrder]:
-    """Orders whose stock left in the range (fulfilled on one of its days), in scope, whatever came back since."""
-    orders = SalesOrder.objects.filter(organization_id=scope.organization_id, status__in=SHIPPED_STATUSES)
-    return scope.restrict(orders.filter(days.lookup("fulfilled_at")))
-
-
-def _shipped_items(scope: DashboardScope, days: DayRange) -> QuerySet[SalesOrderItem]:
-    items = SalesOrderItem.objects.filter(
-        days.lookup("order__fulfilled_at"),
-        order__organization_id=scope.organization_id,
-        order__status__in=SHIPPED_STATUSES,
-    )
-    return scope.restrict(items, "order__warehouse_id")
-
-
-_NET_UNITS = ExpressionWrapper(F("quantity") - F("quantity_returned"), output_field=IntegerField())
-# An order counts while some of it is still sold: a fully returned order is no sale any more.
-_KEPT_ORDER = Count("order", distinct=True, filter=~Q(order__status=SalesOrderStatus.RETURNED))
-
-
-def _sales_figures() -> dict:
-    return {
-        "orders": _KEPT_ORDER,
-        "units": _int_sum(_NET_UNITS),
-        "amount": _money_sum(_times(_NET_UNITS, "unit_price")),
-    }
+def _kept_days(model, scope: DashboardScope, days: DayRange) -> QuerySet:
+    """The kept figures (`model`: a tally per warehouse and day) of the range's days, in scope."""
+    kept = model.objects.filter(organization_id=scope.organization_id, day__gte=days.start, day__lte=days.end)
+    return scope.restrict(kept)
 
 
 def dashboard_sales(*, scope: DashboardScope, days: DayRange) -> dict:
-    """Sales fulfilled in the range, net of returns, with their cost of goods sold and margin: three queries.
+    """Sales fulfilled in the range, net of returns, with their cost of goods sold and margin: one query.
 
-    Cost of goods sold is read from the ledger: the unit cost recorded on each sale movement (OUT, reason sale),
-    less the cost of the units that came back (IN, reason return, recorded at the sale's cost).
+    A fully returned order is no sale any more (it leaves `orders`). Cost of goods sold is the ledger's: the unit
+    cost recorded on each sale movement, less the cost of the units that came back (recorded at the sale's cost).
     """
-    items = _shipped_items(scope, days)
-    totals = items.aggregate(**_sales_figures())
     per_day = (
-        items.annotate(date=TruncDate("order__fulfilled_at", tzinfo=UTC))
+        _kept_days(SalesDay, scope, days)
         .order_by()
-        .values("date")
-        .annotate(**_sales_figures())
-        .values("date", "orders", "units", "amount")
+        .values(date=F("day"))
+        .annotate(
+            orders=_int_sum("orders"),
+            units=_int_sum("units"),
+            amount=_money_sum("amount"),
+            cost=_money_sum("cost"),
+        )
+        .values("date", "orders", "units", "amount", "cost")
     )
-    by_date = {row["date"]: row for row in per_day}
-
-    order_ids = _shipped_orders(scope, days).values("pk")
-    at_cost = _times(F("quantity"), "unit_cost")
-    ledger = StockMovement.objects.filter(
-        organization_id=scope.organization_id,
-        reference_type=ReferenceType.SALES_ORDER,
-        reference_id__in=Subquery(order_ids),
-    ).aggregate(
-        sold=_money_sum(at_cost, filter=Q(movement_type=MovementType.OUT, reason=Reason.SALE)),
-        returned=_money_sum(at_cost, filter=Q(movement_type=MovementType.IN, reason=Reason.RETURN)),
-    )
-    cost_of_goods_sold = ledger["sold"] - ledger["returned"]
-    amount = totals["amount"]
+    by_date = {row.pop("date"): row for row in per_day}
+    amount = sum((row["amount"] for row in by_date.values()), Decimal("0.00"))
+    cost_of_goods_sold = sum((row["cost"] for row in by_date.values()), Decimal("0.00"))
     margin = amount - cost_of_goods_sold
+    by_day = []
+    for day in days.days():
+        row = by_date.get(day)
+        if row is None:
+            by_day.append({"date": day, "orders": 0, "units": 0, "amount": Decimal("0.00")})
+        else:
+            by_day.append({"date": day, "orders": row["orders"], "units": row["units"], "amount": row["amount"]})
     return {
         "from": days.start,
         "to": days.end,
-        "orders_count": totals["orders"],
-        "units_sold": totals["units"],
+        "orders_count": sum(row["orders"] for row in by_date.values()),
+        "units_sold": sum(row["units"] for row in by_date.values()),
         "total_sales_amount": amount,
         "cost_of_goods_sold": cost_of_goods_sold,
         "gross_margin": margin,
         "gross_margin_percent": (margin * 100 / amount) if amount else None,
-        "by_day": [
-            by_date.get(day) or {"date": day, "orders": 0, "units": 0, "amount": Decimal("0.00")}
-            for day in days.days()
-        ],
+        "by_day": by_day,
     }
 
 
@@ -299,14 +275,14 @@ class TopProductsBy:
 def dashboard_top_products(*, scope: DashboardScope, days: DayRange, limit: int, by: str) -> list[dict]:
     """The best-selling products in the range, net of returns, by units or by revenue (one query)."""
     order = ("-units", "-revenue") if by == TopProductsBy.UNITS else ("-revenue", "-units")
+    kept = SalesVariantDay.objects.filter(
+        organization_id=scope.organization_id, day__gte=days.start, day__lte=days.end
+    )
     rows = (
-        _shipped_items(scope, days)
+        scope.restrict(kept)
         .order_by()
         .values(product=F("variant__product_id"), product_name=F("variant__product__name"))
-        .annotate(
-            units=_int_sum(_NET_UNITS),
-            revenue=_money_sum(_times(_NET_UNITS, "unit_price")),
-        )
+        .annotate(units=_int_sum("units"), revenue=_money_sum("revenue"))
         .filter(units__gt=0)
         .order_by(*order, "product")
     )
@@ -319,18 +295,13 @@ def dashboard_top_products(*, scope: DashboardScope, days: DayRange, limit: int,
 def dashboard_trends(*, scope: DashboardScope, days: DayRange) -> list[dict]:
     """Units in and out per day of the range, oldest first, days without movement as zeros (one query)."""
     rows = (
-        _movements(scope)
-        .filter(days.lookup("created_at"))
-        .annotate(date=TruncDate("created_at", tzinfo=UTC))
+        _kept_days(MovementDay, scope, days)
         .order_by()
-        .values("date")
-        .annotate(
-            units_in=_int_sum("quantity", filter=Q(movement_type=MovementType.IN)),
-            units_out=_int_sum("quantity", filter=Q(movement_type=MovementType.OUT)),
-        )
-        .values("date", "units_in", "units_out")
+        .values("day")
+        .annotate(units_in=_int_sum("units_in"), units_out=_int_sum("units_out"))
+        .values("day", "units_in", "units_out")
     )
-    by_date = {row["date"]: (row["units_in"], row["units_out"]) for row in rows}
+    by_date = {row["day"]: (row["units_in"], row["units_out"]) for row in rows}
     result = []
     for day in days.days():
         units_in, units_out = by_date.get(day, (0, 0))

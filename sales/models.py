@@ -218,3 +218,50 @@ class SalesOrderItem(models.Model):
     def quantity_left(self) -> int:
         """Units sold on this line that have not come back."""
         return self.quantity - self.quantity_returned
+
+
+# Sums of quantity × price can outgrow a price column: 20 digits hold any realistic turnover.
+TALLY_MONEY = {"max_digits": 20, "decimal_places": 2, "default": 0}
+
+
+class SalesDay(models.Model):
+    """The sales of one warehouse fulfilled on one UTC day, net of their returns since: kept for the dashboard.
+
+    Insert-only tally rows (decision 0023), written by `sales.services` in the fulfil and return transactions and
+    folded per key by `sales.kept.compact`. `orders` counts the orders not fully returned; `cost` is the cost of
+    goods sold read from the sale movements (less the returns', at the sale's cost).
+    """
+
+    organization = models.ForeignKey("users.Organization", on_delete=models.CASCADE, related_name="+")
+    warehouse = models.ForeignKey("warehouses.Warehouse", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    orders = models.BigIntegerField(default=0)
+    units = models.BigIntegerField(default=0)
+    amount = models.DecimalField(**TALLY_MONEY)
+    cost = models.DecimalField(**TALLY_MONEY)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["organization", "day"], name="sales_day_org_day"),
+            models.Index(fields=["warehouse", "day"], name="sales_day_warehouse_day"),
+        ]
+
+    def __str__(self):
+        return f"{self.day} {self.warehouse_id}: {self.orders} orders, {self.units} units"
+
+
+class SalesVariantDay(models.Model):
+    """Units and revenue of one variant sold from one warehouse on one UTC day, net of returns (top products)."""
+
+    organization = models.ForeignKey("users.Organization", on_delete=models.CASCADE, related_name="+")
+    warehouse = models.ForeignKey("warehouses.Warehouse", on_delete=models.CASCADE, related_name="+")
+    variant = models.ForeignKey("catalog.Variant", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    units = models.BigIntegerField(default=0)
+    revenue = models.DecimalField(**TALLY_MONEY)
+
+    class Meta:
+        indexes = [models.Index(fields=["organization", "day"], name="sales_varday_org_day")]
+
+    def __str__(self):
+        return f"{self.day} {self.variant_id}@{self.warehouse_id}: {self.units} units"

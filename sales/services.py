@@ -20,6 +20,7 @@ from catalog.models import Variant
 from core.exceptions import Conflict, InvalidInput, InvalidTransition, NotPermitted
 from core.permissions import ensure_warehouse_access
 from core.roles import ADMIN_MANAGER_STAFF
+from sales import kept
 from sales.models import SALES_ORDER_WORKFLOW, SalesOrder, SalesOrderItem, SalesOrderStatus
 from sales.notifications import REQUEST_DECIDED
 from stock.models import Reason
@@ -124,8 +125,8 @@ def sales_order_fulfil(*, order: SalesOrder, by, notify: bool = True) -> SalesOr
     with transaction.atomic():
         order = WORKFLOW.locked(order)
         WORKFLOW.ensure_move(order, SalesOrderStatus.FULFILLED)
-        _take_stock(order, list(order.items.order_by("id")), by, consumes=True)
         now = timezone.now()
+        _take_stock(order, list(order.items.order_by("id")), by, consumes=True, fulfilled_at=now)
         WORKFLOW.move(order, SalesOrderStatus.FULFILLED, decided_by=by, decided_at=now, fulfilled_at=now)
         if notify:
             _notify_requester(order, by=by, approved=True)
@@ -194,10 +195,22 @@ def sales_order_return_items(*, order: SalesOrder, by, lines: Sequence[ReturnLin
             lines = [ReturnLine(item.pk, item.quantity_left) for item in items.values() if item.quantity_left]
         quantities = _checked_return_quantities(items, lines)
 
+        costs = _costs_now([items[item_id] for item_id in quantities if items[item_id].unit_cost is None])
         changes = [
-            StockChange(items[item_id].variant_id, order.warehouse_id, quantity, items[item_id].unit_cost)
+            StockChange(items[item_id].variant_id, order.warehouse_id, quantity, _sale_cost(items[item_id], costs))
             for item_id, quantity in quantities.items()
         ]
+        everything_back = all(
+            item.quantity_left == quantities.get(item.pk, 0) for item in items.values()
+        )  # before the ledger: the tallies are inserts, and a refusal below rolls them back too
+        kept.add_sales(
+            order,
+            [
+                kept.SoldLine(change.variant_id, -change.quantity, items[item_id].unit_price, change.unit_cost)
+                for item_id, change in zip(quantities, changes, strict=True)
+            ],
+            orders=-1 if everything_back else 0,
+        )
         stock_add(
             organization_id=order.organization_id,
             changes=changes,
@@ -209,8 +222,6 @@ def sales_order_return_items(*, order: SalesOrder, by, lines: Sequence[ReturnLin
         for item_id, quantity in quantities.items():
             SalesOrderItem.objects.filter(pk=item_id).update(quantity_returned=F("quantity_returned") + quantity)
             items[item_id].quantity_returned += quantity  # mirrors the update; the row is ours under the order lock
-
-        everything_back = all(item.quantity_left == 0 for item in items.values())
         WORKFLOW.move(order, SalesOrderStatus.RETURNED if everything_back else SalesOrderStatus.PARTIALLY_RETURNED)
     return order
 
@@ -305,14 +316,28 @@ def _ensure_same_organization(by, warehouse: Warehouse, lines: Sequence[OrderLin
         raise InvalidInput({"items": bad})
 
 
-def _take_stock(order: SalesOrder, items: Sequence[SalesOrderItem], by, *, consumes: bool = False) -> None:
+def _take_stock(
+    order: SalesOrder, items: Sequence[SalesOrderItem], by, *, consumes: bool = False, fulfilled_at=None
+) -> None:
     """One ledger call for the whole order: every line its own OUT movement, checked against the lines' total and
     the available units (plus the order's own reservation, which it `consumes`).
+
+    The variants' costs are read here and handed to the ledger, so the kept cost of goods sold, tallied before the
+    ledger call (inserts that lock nothing; a refusal rolls them back), is the movements' own.
     """
     reference = WORKFLOW.reference(order)
+    costs = _costs_now(items)
+    kept.add_sales(
+        order,
+        [kept.SoldLine(item.variant_id, item.quantity, item.unit_price, costs[item.variant_id]) for item in items],
+        orders=1,
+        fulfilled_at=fulfilled_at,
+    )
     movements = stock_remove(
         organization_id=order.organization_id,
-        changes=[StockChange(item.variant_id, order.warehouse_id, item.quantity) for item in items],
+        changes=[
+            StockChange(item.variant_id, order.warehouse_id, item.quantity, costs[item.variant_id]) for item in items
+        ],
         reason=Reason.SALE,
         by=by,
         reference=reference,
@@ -323,6 +348,16 @@ def _take_stock(order: SalesOrder, items: Sequence[SalesOrderItem], by, *, consu
     for item, movement in zip(items, movements, strict=True):
         item.unit_cost = movement.unit_cost
     SalesOrderItem.objects.bulk_update(items, ["unit_cost"])
+
+
+def _costs_now(items: Sequence[SalesOrderItem]) -> dict[int, Decimal | None]:
+    variant_ids = {item.variant_id for item in items}
+    return dict(Variant.objects.filter(pk__in=variant_ids).values_list("pk", "cost")) if variant_ids else {}
+
+
+def _sale_cost(item: SalesOrderItem, costs: dict[int, Decimal | None]) -> Decimal | None:
+    """The cost a return puts the units back at: the sale's, else (a line sold before costs were kept) today's."""
+    return item.unit_cost if item.unit_cost is not None else costs.get(item.variant_id)
 
 
 def _reserve(order: SalesOrder, items: Sequence[SalesOrderItem]) -> None:

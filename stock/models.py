@@ -365,3 +365,29 @@ class LowStockDigest(models.Model):
 
     def __str__(self):
         return f"Low-stock digest for {self.recipient_id} on {self.day} ({self.state})"
+
+
+class MovementDay(models.Model):
+    """Units in and out of one warehouse on one UTC day for one reason: a kept part of the ledger's sums.
+
+    Insert-only tally rows (decision 0023): the ledger adds one row per (warehouse, day, reason) it touched, in the
+    transaction that writes the movements, and `stock.kept.compact` later folds the rows of a key into one, in one
+    transaction. No row is ever updated in place, so writers take no lock on it; the sum of a key's rows is always
+    Σ quantity of that key's movements.
+    """
+
+    organization = models.ForeignKey("users.Organization", on_delete=models.CASCADE, related_name="+")
+    warehouse = models.ForeignKey("warehouses.Warehouse", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    reason = models.CharField(max_length=16, choices=Reason.choices)
+    units_in = models.BigIntegerField(default=0)
+    units_out = models.BigIntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["organization", "day"], name="stock_movday_org_day"),
+            models.Index(fields=["warehouse", "day"], name="stock_movday_warehouse_day"),
+        ]
+
+    def __str__(self):
+        return f"{self.day} {self.warehouse_id} {self.reason}: +{self.units_in} -{self.units_out}"

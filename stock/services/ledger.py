@@ -7,7 +7,9 @@ one-line sale or adjustment) takes its lock, check and change in one conditional
 the same lock taken one round trip sooner. It also keeps each product's `stock_quantity` (the sum of its levels),
 whose rows it locks after the levels, in pk order. Callers lock their own document row (order, transfer) *before*
 calling here, and call here once per transaction, so locks are always taken in the order document → levels →
-products. Reservations (`reserved`, decision 0012) are kept under the same locks by `stock.services.holds`.
+products. Reservations (`reserved`, decision 0012) are kept under the same locks by `stock.services.holds`. The
+movements' tallies per warehouse, day and reason (`stock.kept`, decision 0023) are added in the same transaction:
+insert-only rows, which lock nothing.
 """
 
 from collections.abc import Sequence
@@ -22,6 +24,7 @@ from catalog.models import Product, Variant
 from core.cache import bump_stock_generation
 from core.workflow import Reference
 from stock.exceptions import InsufficientStock, StockLimitExceeded
+from stock.kept import add_movement_days
 from stock.models import MovementType, Reason, StockLevel, StockMovement
 from stock.services import holds
 from warehouses.models import Warehouse
@@ -301,6 +304,7 @@ def _apply_to_one_level(
         balance += change.quantity
         movements.append(_movement(organization_id, change, balance, costs, reason, by, reference, note))
     created = StockMovement.objects.bulk_create(movements)
+    add_movement_days(organization_id, created)
     transaction.on_commit(lambda: bump_stock_generation(organization_id))
     return created
 
@@ -388,5 +392,6 @@ def _record(
         StockLevel.objects.bulk_update(list(touched.values()), ["quantity", "reserved", "updated_at"])
     _add_to_product_totals(changes, product_of)
     created = StockMovement.objects.bulk_create(movements)
+    add_movement_days(organization_id, created)
     transaction.on_commit(lambda: bump_stock_generation(organization_id))
     return created

@@ -9,8 +9,9 @@ class Command(BaseCommand):
     help = (
         "Recompute every stock level from its movements (Σ IN − Σ OUT), each product's total from its levels and "
         "each level's effective reorder level and reserved units (the sum of its reservations, within 0..quantity), "
-        "and check each movement's balance_after. Exits 1 and names every "
-        "level or product that differs."
+        "and check each movement's balance_after, and every kept figure (units per warehouse, day and reason; the "
+        "sales per day) against the ledger and the orders. Exits 1 and names every level, product or figure that "
+        "differs."
     )
 
     def add_arguments(self, parser):

@@ -1,0 +1,100 @@
+"""Insert-only tallies: figures kept as partial sums, added by writers without locks and folded later.
+
+A tally table holds any number of rows per key (say warehouse and day); the figure of a key is the sum of its rows.
+A writer adds a row in the transaction that changes what the figure counts, so the figure commits with the change
+and is never stale; since it only inserts, it waits for nobody. `compact` folds the rows of a key into one, in one
+transaction, so readers see either the rows or their sum, never both or neither (decision 0023).
+"""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.db import connection, models, transaction
+from django.db.models import Count
+
+# Keys folded per call: a call stays a short transaction whatever the backlog (the task calls again).
+COMPACT_KEYS = 2000
+
+
+def compact(model: type[models.Model], keys: Sequence[str], sums: Sequence[str], *, limit: int = COMPACT_KEYS) -> int:
+    """Fold the rows of up to `limit` keys that have several into one row each; return how many rows went.
+
+    `keys` are column names (`warehouse_id`, ...), the day last.
+
+    The rows are locked (`FOR UPDATE SKIP LOCKED`: two compactions never fold the same row), summed, deleted and
+    replaced by their sum. Rows a writer has not committed yet are invisible here and stay as they are.
+    """
+    crowded = (
+        model.objects.order_by().values(*keys).annotate(rows=Count("pk")).filter(rows__gt=1).values_list(*keys)[:limit]
+    )
+    wanted = {tuple(key) for key in crowded}
+    if not wanted:
+        return 0
+    day_field = keys[-1]
+    folded = 0
+    with transaction.atomic():
+        candidates = (
+            model.objects.select_for_update(skip_locked=True)
+            .filter(**{f"{day_field}__in": {key[-1] for key in wanted}})
+            .order_by("pk")
+            .values("pk", *keys, *sums)
+        )
+        groups: dict[tuple, list[dict]] = {}
+        for row in candidates:
+            key = tuple(row[name] for name in keys)
+            if key in wanted:
+                groups.setdefault(key, []).append(row)
+        merged, gone = [], []
+        for key, rows in groups.items():
+            if len(rows) < 2:
+                continue
+            gone.extend(row["pk"] for row in rows)
+            totals = {name: sum(row[name] for row in rows) for name in sums}
+            merged.append(model(**dict(zip(keys, key, strict=True)), **totals))
+        if gone:
+            model.objects.filter(pk__in=gone).delete()
+            model.objects.bulk_create(merged)
+            folded = len(gone)
+    return folded
+
+
+def insert_select(model: type[models.Model], columns: Sequence[str], queryset: models.QuerySet) -> int:
+    """`INSERT INTO model (columns) SELECT ...`: the queryset's columns in that order, in one statement."""
+    sql, params = queryset.query.sql_with_params()
+    table = connection.ops.quote_name(model._meta.db_table)
+    names = ", ".join(connection.ops.quote_name(model._meta.get_field(name).column) for name in columns)
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {table} ({names}) {sql}", params)
+        return cursor.rowcount
+
+
+@dataclass(frozen=True)
+class Difference:
+    """A kept figure that is not what its source rows add up to (`None`: no row on that side)."""
+
+    figure: str
+    key: tuple
+    kept: tuple | None
+    expected: tuple | None
+
+    def __str__(self) -> str:
+        return f"Kept {self.figure} {self.key}: kept {self.kept}, the source rows give {self.expected}."
+
+
+def differences(figure: str, kept: Iterable[tuple], expected: Iterable[tuple], key_length: int) -> list[Difference]:
+    """Compare two sets of (key..., sums...) rows; a key missing on one side counts as zeros there."""
+
+    def by_key(rows):
+        return {tuple(row[:key_length]): tuple(row[key_length:]) for row in rows}
+
+    kept_rows, expected_rows = by_key(kept), by_key(expected)
+    found = []
+    for key in sorted(kept_rows.keys() | expected_rows.keys(), key=str):
+        have, want = kept_rows.get(key), expected_rows.get(key)
+        if _zeros(have) != _zeros(want):
+            found.append(Difference(figure, key, have, want))
+    return found
+
+
+def _zeros(sums: tuple | None) -> tuple | None:
+    return None if sums is None or not any(sums) else tuple(sums)

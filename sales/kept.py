@@ -1,0 +1,203 @@
+"""The sales dashboard's kept figures: per warehouse and UTC day of fulfilment (`SalesDay`), and per variant too
+(`SalesVariantDay`), net of returns since (decision 0023).
+
+`sales.services` adds tally rows in the transaction that fulfils an order (+) or takes a return (−), before it
+calls the ledger: they are inserts that lock nothing, and a refusal of the ledger rolls them back with the rest.
+A return counts against the day its order was fulfilled, as the dashboard does. `compact` folds the rows; the
+check compares them with the orders, their lines and the ledger's sale and return movements.
+"""
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import (
+    Case,
+    Count,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, TruncDate
+
+from core import tallies
+from sales.models import SHIPPED_STATUSES, SalesDay, SalesOrder, SalesOrderItem, SalesOrderStatus, SalesVariantDay
+from stock.models import MovementType, Reason, ReferenceType, StockMovement
+
+UTC = dt.UTC
+DAY_KEYS = ("organization_id", "warehouse_id", "day")
+DAY_SUMS = ("orders", "units", "amount", "cost")
+VARIANT_KEYS = ("organization_id", "warehouse_id", "variant_id", "day")
+VARIANT_SUMS = ("units", "revenue")
+MONEY = DecimalField(max_digits=20, decimal_places=2)
+ZERO = Decimal("0.00")
+
+
+@dataclass(frozen=True)
+class SoldLine:
+    """Units of one line that leave (> 0, fulfilment) or come back (< 0, return), at the line's price and cost."""
+
+    variant_id: int
+    units: int
+    unit_price: Decimal
+    unit_cost: Decimal | None
+
+
+def add_sales(order: SalesOrder, lines: Sequence[SoldLine], *, orders: int, fulfilled_at=None) -> None:
+    """Tally lines of a fulfilled order on its fulfilment day (`fulfilled_at`, else the order's); `orders`: +1
+    fulfilled, −1 fully returned, else 0.
+    """
+    day = (fulfilled_at or order.fulfilled_at).astimezone(UTC).date()
+    keys = {"organization_id": order.organization_id, "warehouse_id": order.warehouse_id, "day": day}
+    per_variant: dict[int, list] = {}
+    for line in lines:
+        sums = per_variant.setdefault(line.variant_id, [0, ZERO])
+        sums[0] += line.units
+        sums[1] += line.units * line.unit_price
+    SalesDay.objects.create(
+        **keys,
+        orders=orders,
+        units=sum(line.units for line in lines),
+        amount=sum((line.units * line.unit_price for line in lines), ZERO),
+        cost=sum((line.units * (line.unit_cost or ZERO) for line in lines), ZERO),
+    )
+    SalesVariantDay.objects.bulk_create(
+        [
+            SalesVariantDay(**keys, variant_id=variant_id, units=units, revenue=revenue)
+            for variant_id, (units, revenue) in per_variant.items()
+        ]
+    )
+
+
+def compact() -> int:
+    return tallies.compact(SalesDay, DAY_KEYS, DAY_SUMS) + tallies.compact(SalesVariantDay, VARIANT_KEYS, VARIANT_SUMS)
+
+
+# --- From the source rows: the backfill and the check ---------------------------------------------------------------
+
+_NET_UNITS = ExpressionWrapper(F("quantity") - F("quantity_returned"), output_field=IntegerField())
+_NET_AMOUNT = ExpressionWrapper(_NET_UNITS * F("unit_price"), output_field=MONEY)
+
+
+def _shipped_items(organization_id: int | None) -> QuerySet:
+    items = SalesOrderItem.objects.filter(order__status__in=SHIPPED_STATUSES, order__fulfilled_at__isnull=False)
+    if organization_id is not None:
+        items = items.filter(order__organization_id=organization_id)
+    return items.order_by().annotate(
+        organization_id=F("order__organization_id"),
+        warehouse_id=F("order__warehouse_id"),
+        day=TruncDate("order__fulfilled_at", tzinfo=UTC),
+    )
+
+
+def sales_days_from_items(organization_id: int | None = None) -> QuerySet:
+    """(organization, warehouse, day, orders, units, amount, cost = 0) from the orders' lines."""
+    kept_order = Count("order", distinct=True, filter=~Q(order__status=SalesOrderStatus.RETURNED))
+    return (
+        _shipped_items(organization_id)
+        .values_list("organization_id", "warehouse_id", "day")
+        .annotate(
+            orders=kept_order,
+            units=Coalesce(Sum(_NET_UNITS), 0),
+            amount=Coalesce(Sum(_NET_AMOUNT), Value(ZERO), output_field=MONEY),
+            cost=Value(ZERO, output_field=MONEY),
+        )
+    )
+
+
+def sales_costs_from_ledger(organization_id: int | None = None) -> QuerySet:
+    """(organization, warehouse, day, 0, 0, 0, cost): the sale movements' cost less the returns', per the day
+    their order was fulfilled.
+    """
+    fulfilled = SalesOrder.objects.filter(pk=OuterRef("reference_id"), status__in=SHIPPED_STATUSES)
+    day = Subquery(fulfilled.annotate(day=TruncDate("fulfilled_at", tzinfo=UTC)).values("day")[:1])
+    at_cost = ExpressionWrapper(F("quantity") * F("unit_cost"), output_field=MONEY)
+    signed = Case(
+        When(movement_type=MovementType.OUT, then=at_cost),
+        default=ExpressionWrapper(-at_cost, output_field=MONEY),
+        output_field=MONEY,
+    )
+    movements = StockMovement.objects.filter(reference_type=ReferenceType.SALES_ORDER).filter(
+        Q(movement_type=MovementType.OUT, reason=Reason.SALE) | Q(movement_type=MovementType.IN, reason=Reason.RETURN)
+    )
+    if organization_id is not None:
+        movements = movements.filter(organization_id=organization_id)
+    zero = Value(0, output_field=IntegerField())
+    return (
+        movements.order_by()
+        .annotate(day=day)
+        .filter(day__isnull=False)
+        .values_list("organization_id", "warehouse_id", "day")
+        .annotate(
+            orders=zero,
+            units=zero,
+            amount=Value(ZERO, output_field=MONEY),
+            cost=Coalesce(Sum(signed), Value(ZERO), output_field=MONEY),
+        )
+    )
+
+
+def sales_variant_days_from_items(organization_id: int | None = None) -> QuerySet:
+    return (
+        _shipped_items(organization_id)
+        .values_list("organization_id", "warehouse_id", "variant_id", "day")
+        .annotate(
+            units=Coalesce(Sum(_NET_UNITS), 0),
+            revenue=Coalesce(Sum(_NET_AMOUNT), Value(ZERO), output_field=MONEY),
+        )
+    )
+
+
+def rebuild(organization_id: int | None = None) -> int:
+    """Replace the tallies (of one organization, or all) by rows computed from the source rows; the caller holds
+    the transaction. A day's lines and its ledger costs land as two rows of the same key (the next compaction
+    folds them).
+    """
+    for model in (SalesDay, SalesVariantDay):
+        kept = model.objects.all()
+        if organization_id is not None:
+            kept = kept.filter(organization_id=organization_id)
+        kept.delete()
+    columns = (*DAY_KEYS, *DAY_SUMS)
+    return (
+        tallies.insert_select(SalesDay, columns, sales_days_from_items(organization_id))
+        + tallies.insert_select(SalesDay, columns, sales_costs_from_ledger(organization_id))
+        + tallies.insert_select(
+            SalesVariantDay, (*VARIANT_KEYS, *VARIANT_SUMS), sales_variant_days_from_items(organization_id)
+        )
+    )
+
+
+def _kept(model, keys, sums, organization_id):
+    rows = model.objects.all()
+    if organization_id is not None:
+        rows = rows.filter(organization_id=organization_id)
+    return rows.order_by().values_list(*keys).annotate(*(Sum(name) for name in sums))
+
+
+def differences(organization_id: int | None = None) -> list[tallies.Difference]:
+    """Every kept sales figure that differs from its orders, lines and movements (the integrity check's part)."""
+    expected: dict[tuple, list] = {}
+    for rows in (sales_days_from_items(organization_id), sales_costs_from_ledger(organization_id)):
+        for *key, orders, units, amount, cost in rows:
+            sums = expected.setdefault(tuple(key), [0, 0, ZERO, ZERO])
+            for index, value in enumerate((orders, units, amount, cost)):
+                sums[index] += value
+    days = [(*key, *sums) for key, sums in expected.items()]
+    return tallies.differences("sales day", _kept(SalesDay, DAY_KEYS, DAY_SUMS, organization_id), days, 3) + (
+        tallies.differences(
+            "sales variant day",
+            _kept(SalesVariantDay, VARIANT_KEYS, VARIANT_SUMS, organization_id),
+            sales_variant_days_from_items(organization_id),
+            4,
+        )
+    )

@@ -1,0 +1,106 @@
+"""The ledger's kept figures: units in and out per warehouse, UTC day and reason (`MovementDay`, decision 0023).
+
+The ledger adds one tally row per (warehouse, day, reason) its movements touched, in their transaction, from the
+movements as written (their own `created_at`), so the figures commit with the movements. `compact` folds them; the
+dashboards read them instead of the movements. Higher floors keep figures of their own (sales) and register a check
+of them here, so that `check_stock_integrity` verifies every kept figure without this floor knowing theirs.
+"""
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+
+from django.db.models import Case, IntegerField, QuerySet, Sum, Value, When
+from django.db.models.functions import TruncDate
+
+from core import tallies
+from stock.models import MovementDay, MovementType, StockMovement
+
+UTC = dt.UTC
+DAY_KEYS = ("organization_id", "warehouse_id", "day", "reason")
+DAY_SUMS = ("units_in", "units_out")
+
+
+# --- Writing --------------------------------------------------------------------------------------------------------
+
+
+def add_movement_days(organization_id: int, movements: Iterable[StockMovement]) -> None:
+    """Tally written movements (their `created_at` set): one row per warehouse, UTC day and reason."""
+    rows: dict[tuple, list[int]] = {}
+    for movement in movements:
+        key = (movement.warehouse_id, movement.created_at.astimezone(UTC).date(), movement.reason)
+        sums = rows.setdefault(key, [0, 0])
+        sums[0 if movement.movement_type == MovementType.IN else 1] += movement.quantity
+    MovementDay.objects.bulk_create(
+        [
+            MovementDay(
+                organization_id=organization_id,
+                warehouse_id=warehouse_id,
+                day=day,
+                reason=reason,
+                units_in=units_in,
+                units_out=units_out,
+            )
+            for (warehouse_id, day, reason), (units_in, units_out) in rows.items()
+        ]
+    )
+
+
+def compact_movement_days() -> int:
+    return tallies.compact(MovementDay, DAY_KEYS, DAY_SUMS)
+
+
+# --- From the ledger: the backfill and the check --------------------------------------------------------------------
+
+
+def _signed(movement_type: str) -> Sum:
+    only = Case(When(movement_type=movement_type, then="quantity"), default=Value(0), output_field=IntegerField())
+    return Sum(only)
+
+
+def movement_days_from_ledger(organization_id: int | None = None) -> QuerySet:
+    """Σ units in and out per (organization, warehouse, UTC day, reason), computed from the movements."""
+    movements = StockMovement.objects.all()
+    if organization_id is not None:
+        movements = movements.filter(organization_id=organization_id)
+    return (
+        movements.order_by()
+        .annotate(day=TruncDate("created_at", tzinfo=UTC))
+        .values_list("organization_id", "warehouse_id", "day", "reason")
+        .annotate(units_in=_signed(MovementType.IN), units_out=_signed(MovementType.OUT))
+    )
+
+
+def rebuild_movement_days(organization_id: int | None = None) -> int:
+    """Replace the tallies (of one organization, or all) by one row per key computed from the ledger, in one
+    `INSERT ... SELECT ... GROUP BY`; the caller holds the transaction (and keeps writers out).
+    """
+    kept = MovementDay.objects.all()
+    if organization_id is not None:
+        kept = kept.filter(organization_id=organization_id)
+    kept.delete()
+    return tallies.insert_select(MovementDay, (*DAY_KEYS, *DAY_SUMS), movement_days_from_ledger(organization_id))
+
+
+def movement_day_differences(organization_id: int | None = None) -> list["KeptFigureDifference"]:
+    """Every (warehouse, day, reason) whose kept units differ from the ledger's."""
+    kept = MovementDay.objects.all()
+    if organization_id is not None:
+        kept = kept.filter(organization_id=organization_id)
+    kept_sums = kept.order_by().values_list(*DAY_KEYS).annotate(*(Sum(name) for name in DAY_SUMS))
+    return tallies.differences("movement day", kept_sums, movement_days_from_ledger(organization_id), len(DAY_KEYS))
+
+
+# --- Checks of every floor's kept figures ---------------------------------------------------------------------------
+
+KeptFigureDifference = tallies.Difference
+_checks: list[Callable[[int | None], list[KeptFigureDifference]]] = [movement_day_differences]
+
+
+def register_check(check: Callable[[int | None], list[KeptFigureDifference]]) -> None:
+    """A higher floor adds the check of its kept figures (called once, from its AppConfig.ready)."""
+    if check not in _checks:
+        _checks.append(check)
+
+
+def kept_figure_differences(organization_id: int | None = None) -> list[KeptFigureDifference]:
+    return [difference for check in _checks for difference in check(organization_id)]
