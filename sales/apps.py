@@ -6,6 +6,7 @@ class SalesConfig(AppConfig):
 
     def ready(self):
         from sales import kept, notifications  # noqa: F401 - registers the outbox handlers of sales events
-        from stock.kept import register_check
+        from stock import kept as stock_kept
 
-        register_check(kept.differences)  # check_stock_integrity verifies the kept sales figures too
+        # check_stock_integrity verifies the kept sales figures too, and the stock task folds them with its own.
+        stock_kept.register(check=kept.differences, compact=kept.compact)

@@ -251,7 +251,11 @@ class SalesDay(models.Model):
 
 
 class SalesVariantDay(models.Model):
-    """Units and revenue of one variant sold from one warehouse on one UTC day, net of returns (top products)."""
+    """Units and revenue of one variant sold from one warehouse on one UTC day, net of returns (top products).
+
+    Unlike the day tallies this table has as many rows as (variant, warehouse, day)s were sold, close to one per
+    sales line, so each key keeps one row, upserted.
+    """
 
     organization = models.ForeignKey("users.Organization", on_delete=models.CASCADE, related_name="+")
     warehouse = models.ForeignKey("warehouses.Warehouse", on_delete=models.CASCADE, related_name="+")
@@ -261,6 +265,11 @@ class SalesVariantDay(models.Model):
     revenue = models.DecimalField(**TALLY_MONEY)
 
     class Meta:
+        # One row per key, added to in place (`sales.kept`): the key lies within the lock domain of the level the
+        # sale or return changes (same variant and warehouse), so it adds a statement but no new contention.
+        constraints = [
+            models.UniqueConstraint(fields=["warehouse", "variant", "day"], name="sales_varday_one_per_key"),
+        ]
         indexes = [models.Index(fields=["organization", "day"], name="sales_varday_org_day")]
 
     def __str__(self):

@@ -90,17 +90,25 @@ def movement_day_differences(organization_id: int | None = None) -> list["KeptFi
     return tallies.differences("movement day", kept_sums, movement_days_from_ledger(organization_id), len(DAY_KEYS))
 
 
-# --- Checks of every floor's kept figures ---------------------------------------------------------------------------
+# --- Every floor's kept figures: their check and their compaction --------------------------------------------------
 
 KeptFigureDifference = tallies.Difference
 _checks: list[Callable[[int | None], list[KeptFigureDifference]]] = [movement_day_differences]
+_compactions: list[Callable[[], int]] = [compact_movement_days]
 
 
-def register_check(check: Callable[[int | None], list[KeptFigureDifference]]) -> None:
-    """A higher floor adds the check of its kept figures (called once, from its AppConfig.ready)."""
+def register(*, check: Callable[[int | None], list[KeptFigureDifference]], compact: Callable[[], int]) -> None:
+    """A higher floor adds the check and the compaction of its kept figures (once, from its AppConfig.ready)."""
     if check not in _checks:
         _checks.append(check)
+    if compact not in _compactions:
+        _compactions.append(compact)
 
 
 def kept_figure_differences(organization_id: int | None = None) -> list[KeptFigureDifference]:
     return [difference for check in _checks for difference in check(organization_id)]
+
+
+def compact_kept_figures() -> int:
+    """Fold the tally rows of every kept figure; return how many rows were folded."""
+    return sum(compact() for compact in _compactions)

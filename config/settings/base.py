@@ -209,6 +209,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "stock.tasks.send_low_stock_alerts",
         "schedule": crontab.from_string(LOW_STOCK_ALERT_CRON),
     },
+    "kept-figures-compact": {
+        "task": "stock.tasks.compact_kept_figures",
+        "schedule": 60.0,  # seconds: the tally rows a day gains between two runs stay few
+    },
     "stock-integrity-nightly": {
         "task": "stock.tasks.check_stock_integrity",
         "schedule": crontab(minute=30, hour=1),

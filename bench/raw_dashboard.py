@@ -1,0 +1,130 @@
+"""The dashboard's sales, top-product and movement figures as aggregates over the raw rows (orders, their lines
+and the movements): what `dashboard.selectors` computed before it read the kept figures (decision 0023).
+
+The benchmark's raw baseline runs this SQL (`bench/steps.py plan` captures it) and compares its bodies with the
+API's, and the tests compare the kept figures' answers with these after a mix of every kind of write. Same
+arguments and results as the selectors of the same names.
+"""
+
+import datetime as dt
+from decimal import Decimal
+
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, IntegerField, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce, TruncDate
+
+from core.dates import DayRange
+from dashboard.selectors import DashboardScope, TopProductsBy
+from sales.models import SHIPPED_STATUSES, SalesOrder, SalesOrderItem, SalesOrderStatus
+from stock.models import MovementType, Reason, ReferenceType, StockMovement
+
+UTC = dt.UTC
+VALUE = DecimalField(max_digits=20, decimal_places=2)
+ZERO = Decimal("0.00")
+
+
+def _times(quantity, price: str) -> ExpressionWrapper:
+    return ExpressionWrapper(quantity * F(price), output_field=VALUE)
+
+
+def _money_sum(expression, **kwargs) -> Coalesce:
+    return Coalesce(Sum(expression, **kwargs), ZERO, output_field=VALUE)
+
+
+def _int_sum(expression, **kwargs) -> Coalesce:
+    return Coalesce(Sum(expression, **kwargs), 0, output_field=IntegerField())
+
+
+def _shipped_orders(scope: DashboardScope, days: DayRange) -> QuerySet:
+    orders = SalesOrder.objects.filter(organization_id=scope.organization_id, status__in=SHIPPED_STATUSES)
+    return scope.restrict(orders.filter(days.lookup("fulfilled_at")))
+
+
+def _shipped_items(scope: DashboardScope, days: DayRange) -> QuerySet:
+    items = SalesOrderItem.objects.filter(
+        days.lookup("order__fulfilled_at"),
+        order__organization_id=scope.organization_id,
+        order__status__in=SHIPPED_STATUSES,
+    )
+    return scope.restrict(items, "order__warehouse_id")
+
+
+_NET_UNITS = ExpressionWrapper(F("quantity") - F("quantity_returned"), output_field=IntegerField())
+_KEPT_ORDER = Count("order", distinct=True, filter=~Q(order__status=SalesOrderStatus.RETURNED))
+
+
+def _sales_figures() -> dict:
+    return {
+        "orders": _KEPT_ORDER,
+        "units": _int_sum(_NET_UNITS),
+        "amount": _money_sum(_times(_NET_UNITS, "unit_price")),
+    }
+
+
+def dashboard_sales(*, scope: DashboardScope, days: DayRange) -> dict:
+    items = _shipped_items(scope, days)
+    totals = items.aggregate(**_sales_figures())
+    per_day = (
+        items.annotate(date=TruncDate("order__fulfilled_at", tzinfo=UTC))
+        .order_by()
+        .values("date")
+        .annotate(**_sales_figures())
+        .values("date", "orders", "units", "amount")
+    )
+    by_date = {row["date"]: row for row in per_day}
+    at_cost = _times(F("quantity"), "unit_cost")
+    ledger = StockMovement.objects.filter(
+        organization_id=scope.organization_id,
+        reference_type=ReferenceType.SALES_ORDER,
+        reference_id__in=Subquery(_shipped_orders(scope, days).values("pk")),
+    ).aggregate(
+        sold=_money_sum(at_cost, filter=Q(movement_type=MovementType.OUT, reason=Reason.SALE)),
+        returned=_money_sum(at_cost, filter=Q(movement_type=MovementType.IN, reason=Reason.RETURN)),
+    )
+    cost = ledger["sold"] - ledger["returned"]
+    amount = totals["amount"]
+    margin = amount - cost
+    return {
+        "from": days.start,
+        "to": days.end,
+        "orders_count": totals["orders"],
+        "units_sold": totals["units"],
+        "total_sales_amount": amount,
+        "cost_of_goods_sold": cost,
+        "gross_margin": margin,
+        "gross_margin_percent": (margin * 100 / amount) if amount else None,
+        "by_day": [by_date.get(day) or {"date": day, "orders": 0, "units": 0, "amount": ZERO} for day in days.days()],
+    }
+
+
+def dashboard_top_products(*, scope: DashboardScope, days: DayRange, limit: int, by: str) -> list[dict]:
+    order = ("-units", "-revenue") if by == TopProductsBy.UNITS else ("-revenue", "-units")
+    rows = (
+        _shipped_items(scope, days)
+        .order_by()
+        .values(product=F("variant__product_id"), product_name=F("variant__product__name"))
+        .annotate(units=_int_sum(_NET_UNITS), revenue=_money_sum(_times(_NET_UNITS, "unit_price")))
+        .filter(units__gt=0)
+        .order_by(*order, "product")
+    )
+    return list(rows[:limit])
+
+
+def dashboard_trends(*, scope: DashboardScope, days: DayRange) -> list[dict]:
+    movements = scope.restrict(StockMovement.objects.filter(organization_id=scope.organization_id))
+    rows = (
+        movements.filter(days.lookup("created_at"))
+        .annotate(date=TruncDate("created_at", tzinfo=UTC))
+        .order_by()
+        .values("date")
+        .annotate(
+            units_in=_int_sum("quantity", filter=Q(movement_type=MovementType.IN)),
+            units_out=_int_sum("quantity", filter=Q(movement_type=MovementType.OUT)),
+        )
+        .values("date", "units_in", "units_out")
+    )
+    by_date = {row["date"]: (row["units_in"], row["units_out"]) for row in rows}
+    result = []
+    for day in days.days():
+        units_in, units_out = by_date.get(day, (0, 0))
+        result.append({"date": day, "in": units_in, "out": units_out, "net": units_in - units_out})
+    return result
