@@ -22,7 +22,7 @@ creates an organization, an admin, a warehouse and two variants with opening sto
    - `sales-orders`: `POST /api/sales-orders/ {warehouse, items: [{variant, quantity: 1}]}` (created fulfilled).
 2. Baseline: the same number of threads, each with its own psycopg connection, doing by hand what the ledger does
    for one line — `SELECT ... FOR UPDATE` the level, check it, `UPDATE` it and its product's total, `INSERT` the
-   movement, commit — on the second SKU for the same time.
+   movement and its tally of the day, commit — on the second SKU for the same time.
 
 With `--pending-share F`, the hot-SKU phase runs a second time with a share F of the threads (at least one)
 creating a pending order of one unit (`status: "pending"`: it reserves the unit on the level the others sell from)
@@ -617,6 +617,12 @@ RAW_INSERT = """
     VALUES (%s, %s, %s, 'OUT', 'adjustment', 1, %s, 2.00, '', NULL, %s, 'bench raw', now())
 """
 
+# The ledger's tally of the day's movements (decision 0023), added in the same transaction.
+RAW_TALLY = """
+    INSERT INTO stock_movementday (organization_id, warehouse_id, day, reason, units_in, units_out)
+    VALUES (%s, %s, (now() AT TIME ZONE 'UTC')::date, 'adjustment', 0, 1)
+"""
+
 
 def run_raw(args, ids) -> Result:
     import psycopg
@@ -648,6 +654,7 @@ def run_raw(args, ids) -> Result:
                         connection.execute(RAW_UPDATE, [quantity - 1, level])
                         connection.execute(RAW_PRODUCT, [product])
                         connection.execute(RAW_INSERT, [org, variant, warehouse, quantity - 1, user])
+                        connection.execute(RAW_TALLY, [org, warehouse])
                         result.sold += 1
                 result.latencies.append(time.perf_counter() - started)
 

@@ -50,12 +50,30 @@ def compact(model: type[models.Model], keys: Sequence[str], sums: Sequence[str],
                 continue
             gone.extend(row["pk"] for row in rows)
             totals = {name: sum(row[name] for row in rows) for name in sums}
-            merged.append(model(**dict(zip(keys, key, strict=True)), **totals))
+            if any(totals.values()):  # a key that nets out to nothing (a sale fully returned) needs no row
+                merged.append(model(**dict(zip(keys, key, strict=True)), **totals))
         if gone:
             model.objects.filter(pk__in=gone).delete()
             model.objects.bulk_create(merged)
             folded = len(gone)
     return folded
+
+
+def add_rows(model: type[models.Model], columns: Sequence[str], rows: Sequence[Sequence]) -> None:
+    """Insert tally rows in one plain `INSERT ... VALUES` (what `bulk_create` would send, without building and
+    compiling model instances: it runs inside the writers' locked sections). Values are adapted as the fields do.
+    """
+    if not rows:
+        return
+    fields = [model._meta.get_field(name) for name in columns]
+    table = connection.ops.quote_name(model._meta.db_table)
+    names = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    placeholders = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    params = [
+        field.get_db_prep_save(value, connection) for row in rows for field, value in zip(fields, row, strict=True)
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {table} ({names}) VALUES {', '.join([placeholders] * len(rows))}", params)
 
 
 def insert_select(model: type[models.Model], columns: Sequence[str], queryset: models.QuerySet) -> int:

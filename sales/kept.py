@@ -58,19 +58,16 @@ def add_sales(order: SalesOrder, lines: Sequence[SoldLine], *, orders: int, fulf
     fulfilled, −1 fully returned, else 0.
     """
     day = (fulfilled_at or order.fulfilled_at).astimezone(UTC).date()
-    keys = {"organization_id": order.organization_id, "warehouse_id": order.warehouse_id, "day": day}
     per_variant: dict[int, list] = {}
     for line in lines:
         sums = per_variant.setdefault(line.variant_id, [0, ZERO])
         sums[0] += line.units
         sums[1] += line.units * line.unit_price
-    SalesDay.objects.create(
-        **keys,
-        orders=orders,
-        units=sum(line.units for line in lines),
-        amount=sum((line.units * line.unit_price for line in lines), ZERO),
-        cost=sum((line.units * (line.unit_cost or ZERO) for line in lines), ZERO),
-    )
+    units = sum(line.units for line in lines)
+    amount = sum((line.units * line.unit_price for line in lines), ZERO)
+    cost = sum((line.units * (line.unit_cost or ZERO) for line in lines), ZERO)
+    row = (order.organization_id, order.warehouse_id, day, orders, units, amount, cost)
+    tallies.add_rows(SalesDay, DAY_KEYS + DAY_SUMS, [row])
     _add_to_variant_days(order.organization_id, order.warehouse_id, day, per_variant)
 
 
@@ -80,6 +77,7 @@ def _add_to_variant_days(organization_id: int, warehouse_id: int, day: dt.date, 
     """
     table = connection.ops.quote_name(SalesVariantDay._meta.db_table)
     values, params = [], []
+    day = connection.ops.adapt_datefield_value(day)
     for variant_id in sorted(per_variant):
         units, revenue = per_variant[variant_id]
         values.append("(%s, %s, %s, %s, %s, %s)")

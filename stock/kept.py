@@ -30,18 +30,10 @@ def add_movement_days(organization_id: int, movements: Iterable[StockMovement]) 
         key = (movement.warehouse_id, movement.created_at.astimezone(UTC).date(), movement.reason)
         sums = rows.setdefault(key, [0, 0])
         sums[0 if movement.movement_type == MovementType.IN else 1] += movement.quantity
-    MovementDay.objects.bulk_create(
-        [
-            MovementDay(
-                organization_id=organization_id,
-                warehouse_id=warehouse_id,
-                day=day,
-                reason=reason,
-                units_in=units_in,
-                units_out=units_out,
-            )
-            for (warehouse_id, day, reason), (units_in, units_out) in rows.items()
-        ]
+    tallies.add_rows(
+        MovementDay,
+        DAY_KEYS + DAY_SUMS,
+        [(organization_id, *key, *sums) for key, sums in rows.items()],
     )
 
 
