@@ -76,9 +76,13 @@ def add_rows(model: type[models.Model], columns: Sequence[str], rows: Sequence[S
         cursor.execute(f"INSERT INTO {table} ({names}) VALUES {', '.join([placeholders] * len(rows))}", params)
 
 
-def insert_select(model: type[models.Model], columns: Sequence[str], queryset: models.QuerySet) -> int:
-    """`INSERT INTO model (columns) SELECT ...`: the queryset's columns in that order, in one statement."""
-    sql, params = queryset.query.sql_with_params()
+def insert_select(
+    model: type[models.Model], columns: Sequence[str], select: models.QuerySet | tuple[str, Sequence]
+) -> int:
+    """`INSERT INTO model (columns) SELECT ...`: the select's columns in that order (a queryset, or SQL and its
+    parameters), in one statement.
+    """
+    sql, params = select if isinstance(select, tuple) else select.query.sql_with_params()
     table = connection.ops.quote_name(model._meta.db_table)
     names = ", ".join(connection.ops.quote_name(model._meta.get_field(name).column) for name in columns)
     with connection.cursor() as cursor:
