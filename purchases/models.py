@@ -111,6 +111,7 @@ class PurchaseOrder(models.Model):
             models.Index(fields=["organization", "created_at"]),
             models.Index(fields=["organization", "received_at"]),
             models.Index(fields=["organization", "total_amount", "id"], name="purchase_order_org_total"),
+            models.Index(fields=["organization", "submitted_at", "id"], name="purchase_order_org_submitted"),
         ]
 
     def __str__(self):
