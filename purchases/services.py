@@ -31,6 +31,7 @@ from purchases.models import (
     PurchaseOrder,
     PurchaseOrderItem,
     PurchaseOrderStatus,
+    order_total,
 )
 from stock.models import Reason, StockLevel
 from stock.services import StockChange, stock_add
@@ -59,6 +60,10 @@ class ItemInput:
     variant: Variant
     quantity_ordered: int
     unit_cost: Decimal | None = None
+
+    @property
+    def cost(self) -> Decimal:
+        return self.variant.cost if self.unit_cost is None else self.unit_cost
 
 
 @dataclass(frozen=True)
@@ -103,6 +108,7 @@ def purchase_order_create(
         warehouse=warehouse,
         notes=notes,
         created_by=by,
+        total_amount=order_total((item.quantity_ordered, item.cost) for item in items),
     )
     _create_items(order, items)
     if status in (Status.SUBMITTED, Status.RECEIVED):
@@ -252,10 +258,7 @@ def _create_items(order: PurchaseOrder, items: Sequence[ItemInput]) -> None:
     PurchaseOrderItem.objects.bulk_create(
         [
             PurchaseOrderItem(
-                order=order,
-                variant=item.variant,
-                quantity_ordered=item.quantity_ordered,
-                unit_cost=item.variant.cost if item.unit_cost is None else item.unit_cost,
+                order=order, variant=item.variant, quantity_ordered=item.quantity_ordered, unit_cost=item.cost
             )
             for item in items
         ]
@@ -266,7 +269,8 @@ def _replace_items(order: PurchaseOrder, items: Sequence[ItemInput]) -> None:
     _ensure_items(items)
     order.items.all().delete()
     _create_items(order, items)
-    order.save(update_fields=["updated_at"])
+    order.total_amount = order_total((item.quantity_ordered, item.cost) for item in items)
+    order.save(update_fields=["total_amount", "updated_at"])
 
 
 def _submit(order: PurchaseOrder) -> None:
