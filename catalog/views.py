@@ -22,7 +22,7 @@ from drf_spectacular.utils import (
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import FormParser
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
@@ -41,6 +41,7 @@ from catalog.serializers import (
 from core.csv_cells import csv_cells
 from core.db import replica_iter
 from core.pagination import CountedRows
+from core.parsers import MultiPartParser
 from core.permissions import is_org_member
 from core.roles import ADMIN_MANAGER, ADMIN_ONLY
 from core.tenancy import OrganizationScopedMixin
