@@ -22,12 +22,11 @@ from reportlab.graphics.charts.legends import Legend
 from reportlab.graphics.shapes import Drawing, String
 from reportlab.lib import colors
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
-from reportlab.pdfbase.pdfdoc import PDFArray, PDFDictionary, PDFName, PDFStream, PDFZCompress
-from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Frame, LongTable, PageBreak, PageTemplate, Paragraph, Table
 from reportlab.platypus.tables import TableStyle
 
 from reports import selectors
+from reports.pdf_stream import StreamingCanvas
 from reports.pdf_table import (
     FONT,
     FONT_BOLD,
@@ -116,7 +115,7 @@ class _ReportDocTemplate(BaseDocTemplate):
 
     def build(self, flowables, **kwargs):
         self._story = flowables
-        super().build(flowables, canvasmaker=_CompactCanvas, **kwargs)
+        super().build(flowables, canvasmaker=StreamingCanvas, **kwargs)
 
     def filterFlowables(self, flowables):
         # platypus' hook before each flowable: keep one flowable queued behind the current one, so the build loop
@@ -143,36 +142,6 @@ class _ReportDocTemplate(BaseDocTemplate):
         canvas.drawString(MARGIN_X, 22, f"Generated {self.generated_at:%Y-%m-%d %H:%M} UTC")
         canvas.drawRightString(width - MARGIN_X, 22, f"Page {doc.page}")
         canvas.restoreState()
-
-
-class _CompactCanvas(Canvas):
-    """A canvas that compresses each page's content stream as soon as the page is finished.
-
-    ReportLab keeps every finished page's content as text until `save()`, and only then compresses them all, so a
-    report's memory grew with its pages (a year of movements is twenty thousand pages). Compressed at once, with the
-    same filter `save()` would apply, what is held until then is about the size of the file, and the file is the same.
-    """
-
-    def showPage(self):
-        super().showPage()
-        page = self._doc.Pages.pages[-1]
-        if page.stream and page.compression and not page.Contents:
-            # A stream whose dictionary names its filter is written as it is (no second compression).
-            filters = PDFDictionary({"Filter": PDFArray([PDFName(PDFZCompress.pdfname)])})
-            contents = _PageStream(dictionary=filters, content=PDFZCompress.encode(page.stream))
-            contents.__Comment__ = "page stream"
-            page.Contents, page.stream = contents, None
-
-
-class _PageStream(PDFStream):
-    """A compressed page stream that lets go of its bytes once written into the file `save()` assembles: the whole
-    file is in memory at that point, and the page streams need not be there twice.
-    """
-
-    def format(self, document):
-        formatted = super().format(document)
-        self.content = None  # formatted once per file; a second format would raise rather than write nothing
-        return formatted
 
 
 def _styles() -> dict[str, ParagraphStyle]:

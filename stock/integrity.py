@@ -2,7 +2,8 @@
 
 The stock app owns the integrity check (the command and the nightly task), but some kept figures belong to apps
 above it: an order's `total_amount`, kept by the sales and purchases services from its lines. Those apps register a
-check here in their `AppConfig.ready()`; `stock.selectors.stock_integrity_report` runs every registered check after
+check here in their `AppConfig.ready()` (the catalog's kept lowest price, a floor below, is registered by the stock
+app's own); `stock.selectors.stock_integrity_report` runs every registered check after
 its own, so the import arrow points down, as the floors require. A check takes the organization id (None: all) and
 returns its differences, objects whose `str()` names what differs.
 """

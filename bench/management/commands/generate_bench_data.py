@@ -103,6 +103,17 @@ def _fill_order_totals():
             )
 
 
+def _fill_min_prices():
+    """Each product's kept `min_price`, its variants' lowest price, as the catalog services keep it: one set-based
+    UPDATE over the copied variants.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE catalog_product p SET min_price = t.price FROM (SELECT product_id, MIN(price) AS price "
+            "FROM catalog_variant GROUP BY product_id) t WHERE p.id = t.product_id"
+        )
+
+
 class Command(BaseCommand):
     help = "Generate a large, ledger-consistent organization for benchmarks (PostgreSQL only)."
 
@@ -175,6 +186,7 @@ class Command(BaseCommand):
         users = self._users(org, opts["warehouses"])
         warehouses = self._warehouses(org, opts["warehouses"], users)
         variants = self._catalog(org, opts["products"], opts["variants_per_product"], users["admin"])
+        _fill_min_prices()
         self._ledger(variants, warehouses, users, opts["movements"])
         _fill_order_totals()
 
