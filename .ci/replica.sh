@@ -2,7 +2,7 @@
 # A streaming read replica of the local PostgreSQL on port 5433 (a second cluster, `replica`), made afresh:
 # pg_createcluster, then its data directory replaced by a pg_basebackup of the primary with -R (standby.signal and
 # primary_conninfo), then started. Prints the URL base of the replica. Needs root (it runs the tools as postgres).
-# `pg_dropcluster --stop <version> replica` removes it.
+# `pg_dropcluster --stop <version> replica` removes it; then `ALTER SYSTEM RESET wal_keep_size` on the primary.
 set -euo pipefail
 
 PRIMARY_PORT="${PRIMARY_PORT:-5432}"
@@ -26,6 +26,10 @@ pg_createcluster "$VERSION" replica --port "$REPLICA_PORT" >/dev/null
 cp "$HBA" "/etc/postgresql/$VERSION/replica/pg_hba.conf"
 rm -rf "$DATA"
 install -d -o postgres -g postgres -m 700 "$DATA"
+# The primary keeps WAL for the copy and the standby while this step runs: with other databases of the cluster being
+# written, the stream otherwise asks for a segment already recycled. `.ci/run` resets it with the cluster's removal.
+psql -h 127.0.0.1 -p "$PRIMARY_PORT" -U postgres -qAt -c "ALTER SYSTEM SET wal_keep_size = '4GB'" \
+  -c "SELECT pg_reload_conf()" >/dev/null
 su postgres -c "pg_basebackup -h 127.0.0.1 -p $PRIMARY_PORT -U postgres -D $DATA -R -X stream"
 pg_ctlcluster --skip-systemctl-redirect "$VERSION" replica start
 

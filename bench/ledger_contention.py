@@ -312,7 +312,9 @@ def setup_data(stock: int, tag: str = "", spread: int = 0) -> dict:
     variants = {
         sku: Variant.objects.create(
             organization=organization,
-            product=Product.objects.create(organization=organization, name=f"Bench product {sku}"),
+            product=Product.objects.create(
+                organization=organization, name=f"Bench product {sku}", min_price=Decimal("5.00")
+            ),
             sku=sku,
             price=Decimal("5.00"),
             cost=Decimal("2.00"),

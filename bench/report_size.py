@@ -220,14 +220,19 @@ def seed_main(movements: int) -> None:
 
 
 def _fill_product_totals(organization) -> None:
-    """Each product's `stock_quantity` and each level's reorder level, as the ledger keeps them."""
-    from django.db.models import OuterRef, Subquery
+    """Each product's `stock_quantity` and lowest price, and each level's reorder level, as the ledger and the
+    catalog keep them."""
+    from django.db.models import Min, OuterRef, Subquery
 
     from catalog.models import Product, Variant
     from stock.figures import product_quantity
     from stock.models import StockLevel
 
     Product.objects.filter(organization=organization).update(stock_quantity=product_quantity())
+    lowest = (
+        Variant.objects.filter(product_id=OuterRef("pk")).order_by().values("product_id").annotate(low=Min("price"))
+    )
+    Product.objects.filter(organization=organization).update(min_price=Subquery(lowest.values("low")))
     variant_reorder = Variant.objects.filter(pk=OuterRef("variant_id")).values("reorder_level")
     StockLevel.objects.filter(organization=organization).update(reorder_level=Subquery(variant_reorder))
 

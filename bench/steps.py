@@ -35,7 +35,7 @@ BIG_SORT_ROWS = 5_000
 # The filters and orderings the contract names for each list route (the views offer more; those are checked too).
 CONTRACT = {
     "/api/products/": {"category", "supplier", "is_active", "is_low_stock", "is_expired", "warehouse"}
-    | {"ordering=name", "ordering=created_at", "ordering=total_quantity"},
+    | {"ordering=name", "ordering=created_at", "ordering=total_quantity", "ordering=price"},
     "/api/variants/": {"product", "sku", "barcode"},
     "/api/stock-levels/": {"warehouse", "variant", "product", "low_stock"},
     "/api/stock-movements/": {

@@ -2,11 +2,13 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib import admin
+from django.db import transaction
 from django.db.models import Count, F, OuterRef, Subquery
 
 from catalog.admin_fields import AttributesField
 from catalog.models import Category, Product, Variant
 from catalog.selectors import products_with_stock, variants_with_stock
+from catalog.services import products_follow_prices
 from catalog.stock_figures import stock_figures
 
 # (label, lowest, highest): the price ranges the product and variant lists filter on.
@@ -125,7 +127,7 @@ class ProductAdmin(admin.ModelAdmin):
     list_select_related = ["organization", "category", "supplier"]
     autocomplete_fields = ["category", "supplier"]
     raw_id_fields = ["created_by"]
-    readonly_fields = ["stock_quantity", "created_at", "updated_at"]
+    readonly_fields = ["stock_quantity", "min_price", "created_at", "updated_at"]
     date_hierarchy = "created_at"
     inlines = [VariantInline]
 
@@ -133,7 +135,7 @@ class ProductAdmin(admin.ModelAdmin):
         variants = Variant.objects.filter(product_id=OuterRef("pk"))
         return products_with_stock(super().get_queryset(request)).annotate(
             variant_count=Subquery(variants.values("product_id").annotate(n=Count("pk")).values("n")[:1]),
-            price_shown=Subquery(variants.order_by("price").values("price")[:1]),
+            price_shown=F("min_price"),
             stock_shown=F("stock_quantity"),
         )
 
@@ -169,10 +171,13 @@ class ProductAdmin(admin.ModelAdmin):
         for variant in formset.deleted_objects:
             variant.delete()
         formset.save_m2m()
-        # The stock levels' copy of a changed reorder level (the admin's change view is one transaction).
+        # The stock levels' copy of a changed reorder level, and the product's lowest price (the admin's change
+        # view is one transaction).
         stock_figures().follow_reorder_levels(
             variant.pk for variant, fields in formset.changed_objects if "reorder_level" in fields
         )
+        if formset.new_objects or formset.deleted_objects or formset.changed_objects:
+            products_follow_prices([form.instance.pk])
 
 
 class VariantForm(forms.ModelForm):
@@ -223,3 +228,15 @@ class VariantAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         if change and "reorder_level" in form.changed_data:
             stock_figures().follow_reorder_levels([obj.pk])
+        if not change or "price" in form.changed_data:
+            products_follow_prices([obj.product_id])
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        products_follow_prices([obj.product_id])
+
+    @transaction.atomic  # the list's "delete selected" action runs outside the admin's transactions
+    def delete_queryset(self, request, queryset):
+        product_ids = set(queryset.values_list("product_id", flat=True))
+        super().delete_queryset(request, queryset)
+        products_follow_prices(product_ids)

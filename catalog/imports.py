@@ -12,6 +12,7 @@ from django.utils import timezone
 from catalog.import_cells import Cells
 from catalog.models import Category, Product, Variant
 from catalog.selectors import EXPORT_COLUMNS
+from catalog.services import products_follow_prices
 from catalog.stock_figures import stock_figures
 from core.exceptions import InvalidInput
 from core.iterables import chunks
@@ -296,7 +297,7 @@ def _write_rows(organization, rows: list[_Row], existing: dict[str, dict], by) -
 
 def _update_known(rows: list[_Row], existing: dict[str, dict], product_fields: _ProductFields, now) -> int:
     """Update the variants of known SKUs and their products; a blank cell keeps the current value."""
-    variant_updates, product_updates, reorder_changed = [], {}, []
+    variant_updates, product_updates, reorder_changed, repriced = [], {}, [], set()
     for row in rows:
         current = existing.get(row.values["sku"])
         if current is None:
@@ -305,6 +306,8 @@ def _update_known(rows: list[_Row], existing: dict[str, dict], product_fields: _
         variant_updates.append([*(new[field] for field in _VARIANT_FIELDS), now, current["id"]])
         if new["reorder_level"] != current["reorder_level"]:
             reorder_changed.append(current["id"])
+        if new["price"] != current["price"]:
+            repriced.add(current["product_id"])
         product = product_updates.setdefault(
             current["product_id"],
             {
@@ -323,6 +326,7 @@ def _update_known(rows: list[_Row], existing: dict[str, dict], product_fields: _
         Variant.objects.filter(pk__in=chunk).update(barcode=None)
     _execute_many(Variant, _UPDATE_SQL, [*_VARIANT_FIELDS, "updated_at"], variant_updates)
     stock_figures().follow_reorder_levels(reorder_changed)
+    products_follow_prices(repriced)
     _execute_many(
         Product,
         _UPDATE_SQL,
@@ -364,4 +368,5 @@ def _create_new(organization, rows, existing, product_fields: _ProductFields, by
     _execute_many(
         Variant, "INSERT INTO {table} ({columns}) VALUES ({placeholders})", _NEW_VARIANT_COLUMNS, new_variants
     )
+    products_follow_prices(product.pk for product in products)
     return len(new_variants), len(products)

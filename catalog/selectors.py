@@ -10,18 +10,23 @@ the annotations come through the seam the stock app fills (`catalog.stock_figure
 
 import json
 from collections.abc import Collection, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db.models import (
     BooleanField,
     Count,
     ExpressionWrapper,
     F,
+    Min,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
     Subquery,
+    Value,
 )
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from catalog.models import Category, Product, Variant
@@ -47,10 +52,6 @@ def _expiry_annotations() -> dict:
     }
 
 
-def _lowest_price() -> Subquery:
-    return Subquery(Variant.objects.filter(product_id=OuterRef("pk")).order_by("price").values("price")[:1])
-
-
 def _as_key(warehouse_ids: Collection[int] | None) -> tuple[int, ...] | None:
     return None if warehouse_ids is None else tuple(warehouse_ids)
 
@@ -69,8 +70,8 @@ def products_with_stock(queryset: QuerySet, *, warehouse_ids: Collection[int] | 
 @kept_queryset
 def _annotated_products(organization_id: int, warehouse_ids: tuple[int, ...] | None, today) -> QuerySet:
     products = products_with_stock(Product.objects.filter(organization=organization_id), warehouse_ids=warehouse_ids)
-    # `price` (the lowest variant price) only orders: an alias is computed only by a query that uses it.
-    return products.alias(price=_lowest_price())
+    # `price` (the lowest variant price, kept on the product) only orders: no response shows it.
+    return products.alias(price=F("min_price"))
 
 
 @kept_queryset
@@ -237,3 +238,44 @@ def product_export_rows(*, organization, chunk_size: int = 2000) -> Iterator[dic
             "is_active": "true" if row["product__is_active"] else "false",
             "quantity": row["quantity"],
         }
+
+
+@dataclass(frozen=True)
+class KeptPriceDifference:
+    """A product whose kept `min_price` is not its variants' lowest price."""
+
+    pk: int
+    name: str
+    stored: Decimal | None
+    computed: Decimal | None
+
+    def __str__(self):
+        return (
+            f"product {self.pk} ({self.name}) records min_price {self.stored}, its variants' lowest is {self.computed}"
+        )
+
+
+def product_min_price_differences(organization_id: int | None = None, limit: int = 100) -> list[KeptPriceDifference]:
+    """Products whose kept `min_price` is not their variants' lowest price (None without variants), the first
+    `limit`: what `check_stock_integrity` reports for the catalog (the stock app calls it; the catalog cannot).
+    """
+    products = (
+        Product.objects.all() if organization_id is None else Product.objects.filter(organization_id=organization_id)
+    )
+    lowest = (
+        Variant.objects.filter(product_id=OuterRef("pk")).order_by().values("product_id").annotate(low=Min("price"))
+    )
+    # Prices are never negative: -1 stands for "none" on both sides, so that None equals None and nothing else.
+    none = Value(Decimal("-1"))
+    rows = (
+        products.alias(stored=Coalesce("min_price", none), computed=Coalesce(Subquery(lowest.values("low")), none))
+        .exclude(stored=F("computed"))
+        .annotate(computed_price=Subquery(lowest.values("low"), output_field=Product._meta.get_field("min_price")))
+        .order_by("pk")
+        .values_list("pk", "name", "min_price", "computed_price")[:limit]
+    )
+    cents = Decimal("0.01")  # SQLite's MIN of a decimal column comes back unscaled (5 for 5.00)
+    return [
+        KeptPriceDifference(pk, name, stored, None if computed is None else computed.quantize(cents))
+        for pk, name, stored, computed in rows
+    ]

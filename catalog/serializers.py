@@ -24,7 +24,7 @@ from catalog.models import Category, Product, Variant
 from catalog.representations import product_data, variant_in_product
 from core.exceptions import RequestTooLarge
 from core.schema import request_examples
-from core.serializers import StrictCharField, StrictModelSerializer
+from core.serializers import MoneyField, StrictCharField, StrictModelSerializer
 from core.tenancy import UserRefSerializer
 from suppliers.models import Supplier
 
@@ -33,8 +33,8 @@ class _VariantFieldsMixin(serializers.Serializer):
     sku = StrictCharField(max_length=SKU_MAX_LENGTH)
     barcode = StrictCharField(max_length=BARCODE_MAX_LENGTH, allow_blank=True, allow_null=True, required=False)
     attributes = AttributesField(required=False)
-    price = serializers.DecimalField(**MONEY)
-    cost = serializers.DecimalField(**MONEY, required=False)
+    price = MoneyField(**MONEY)
+    cost = MoneyField(**MONEY, required=False)
     reorder_level = serializers.IntegerField(min_value=0, max_value=MAX_UNITS, required=False)
 
     def validate_barcode(self, value):
@@ -92,7 +92,7 @@ class VariantSerializer(_VariantFieldsMixin, StrictModelSerializer):
     sku = StrictCharField(max_length=SKU_MAX_LENGTH, required=False, help_text="Generated when omitted.")
     product = serializers.PrimaryKeyRelatedField(read_only=True)
     product_name = serializers.CharField(source="product.name", read_only=True)
-    cost = serializers.DecimalField(
+    cost = MoneyField(
         **MONEY,
         required=False,
         help_text="Weighted average purchase cost, maintained by receipts; may be set by hand before any receipt.",
@@ -289,8 +289,8 @@ class ProductCreateSerializer(ProductSerializer):
         max_length=BARCODE_MAX_LENGTH, required=False, allow_blank=True, allow_null=True, write_only=True
     )
     attributes = AttributesField(required=False, write_only=True)
-    price = serializers.DecimalField(**MONEY, required=False, write_only=True, help_text="Shorthand; required then.")
-    cost = serializers.DecimalField(**MONEY, required=False, write_only=True)
+    price = MoneyField(**MONEY, required=False, write_only=True, help_text="Shorthand; required then.")
+    cost = MoneyField(**MONEY, required=False, write_only=True)
     reorder_level = serializers.IntegerField(min_value=0, max_value=MAX_UNITS, required=False, write_only=True)
 
     class Meta(ProductSerializer.Meta):

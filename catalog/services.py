@@ -9,12 +9,13 @@ import secrets
 from collections.abc import Iterable
 
 from django.db import IntegrityError, transaction
-from django.db.models import ProtectedError
+from django.db.models import Min, OuterRef, ProtectedError, Subquery
 from django.utils.text import slugify
 
 from catalog.models import Category, Product, Variant
 from catalog.stock_figures import stock_figures
 from core.exceptions import Conflict, InvalidInput, Protected, protected_detail
+from core.iterables import chunks
 
 SKU_ATTEMPTS = 8
 _BATCH = 500
@@ -116,7 +117,8 @@ def product_create(
         organization=organization, created_by=by, **{field: data[field] for field in PRODUCT_FIELDS if field in data}
     )
     for index, spec in enumerate(variants):
-        variant_add(product=product, data=spec, error_prefix=f"{errors_under}.{index}" if errors_under else None)
+        _add_variant(product=product, data=spec, error_prefix=f"{errors_under}.{index}" if errors_under else None)
+    products_follow_prices([product.pk])
     return product
 
 
@@ -141,8 +143,15 @@ def product_delete(*, product: Product) -> None:
         raise Protected(detail) from None
 
 
+@transaction.atomic
 def variant_add(*, product: Product, data: dict, error_prefix: str | None = None) -> Variant:
     """Add a variant to a product; a missing SKU is generated (collision-safe)."""
+    variant = _add_variant(product=product, data=data, error_prefix=error_prefix)
+    products_follow_prices([product.pk])
+    return variant
+
+
+def _add_variant(*, product: Product, data: dict, error_prefix: str | None) -> Variant:
     sku = data.get("sku")
     variant = Variant(
         organization_id=product.organization_id,
@@ -156,11 +165,13 @@ def variant_add(*, product: Product, data: dict, error_prefix: str | None = None
 
 @transaction.atomic
 def variant_update(*, variant: Variant, data: dict) -> Variant:
-    reorder_level = variant.reorder_level
+    reorder_level, price = variant.reorder_level, variant.price
     for field in VARIANT_FIELDS:
         if field in data:
             setattr(variant, field, data[field])
     _save_variant(variant, generated_sku=False)
+    if variant.price != price:
+        products_follow_prices([variant.product_id])
     if variant.reorder_level != reorder_level:  # a PUT names it every time: lock the levels only for a change
         stock_figures().follow_reorder_levels([variant.pk])
     return variant
@@ -181,3 +192,21 @@ def variant_delete(*, variant: Variant) -> None:
         variant.delete()
     except ProtectedError as exc:
         raise Protected(protected_detail(variant, exc)) from None
+    products_follow_prices([product.pk])
+
+
+def products_follow_prices(product_ids: Iterable[int]) -> None:
+    """Write each product's `min_price` (its variants' lowest price, None without variants) after a write of a
+    variant's price, a new variant or a deleted one: call it in that write's transaction, after the variant rows.
+
+    The products are locked first (in pk order, after the variants, as a receipt locks them) and their prices
+    computed by the next statement: under READ COMMITTED that statement sees the variants of every writer that held
+    a product's lock before, where a single UPDATE would compute from its own snapshot and could miss a sibling
+    variant's new price committed while it waited.
+    """
+    lowest = (
+        Variant.objects.filter(product_id=OuterRef("pk")).order_by().values("product_id").annotate(low=Min("price"))
+    )
+    for chunk in chunks(sorted(set(product_ids)), _BATCH):
+        list(Product.objects.select_for_update().filter(pk__in=chunk).order_by("pk").values_list("pk"))
+        Product.objects.filter(pk__in=chunk).update(min_price=Subquery(lowest.values("low")))

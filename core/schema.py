@@ -13,6 +13,7 @@ Descriptions never come from docstrings: those are written for the code's reader
 import re
 
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.plumbing import force_instance, get_view_model
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema_serializer
@@ -162,6 +163,16 @@ class AutoSchema(SpectacularAutoSchema):
             return media_types
         return [media_type for media_type in media_types if media_type.endswith("json")] or media_types
 
+    def _process_override_parameters(self, direction="request"):
+        # A query serializer's optional field reads `?to=` (empty) as absent, as DRF reads every form field.
+        parameters = super()._process_override_parameters(direction)
+        return {
+            key: {**parameter, "allowEmptyValue": True}
+            if parameter and parameter["in"] == "query" and not parameter.get("required")
+            else parameter
+            for key, parameter in parameters.items()
+        }
+
     def _get_filter_parameters(self):
         return _empty_is_absent(super()._get_filter_parameters())
 
@@ -296,3 +307,22 @@ class JWTScheme(SimpleJWTScheme):
     """`core.authentication.JWTAuthentication` is simplejwt's bearer token, documented as such."""
 
     target_class = "core.authentication.JWTAuthentication"
+
+
+class MoneyFieldScheme(OpenApiSerializerFieldExtension):
+    """`core.serializers.MoneyField`: written as a decimal string, read as that string or a JSON number."""
+
+    target_class = "core.serializers.MoneyField"
+
+    def map_serializer_field(self, auto_schema, direction):
+        text = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
+        if direction != "request":
+            return text
+        field = self.target
+        number = {"type": "number"}
+        if field.max_whole_digits is not None:
+            number.update(maximum=10**field.max_whole_digits, exclusiveMaximum=True)
+        if field.min_value is not None:
+            number["minimum"] = float(field.min_value)
+        meta = {key: text.pop(key) for key in ("description", "readOnly", "writeOnly", "nullable") if key in text}
+        return {"oneOf": [text, number], **meta}

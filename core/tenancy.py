@@ -6,6 +6,7 @@ query can never see another organization's rows (their ids answer 404), and seri
 """
 
 from rest_framework import serializers
+from rest_framework.relations import MANY_RELATION_KWARGS
 
 from core.permissions import is_org_member
 
@@ -34,8 +35,23 @@ class OrganizationScopedMixin:
         serializer.save(organization=self.request.user.organization)
 
 
+class IdListField(serializers.ManyRelatedField):
+    """A list of ids; DRF's own takes any iterable, so `{}` read as no ids at all."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, list | tuple):
+            self.fail("not_a_list", input_type=type(data).__name__)
+        return super().to_internal_value(data)
+
+
 class OrganizationPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
     """A primary-key field that accepts only ids of objects in the caller's organization."""
+
+    @classmethod
+    def many_init(cls, *args, **kwargs):
+        list_kwargs = {"child_relation": cls(*args, **kwargs)}
+        list_kwargs.update((key, value) for key, value in kwargs.items() if key in MANY_RELATION_KWARGS)
+        return IdListField(**list_kwargs)
 
     def __init__(self, *, organization_field: str = "organization", **kwargs):
         self.organization_field = organization_field

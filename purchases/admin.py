@@ -95,6 +95,12 @@ class PurchaseOrderAdmin(admin.ModelAdmin):
             obj.created_by = request.user
             super().save_model(request, obj, form, change)
 
+    def save_related(self, request, form, formsets, change):
+        # A draft's lines are edited here, outside the services: its kept total follows them, in the admin's
+        # transaction.
+        super().save_related(request, form, formsets, change)
+        PurchaseOrder.objects.filter(pk=form.instance.pk).refresh_totals()
+
     def _run(self, request, queryset, service, verb):
         done = 0
         for order in queryset:

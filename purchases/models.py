@@ -32,20 +32,33 @@ CREATABLE_STATUS_CHOICES = [(status.value, status.label) for status in CREATABLE
 MONEY = DecimalField(max_digits=14, decimal_places=2)
 
 
+CENT = Decimal("0.01")
+
+
+def order_total(lines) -> Decimal:
+    """Σ quantity_ordered × unit_cost of `(quantity_ordered, unit_cost)` pairs, each cost in cents as its column
+    stores it: the order's kept `total_amount` (what was ordered, whatever has come in).
+    """
+    return sum((quantity * Decimal(cost).quantize(CENT) for quantity, cost in lines), Decimal("0.00"))
+
+
+def computed_total_expression():
+    """The order `OuterRef("pk")`'s total from its lines, as SQL: what `total_amount` must equal."""
+    line_total = ExpressionWrapper(F("quantity_ordered") * F("unit_cost"), output_field=MONEY)
+    totals = (
+        PurchaseOrderItem.objects.filter(order=OuterRef("pk"))
+        .order_by()
+        .values("order")
+        .annotate(total=Sum(line_total, output_field=MONEY))
+        .values("total")
+    )
+    return Coalesce(Subquery(totals, output_field=MONEY), Value(Decimal("0.00")), output_field=MONEY)
+
+
 class PurchaseOrderQuerySet(models.QuerySet):
-    def with_total_amount(self):
-        """Annotate `total_amount` = Σ quantity_ordered × unit_cost, as a subquery (no GROUP BY on the orders)."""
-        line_total = ExpressionWrapper(F("quantity_ordered") * F("unit_cost"), output_field=MONEY)
-        totals = (
-            PurchaseOrderItem.objects.filter(order=OuterRef("pk"))
-            .order_by()
-            .values("order")
-            .annotate(total=Sum(line_total, output_field=MONEY))
-            .values("total")
-        )
-        return self.annotate(
-            total_amount=Coalesce(Subquery(totals, output_field=MONEY), Value(Decimal("0.00")), output_field=MONEY)
-        )
+    def refresh_totals(self) -> int:
+        """Write each order's `total_amount` from its lines (after lines were edited outside the services)."""
+        return self.update(total_amount=computed_total_expression())
 
     def for_display(self, *, items_limit: int | None = None):
         """Everything the order serializer reads, in three queries for any number of orders and items; `items_limit`
@@ -57,7 +70,6 @@ class PurchaseOrderQuerySet(models.QuerySet):
         return (
             self.select_related("supplier", "created_by")
             .prefetch_related(Prefetch("items", queryset=items, to_attr="lines"))
-            .with_total_amount()
             .annotate(items_count=lines_count(PurchaseOrderItem, "order"))
         )
 
@@ -78,6 +90,11 @@ class PurchaseOrder(models.Model):
     submitted_at = models.DateTimeField(null=True, blank=True)
     received_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    # Σ quantity_ordered × unit_cost of its lines, kept by `purchases.services` in the transaction that writes them,
+    # so `?ordering=total_amount` reads an index instead of summing every order's lines.
+    total_amount = models.DecimalField(
+        max_digits=14, decimal_places=2, default=Decimal("0.00"), db_default=Decimal("0.00"), editable=False
+    )
 
     objects = PurchaseOrderQuerySet.as_manager()
 
@@ -93,6 +110,8 @@ class PurchaseOrder(models.Model):
             models.Index(fields=["organization", "status"]),
             models.Index(fields=["organization", "created_at"]),
             models.Index(fields=["organization", "received_at"]),
+            models.Index(fields=["organization", "total_amount", "id"], name="purchase_order_org_total"),
+            models.Index(fields=["organization", "submitted_at", "id"], name="purchase_order_org_submitted"),
         ]
 
     def __str__(self):

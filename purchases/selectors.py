@@ -1,8 +1,10 @@
 """Reads of purchase orders, shaped for `PurchaseOrderSerializer` (which then runs no query of its own)."""
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
+from django.db.models.functions import Round
 
-from purchases.models import PurchaseOrder
+from purchases.models import PurchaseOrder, computed_total_expression
+from stock.integrity import KeptTotalDifference
 
 
 def purchase_order_list(*, organization_id: int) -> QuerySet[PurchaseOrder]:
@@ -12,3 +14,25 @@ def purchase_order_list(*, organization_id: int) -> QuerySet[PurchaseOrder]:
 
 def purchase_order_get(*, organization_id: int, pk: int) -> PurchaseOrder:
     return purchase_order_list(organization_id=organization_id).get(pk=pk)
+
+
+def purchase_order_total_differences(
+    organization_id: int | None = None, limit: int = 100
+) -> list[KeptTotalDifference]:
+    """Orders whose kept `total_amount` is not Σ quantity_ordered × unit_cost of their lines (the first `limit`)."""
+    orders = (
+        PurchaseOrder.objects.all()
+        if organization_id is None
+        else PurchaseOrder.objects.filter(organization_id=organization_id)
+    )
+    rows = (
+        orders.alias(computed=Round(computed_total_expression(), 2))  # SQLite sums in floating point
+        .exclude(total_amount=F("computed"))
+        .annotate(computed_total=F("computed"))
+        .order_by("pk")
+        .values_list("pk", "number", "total_amount", "computed_total")[:limit]
+    )
+    return [
+        KeptTotalDifference("purchase order", pk, number, "total_amount", stored, computed)
+        for pk, number, stored, computed in rows
+    ]

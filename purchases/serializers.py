@@ -8,7 +8,7 @@ from rest_framework import serializers
 from catalog.models import Variant
 from core.pagination import LIST_ITEMS_HELP
 from core.schema import request_examples
-from core.serializers import StrictTextField
+from core.serializers import MoneyField, StrictTextField
 from core.tenancy import OrganizationPrimaryKeyRelatedField, UserRefSerializer
 from purchases.models import CREATABLE_STATUS_CHOICES, PurchaseOrderStatus
 from purchases.services import ItemInput, ReceiptLine
@@ -57,7 +57,7 @@ class PurchaseOrderSerializer(serializers.Serializer):
 class PurchaseOrderItemInputSerializer(serializers.Serializer):
     variant = OrganizationPrimaryKeyRelatedField(queryset=Variant.objects.all())
     quantity_ordered = serializers.IntegerField(min_value=1, max_value=MAX_LINE_QUANTITY)
-    unit_cost = serializers.DecimalField(
+    unit_cost = MoneyField(
         max_digits=12,
         decimal_places=2,
         min_value=0,

@@ -31,13 +31,13 @@ from purchases.models import (
     PurchaseOrder,
     PurchaseOrderItem,
     PurchaseOrderStatus,
+    order_total,
 )
 from stock.models import Reason, StockLevel
 from stock.services import StockChange, stock_add
 
 WORKFLOW = PURCHASE_ORDER_WORKFLOW
 CENT = Decimal("0.01")
-_UNSET = object()
 
 Status = PurchaseOrderStatus
 # Who may make each move (the role matrix: staff create and receive, managers and admins do everything).
@@ -59,6 +59,10 @@ class ItemInput:
     variant: Variant
     quantity_ordered: int
     unit_cost: Decimal | None = None
+
+    @property
+    def cost(self) -> Decimal:
+        return self.variant.cost if self.unit_cost is None else self.unit_cost
 
 
 @dataclass(frozen=True)
@@ -103,6 +107,7 @@ def purchase_order_create(
         warehouse=warehouse,
         notes=notes,
         created_by=by,
+        total_amount=order_total((item.quantity_ordered, item.cost) for item in items),
     )
     _create_items(order, items)
     if status in (Status.SUBMITTED, Status.RECEIVED):
@@ -113,36 +118,34 @@ def purchase_order_create(
 
 
 @transaction.atomic
-def purchase_order_update(
-    *, order: PurchaseOrder, by, supplier=_UNSET, warehouse=_UNSET, notes=_UNSET, items=_UNSET, status=_UNSET
-) -> PurchaseOrder:
-    """Change what the caller sent, then make the status move (if any), all in one transaction.
+def purchase_order_update(*, order: PurchaseOrder, by, data: dict) -> PurchaseOrder:
+    """Change the fields `data` names (`supplier`, `warehouse`, `notes`, `items`, `status`), then make the status
+    move (if any), all in one transaction.
 
     Locks the order. Supplier, warehouse and items change only in draft (`InvalidTransition` otherwise); notes
     change in any status. A `status` equal to the current one or not reachable from it is `InvalidTransition`.
     """
     order = _lock(order, by=by)
-    if supplier is not _UNSET or warehouse is not _UNSET or items is not _UNSET:
+    if data.keys() & {"supplier", "warehouse", "items"}:
         _ensure_draft(order, "Only a draft order can be edited.")
-    _ensure_same_organization(order.organization_id, supplier=supplier, warehouse=warehouse, items=items)
-    fields = []
-    if supplier is not _UNSET:
-        order.supplier = supplier
-        fields.append("supplier")
-    if warehouse is not _UNSET and warehouse.pk != order.warehouse_id:
+    _ensure_same_organization(
+        order.organization_id, supplier=data.get("supplier"), warehouse=data.get("warehouse"), items=data.get("items")
+    )
+    fields = [field for field in ("supplier", "notes") if field in data]
+    for field in fields:
+        setattr(order, field, data[field])
+    warehouse = data.get("warehouse")
+    if warehouse is not None and warehouse.pk != order.warehouse_id:
         _ensure_access(by, warehouse.pk)
         _ensure_warehouse_active(warehouse)
         order.warehouse = warehouse
         fields.append("warehouse")
-    if notes is not _UNSET:
-        order.notes = notes
-        fields.append("notes")
     if fields:
         order.save(update_fields=[*fields, "updated_at"])
-    if items is not _UNSET:
-        _replace_items(order, items)
-    if status is not _UNSET:
-        _set_status(order, status, by=by)
+    if "items" in data:
+        _replace_items(order, data["items"])
+    if "status" in data:
+        _set_status(order, data["status"], by=by)
     return order
 
 
@@ -229,14 +232,14 @@ def _move(order: PurchaseOrder, target: str, message: str, **fields) -> None:
     WORKFLOW.move(order, target, detail=f"{message} This order is {order.status}.", **fields)
 
 
-def _ensure_same_organization(organization_id: int, *, supplier=_UNSET, warehouse=_UNSET, items=_UNSET) -> None:
+def _ensure_same_organization(organization_id: int, *, supplier=None, warehouse=None, items=None) -> None:
     # Serializers already refuse other organizations' ids (400); this guards every other caller, with the 400 the
     # sales services give.
     errors: dict = {}
     for field, obj in (("supplier", supplier), ("warehouse", warehouse)):
-        if obj is not _UNSET and obj.organization_id != organization_id:
+        if obj is not None and obj.organization_id != organization_id:
             errors[field] = [f"Unknown {field}."]
-    foreign = [item.variant.organization_id != organization_id for item in (() if items is _UNSET else items)]
+    foreign = [item.variant.organization_id != organization_id for item in items or ()]
     if any(foreign):
         errors["items"] = [{"variant": ["Unknown variant."]} if bad else {} for bad in foreign]
     if errors:
@@ -252,10 +255,7 @@ def _create_items(order: PurchaseOrder, items: Sequence[ItemInput]) -> None:
     PurchaseOrderItem.objects.bulk_create(
         [
             PurchaseOrderItem(
-                order=order,
-                variant=item.variant,
-                quantity_ordered=item.quantity_ordered,
-                unit_cost=item.variant.cost if item.unit_cost is None else item.unit_cost,
+                order=order, variant=item.variant, quantity_ordered=item.quantity_ordered, unit_cost=item.cost
             )
             for item in items
         ]
@@ -266,7 +266,8 @@ def _replace_items(order: PurchaseOrder, items: Sequence[ItemInput]) -> None:
     _ensure_items(items)
     order.items.all().delete()
     _create_items(order, items)
-    order.save(update_fields=["updated_at"])
+    order.total_amount = order_total((item.quantity_ordered, item.cost) for item in items)
+    order.save(update_fields=["total_amount", "updated_at"])
 
 
 def _submit(order: PurchaseOrder) -> None:

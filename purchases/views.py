@@ -124,7 +124,7 @@ class PurchaseOrderViewSet(
         changes = dict(serializer.validated_data)
         if "items" in changes:
             changes["items"] = item_inputs(changes["items"])
-        order = purchase_order_update(order=order, by=request.user, **changes)
+        order = purchase_order_update(order=order, by=request.user, data=changes)
         return self._respond(order)
 
     @extend_schema(

@@ -26,6 +26,7 @@ from reportlab.platypus import BaseDocTemplate, Frame, LongTable, PageBreak, Pag
 from reportlab.platypus.tables import TableStyle
 
 from reports import selectors
+from reports.pdf_stream import StreamingCanvas
 from reports.pdf_table import (
     FONT,
     FONT_BOLD,
@@ -114,7 +115,7 @@ class _ReportDocTemplate(BaseDocTemplate):
 
     def build(self, flowables, **kwargs):
         self._story = flowables
-        super().build(flowables, **kwargs)
+        super().build(flowables, canvasmaker=StreamingCanvas, **kwargs)
 
     def filterFlowables(self, flowables):
         # platypus' hook before each flowable: keep one flowable queued behind the current one, so the build loop

@@ -79,12 +79,15 @@ class SalesOrderAdmin(admin.ModelAdmin):
     fields = ORDER_FIELDS
     actions = ["fulfil_selected", "reject_selected", "cancel_selected"]
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).with_total()
-
     @admin.display(description="total", ordering="total_amount")
     def total(self, obj):
         return Decimal(obj.total_amount).quantize(CENT)
+
+    def save_related(self, request, form, formsets, change):
+        # A pending order's lines are edited here, outside the services: its kept total follows them, in the
+        # admin's transaction.
+        super().save_related(request, form, formsets, change)
+        SalesOrder.objects.filter(pk=form.instance.pk).refresh_totals()
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None and obj.status == SalesOrderStatus.PENDING:

@@ -6,7 +6,12 @@ class SalesConfig(AppConfig):
 
     def ready(self):
         from sales import kept, notifications  # noqa: F401 - registers the outbox handlers of sales events
+        from sales.selectors import sales_order_total_differences
+        from stock import integrity
         from stock import kept as stock_kept
 
-        # check_stock_integrity verifies the kept sales figures too, and the stock task folds them with its own.
-        stock_kept.register(check=kept.differences, compact=kept.compact)
+        # check_stock_integrity also checks each order's kept total against its lines, and the dashboard's kept
+        # sales figures against the orders and the ledger (a seam stock declares); the stock task folds the latter.
+        integrity.register("sales_order_totals", sales_order_total_differences)
+        integrity.register("sales_day_figures", kept.differences)
+        stock_kept.register_compaction(kept.compact)

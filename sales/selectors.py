@@ -1,8 +1,10 @@
 """Reads of sales orders, shaped for `SalesOrderSerializer` (a fixed number of queries for any page)."""
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
+from django.db.models.functions import Round
 
-from sales.models import SalesOrder
+from sales.models import SalesOrder, computed_total_expression
+from stock.integrity import KeptTotalDifference
 
 
 def sales_order_list(*, organization_id: int) -> QuerySet[SalesOrder]:
@@ -12,3 +14,23 @@ def sales_order_list(*, organization_id: int) -> QuerySet[SalesOrder]:
 
 def sales_order_get(*, organization_id: int, pk: int) -> SalesOrder:
     return sales_order_list(organization_id=organization_id).get(pk=pk)
+
+
+def sales_order_total_differences(organization_id: int | None = None, limit: int = 100) -> list[KeptTotalDifference]:
+    """Orders whose kept `total_amount` is not Σ quantity × unit_price of their lines (the first `limit`)."""
+    orders = (
+        SalesOrder.objects.all()
+        if organization_id is None
+        else SalesOrder.objects.filter(organization_id=organization_id)
+    )
+    rows = (
+        orders.alias(computed=Round(computed_total_expression(), 2))  # SQLite sums in floating point
+        .exclude(total_amount=F("computed"))
+        .annotate(computed_total=F("computed"))
+        .order_by("pk")
+        .values_list("pk", "number", "total_amount", "computed_total")[:limit]
+    )
+    return [
+        KeptTotalDifference("sales order", pk, number, "total_amount", stored, computed)
+        for pk, number, stored, computed in rows
+    ]

@@ -6,7 +6,7 @@ from rest_framework import serializers
 from catalog.models import Variant
 from core.pagination import LIST_ITEMS_HELP
 from core.schema import request_examples
-from core.serializers import StrictCharField, StrictTextField
+from core.serializers import MoneyField, StrictCharField, StrictTextField
 from core.tenancy import OrganizationPrimaryKeyRelatedField, PrefetchedListSerializer, UserRefSerializer
 from sales.models import CREATABLE_STATUS_CHOICES, ReservationStatus, SalesOrderStatus
 from warehouses.models import Warehouse
@@ -66,9 +66,7 @@ class SalesOrderSerializer(serializers.Serializer):
 class SalesOrderItemInputSerializer(serializers.Serializer):
     variant = OrganizationPrimaryKeyRelatedField(queryset=Variant.objects.all())
     quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY)
-    unit_price = serializers.DecimalField(
-        **MONEY, min_value=0, required=False, help_text="Defaults to the variant's price."
-    )
+    unit_price = MoneyField(**MONEY, min_value=0, required=False, help_text="Defaults to the variant's price.")
 
     class Meta:
         list_serializer_class = PrefetchedListSerializer

@@ -21,7 +21,7 @@ from core.exceptions import Conflict, InvalidInput, InvalidTransition, NotPermit
 from core.permissions import ensure_warehouse_access
 from core.roles import ADMIN_MANAGER_STAFF
 from sales import kept
-from sales.models import SALES_ORDER_WORKFLOW, SalesOrder, SalesOrderItem, SalesOrderStatus
+from sales.models import SALES_ORDER_WORKFLOW, SalesOrder, SalesOrderItem, SalesOrderStatus, order_total
 from sales.notifications import REQUEST_DECIDED
 from stock.models import Reason
 from stock.services import (
@@ -79,6 +79,7 @@ def sales_order_create(
     if status == SalesOrderStatus.FULFILLED:
         _ensure_may_decide(by, warehouse, "Only staff and up can sell directly; a viewer's order is a request.")
 
+    prices = [line.variant.price if line.unit_price is None else line.unit_price for line in lines]
     with transaction.atomic():
         now = timezone.now()
         fulfilled = status == SalesOrderStatus.FULFILLED
@@ -94,16 +95,13 @@ def sales_order_create(
             decided_by=by if fulfilled else None,
             decided_at=now if fulfilled else None,
             fulfilled_at=now if fulfilled else None,
+            # The lines never change after this (returns do not reduce it): the total is kept from here.
+            total_amount=order_total(zip((line.quantity for line in lines), prices, strict=True)),
         )
         items = SalesOrderItem.objects.bulk_create(
             [
-                SalesOrderItem(
-                    order=order,
-                    variant=line.variant,
-                    quantity=line.quantity,
-                    unit_price=line.variant.price if line.unit_price is None else line.unit_price,
-                )
-                for line in lines
+                SalesOrderItem(order=order, variant=line.variant, quantity=line.quantity, unit_price=price)
+                for line, price in zip(lines, prices, strict=True)
             ]
         )
         if fulfilled:

@@ -2,8 +2,9 @@
 
 The ledger adds one tally row per (warehouse, day, reason) its movements touched, in their transaction, from the
 movements as written (their own `created_at`), so the figures commit with the movements. `compact` folds them; the
-dashboards read them instead of the movements. Higher floors keep figures of their own (sales) and register a check
-of them here, so that `check_stock_integrity` verifies every kept figure without this floor knowing theirs.
+dashboards read them instead of the movements. Higher floors keep tallies of their own (sales) and register their
+compaction here, and the check of their figures with `stock.integrity`, so that the beat task folds and
+`check_stock_integrity` verifies every kept figure without this floor knowing theirs.
 """
 
 import datetime as dt
@@ -13,11 +14,14 @@ from django.db.models import Case, IntegerField, QuerySet, Sum, Value, When
 from django.db.models.functions import TruncDate
 
 from core import tallies
+from stock import integrity
 from stock.models import MovementDay, MovementType, StockMovement
 
 UTC = dt.UTC
 DAY_KEYS = ("organization_id", "warehouse_id", "day", "reason")
 DAY_SUMS = ("units_in", "units_out")
+# The names the kept figures' checks are registered under with `stock.integrity`.
+KEPT_FIGURE_CHECKS = {"movement_day_figures", "sales_day_figures"}
 
 
 # --- Writing --------------------------------------------------------------------------------------------------------
@@ -73,7 +77,7 @@ def rebuild_movement_days(organization_id: int | None = None) -> int:
     return tallies.insert_select(MovementDay, (*DAY_KEYS, *DAY_SUMS), movement_days_from_ledger(organization_id))
 
 
-def movement_day_differences(organization_id: int | None = None) -> list["KeptFigureDifference"]:
+def movement_day_differences(organization_id: int | None = None) -> list[tallies.Difference]:
     """Every (warehouse, day, reason) whose kept units differ from the ledger's."""
     kept = MovementDay.objects.all()
     if organization_id is not None:
@@ -82,25 +86,29 @@ def movement_day_differences(organization_id: int | None = None) -> list["KeptFi
     return tallies.differences("movement day", kept_sums, movement_days_from_ledger(organization_id), len(DAY_KEYS))
 
 
-# --- Every floor's kept figures: their check and their compaction --------------------------------------------------
+# --- Every floor's tallies: their compaction ------------------------------------------------------------------------
 
-KeptFigureDifference = tallies.Difference
-_checks: list[Callable[[int | None], list[KeptFigureDifference]]] = [movement_day_differences]
 _compactions: list[Callable[[], int]] = [compact_movement_days]
 
 
-def register(*, check: Callable[[int | None], list[KeptFigureDifference]], compact: Callable[[], int]) -> None:
-    """A higher floor adds the check and the compaction of its kept figures (once, from its AppConfig.ready)."""
-    if check not in _checks:
-        _checks.append(check)
+def register_compaction(compact: Callable[[], int]) -> None:
+    """A higher floor adds the compaction of its tallies (once, from its AppConfig.ready); the check of its kept
+    figures goes through `stock.integrity`.
+    """
     if compact not in _compactions:
         _compactions.append(compact)
-
-
-def kept_figure_differences(organization_id: int | None = None) -> list[KeptFigureDifference]:
-    return [difference for check in _checks for difference in check(organization_id)]
 
 
 def compact_kept_figures() -> int:
     """Fold the tally rows of every kept figure; return how many rows were folded."""
     return sum(compact() for compact in _compactions)
+
+
+def kept_figure_differences(organization_id: int | None = None) -> list[tallies.Difference]:
+    """Every kept figure of every floor that differs from its source rows (what `check_stock_integrity` adds)."""
+    return [
+        difference
+        for name, check in integrity.registered_checks()
+        if name in KEPT_FIGURE_CHECKS
+        for difference in check(organization_id)
+    ]

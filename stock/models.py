@@ -213,6 +213,7 @@ class StockAdjustment(models.Model):
             # The list's orderings, so that a page is an index range, not a sort of every adjustment.
             models.Index(fields=["organization", "created_at"], name="stock_adj_org_created_at"),
             models.Index(fields=["organization", "quantity"], name="stock_adj_org_quantity"),
+            models.Index(fields=["organization", "reason", "id"], name="stock_adj_org_reason"),
         ]
 
     def __str__(self):

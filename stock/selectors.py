@@ -27,7 +27,7 @@ from catalog.selectors import product_expired_q, product_list
 from core.kept import kept_queryset
 from core.pagination import lines_count
 from stock.figures import level_margin, product_quantity
-from stock.kept import kept_figure_differences
+from stock.integrity import registered_problems
 from stock.models import (
     MovementType,
     StockAdjustment,
@@ -371,7 +371,8 @@ def stock_integrity_report(*, organization_id: int | None = None) -> IntegrityRe
     """Everything `check_stock_integrity` reports: levels that differ from their movements, products whose total
     differs from their levels, levels whose kept reorder level is stale, levels whose `reserved` is not the sum of
     their reservations or not within `0..quantity`, then movements whose `balance_after` is not their running
-    balance (the first 100), then every kept figure (`stock.kept`) that differs from its source rows.
+    balance (the first 100); then what the registered checks report (`stock.integrity`: the kept figures of this
+    floor and of higher ones).
     """
     levels = StockLevel.objects.all()
     movements = StockMovement.objects.all()
@@ -387,6 +388,6 @@ def stock_integrity_report(*, organization_id: int | None = None) -> IntegrityRe
             *reorder_level_differences(organization_id=organization_id),
             *reserved_differences(organization_id=organization_id),
             *stock_balance_mismatches(organization_id=organization_id),
-            *kept_figure_differences(organization_id),
+            *registered_problems(organization_id),
         ],
     )

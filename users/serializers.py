@@ -62,7 +62,7 @@ class UserSerializer(StrictModelSerializer):
 
 
 class UserCreateSerializer(UserSerializer):
-    password = serializers.CharField(write_only=True, style={"input_type": "password"}, trim_whitespace=False)
+    password = StrictCharField(write_only=True, style={"input_type": "password"}, trim_whitespace=False)
 
     class Meta(UserSerializer.Meta):
         fields = [*_PROFILE_FIELDS, "password"]
@@ -116,7 +116,7 @@ class MeSerializer(StrictModelSerializer):
 
 
 class RegisterSerializer(StrictModelSerializer):
-    password = serializers.CharField(write_only=True, style={"input_type": "password"}, trim_whitespace=False)
+    password = StrictCharField(write_only=True, style={"input_type": "password"}, trim_whitespace=False)
     email = serializers.EmailField()
     organization_name = StrictCharField(
         required=False, max_length=200, help_text="Create a new organization with you as its admin."
@@ -151,8 +151,8 @@ class RegisterResponseSerializer(serializers.Serializer):
 
 
 class LoginSerializer(serializers.Serializer):
-    username = serializers.CharField(max_length=150)
-    password = serializers.CharField(max_length=4096, style={"input_type": "password"}, trim_whitespace=False)
+    username = StrictCharField(max_length=150)
+    password = StrictCharField(max_length=4096, style={"input_type": "password"}, trim_whitespace=False)
 
 
 class TokenPairSerializer(serializers.Serializer):
@@ -171,8 +171,8 @@ class LogoutSerializer(serializers.Serializer):
 
 @request_examples(Change={"old_password": "stockroom-demo", "new_password": "a-long-new-passphrase"})
 class PasswordChangeSerializer(serializers.Serializer):
-    old_password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
-    new_password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+    old_password = StrictCharField(style={"input_type": "password"}, trim_whitespace=False)
+    new_password = StrictCharField(style={"input_type": "password"}, trim_whitespace=False)
 
 
 @request_examples(Approve_as_staff={"role": "staff", "warehouses": [1]})

@@ -273,7 +273,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": [
         "core.parsers.JSONParser",
         "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
+        "core.parsers.MultiPartParser",
     ],
     "DEFAULT_THROTTLE_CLASSES": [
         "core.throttles.AnonRateThrottle",

@@ -5,6 +5,7 @@ from decimal import Decimal
 import factory
 
 from catalog.models import Category, Product, Variant
+from catalog.services import products_follow_prices
 from tests.users.factories import OrganizationFactory
 
 
@@ -51,3 +52,9 @@ class VariantFactory(factory.django.DjangoModelFactory):
         if product is not None and "organization" not in params:
             params = {**params, "organization": product.organization}
         return super()._generate(strategy, params)
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        variant = super()._create(model_class, *args, **kwargs)
+        products_follow_prices([variant.product_id])  # the product's lowest price, as every catalog write keeps it
+        return variant

@@ -34,7 +34,7 @@ def catalog(org, warehouse, other_warehouse, make_level):
         ("/api/products/", {"warehouse": "WAREHOUSE", "is_low_stock": "true", "search": "Product"}),
         ("/api/products/", {"ordering": "-total_quantity", "is_expired": "false"}),
         ("/api/variants/", {}),
-        ("/api/variants/", {"warehouse": "WAREHOUSE", "ordering": "-quantity"}),
+        ("/api/variants/", {"warehouse": "WAREHOUSE", "ordering": "-price"}),
         ("/api/categories/", {"ordering": "-product_count"}),
     ],
 )

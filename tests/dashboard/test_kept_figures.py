@@ -170,7 +170,7 @@ def test_rebuilt_from_the_source_rows_the_figures_are_the_same(org, history, how
         assert stock_kept.rebuild_movement_days(org.pk) > 0
         assert sales_kept.rebuild(org.pk) > 0
     else:
-        for name in ("stock.migrations.0013_backfill_movement_days", "sales.migrations.0004_backfill_kept_figures"):
+        for name in ("stock.migrations.0014_backfill_movement_days", "sales.migrations.0006_backfill_kept_figures"):
             importlib.import_module(name).backfill(django_apps, None)
     assert kept_figure_differences() == []
     assert [_answers(selectors, scope, days) for scope in _scopes(org, history) for days in RANGES] == before

@@ -42,3 +42,11 @@ class PurchaseOrderItemFactory(factory.django.DjangoModelFactory):
     variant = factory.SubFactory(VariantFactory, organization=factory.SelfAttribute("..order.organization"))
     quantity_ordered = 10
     unit_cost = Decimal("2.00")
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        # As the services do, the order's kept total follows its lines.
+        item = super()._create(model_class, *args, **kwargs)
+        type(item.order).objects.filter(pk=item.order_id).refresh_totals()
+        item.order.refresh_from_db(fields=["total_amount"])
+        return item

@@ -156,7 +156,7 @@ def test_update_items_to_none_is_refused(make_order, admin, variant):
 def test_notes_can_change_in_any_status(order_in, admin):
     order = order_in("received")
 
-    order = purchase_order_update(order=order, by=admin, notes="Delivered late")
+    order = purchase_order_update(order=order, by=admin, data={"notes": "Delivered late"})
 
     order.refresh_from_db()
     assert order.notes == "Delivered late"

@@ -28,7 +28,7 @@ def test_the_demo_has_pending_orders_fully_partly_and_not_reserved_and_stays_con
     assert statuses == {"reserved", "partial", "none"}
     assert "pending orders' reservations" in out
     partial = next(order for order in pending if order.reservation_status == "partial")
-    line = partial.items.all()[0]
+    line = partial.lines[0]
     assert 0 < line.quantity_reserved < line.quantity
     level = StockLevel.objects.get(variant_id=line.variant_id, warehouse_id=partial.warehouse_id)
     assert level.reserved == level.quantity  # the short requests took every unit left on that shelf

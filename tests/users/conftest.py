@@ -1,6 +1,7 @@
 import io
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from PIL import Image
 
@@ -58,3 +59,12 @@ def pending(org):
 @pytest.fixture
 def annex_staff(org, other_warehouse):
     return UserFactory(organization=org, username="annex_staff", role=Role.STAFF, warehouses=[other_warehouse])
+
+
+@pytest.fixture
+def site_client(org):
+    """A test client logged in to the Django admin as a superuser of `org`."""
+    superuser = UserFactory(organization=org, username="root", is_staff=True, is_superuser=True, role=Role.ADMIN)
+    client = Client()
+    client.force_login(superuser)
+    return client

@@ -1,6 +1,5 @@
 import pytest
 from django.contrib.admin.sites import site
-from django.test import Client
 from django.urls import reverse
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
@@ -11,14 +10,6 @@ from users.services import user_tokens_issue
 from users.throttles import LoginAddressRateThrottle
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def site_client(org):
-    superuser = UserFactory(organization=org, username="root", is_staff=True, is_superuser=True, role=Role.ADMIN)
-    client = Client()
-    client.force_login(superuser)
-    return client
 
 
 @pytest.mark.parametrize(

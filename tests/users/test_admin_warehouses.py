@@ -3,7 +3,6 @@
 """
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from core.roles import Role
@@ -11,14 +10,6 @@ from tests.users.factories import UserFactory
 from tests.warehouses.factories import WarehouseFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def site_client(org):
-    superuser = UserFactory(organization=org, username="root", is_staff=True, is_superuser=True, role=Role.ADMIN)
-    client = Client()
-    client.force_login(superuser)
-    return client
 
 
 def test_the_user_page_shows_and_changes_the_users_warehouses(site_client, org):

@@ -93,6 +93,32 @@ def _constraints_deferred_to_the_end(tables, *, quiet, out):
         out.write(f"re-created {len(indexes)} indexes and {len(constraints)} constraints in {elapsed:.0f} s")
 
 
+def _fill_order_totals():
+    """Each order's kept `total_amount` from its copied lines: one set-based UPDATE per order table, as the services
+    would have written it line by line (sales: Σ quantity × unit_price; purchases: Σ quantity_ordered × unit_cost).
+    """
+    with connection.cursor() as cursor:
+        for orders, items, quantity, price in (
+            ("sales_salesorder", "sales_salesorderitem", "quantity", "unit_price"),
+            ("purchases_purchaseorder", "purchases_purchaseorderitem", "quantity_ordered", "unit_cost"),
+        ):
+            cursor.execute(
+                f"UPDATE {orders} o SET total_amount = t.total FROM (SELECT order_id, SUM({quantity} * {price}) "
+                f"AS total FROM {items} GROUP BY order_id) t WHERE o.id = t.order_id"
+            )
+
+
+def _fill_min_prices():
+    """Each product's kept `min_price`, its variants' lowest price, as the catalog services keep it: one set-based
+    UPDATE over the copied variants.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE catalog_product p SET min_price = t.price FROM (SELECT product_id, MIN(price) AS price "
+            "FROM catalog_variant GROUP BY product_id) t WHERE p.id = t.product_id"
+        )
+
+
 class Command(BaseCommand):
     help = "Generate a large, ledger-consistent organization for benchmarks (PostgreSQL only)."
 
@@ -181,7 +207,9 @@ class Command(BaseCommand):
         users = self._users(org, opts["warehouses"])
         warehouses = self._warehouses(org, opts["warehouses"], users)
         variants = self._catalog(org, opts["products"], opts["variants_per_product"], users["admin"])
+        _fill_min_prices()
         self._ledger(variants, warehouses, users, opts["movements"])
+        _fill_order_totals()
 
     def _users(self, org, warehouse_count):
         User = _model("users.User")

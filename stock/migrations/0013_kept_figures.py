@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('stock', '0011_ordering_indexes'),
+        ('stock', '0012_adjustment_reason_index'),
         ('users', '0003_user_warehouses_declared_by_warehouse'),
         ('warehouses', '0002_warehouse_assigned_users'),
     ]

@@ -32,6 +32,6 @@ def backfill(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("stock", "0012_kept_figures")]
+    dependencies = [("stock", "0013_kept_figures")]
 
     operations = [migrations.RunPython(backfill, migrations.RunPython.noop)]

@@ -79,6 +79,6 @@ def backfill(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("sales", "0003_kept_figures"), ("stock", "0013_backfill_movement_days")]
+    dependencies = [("sales", "0005_kept_figures"), ("stock", "0014_backfill_movement_days")]
 
     operations = [migrations.RunPython(backfill, migrations.RunPython.noop)]

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('catalog', '0005_ordering_indexes'),
-        ('sales', '0002_search_trigram_indexes'),
+        ('sales', '0004_order_total_index'),
         ('users', '0003_user_warehouses_declared_by_warehouse'),
         ('warehouses', '0002_warehouse_assigned_users'),
     ]
