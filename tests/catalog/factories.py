@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 import factory
+from django.db import transaction
 
 from catalog.models import Category, Product, Variant
 from catalog.services import products_follow_prices
@@ -56,5 +57,6 @@ class VariantFactory(factory.django.DjangoModelFactory):
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
         variant = super()._create(model_class, *args, **kwargs)
-        products_follow_prices([variant.product_id])  # the product's lowest price, as every catalog write keeps it
+        with transaction.atomic():  # it locks the product: outside a test's transaction (transaction=True) too
+            products_follow_prices([variant.product_id])  # the product's lowest price, as every catalog write keeps it
         return variant
