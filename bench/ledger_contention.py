@@ -621,8 +621,9 @@ RAW_INSERT = """
 
 # The ledger's tally of the day's movements (decision 0023), added in the same transaction.
 RAW_TALLY = """
-    INSERT INTO stock_movementday (organization_id, warehouse_id, day, reason, units_in, units_out)
-    VALUES (%s, %s, (now() AT TIME ZONE 'UTC')::date, 'adjustment', 0, 1)
+    INSERT INTO stock_movementday (organization_id, warehouse_id, day, reason, performed_by_id, units_in, units_out,
+        movements)
+    VALUES (%s, %s, (now() AT TIME ZONE 'UTC')::date, 'adjustment', %s, 0, 1, 1)
 """
 
 
@@ -656,7 +657,7 @@ def run_raw(args, ids) -> Result:
                         connection.execute(RAW_UPDATE, [quantity - 1, level])
                         connection.execute(RAW_PRODUCT, [product])
                         connection.execute(RAW_INSERT, [org, variant, warehouse, quantity - 1, user])
-                        connection.execute(RAW_TALLY, [org, warehouse])
+                        connection.execute(RAW_TALLY, [org, warehouse, user])
                         result.sold += 1
                 result.latencies.append(time.perf_counter() - started)
 

@@ -1,5 +1,5 @@
-"""The dashboard's sales, top-product and movement figures as aggregates over the raw rows (orders, their lines
-and the movements): what `dashboard.selectors` computed before it read the kept figures (decision 0023).
+"""The dashboard's sales, top-product, movement and staff-activity figures as aggregates over the raw rows (orders,
+their lines and the movements): what `dashboard.selectors` computed before it read the kept figures (decision 0023).
 
 The benchmark's raw baseline runs this SQL (`bench/steps.py plan` captures it) and compares its bodies with the
 API's, and the tests compare the kept figures' answers with these after a mix of every kind of write. Same
@@ -9,7 +9,21 @@ arguments and results as the selectors of the same names.
 import datetime as dt
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, IntegerField, Q, QuerySet, Subquery, Sum
+from django.contrib.auth import get_user_model
+from django.db.models import (
+    Count,
+    DecimalField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
 from django.db.models.functions import Coalesce, TruncDate
 
 from core.dates import DayRange
@@ -128,3 +142,25 @@ def dashboard_trends(*, scope: DashboardScope, days: DayRange) -> list[dict]:
         units_in, units_out = by_date.get(day, (0, 0))
         result.append({"date": day, "in": units_in, "out": units_out, "net": units_in - units_out})
     return result
+
+
+def warehouse_staff_activity(*, warehouse, days: DayRange) -> QuerySet:
+    User = get_user_model()
+    movements = StockMovement.objects.filter(days.lookup("created_at"), warehouse=warehouse)
+    sales = SalesOrder.objects.filter(days.lookup("fulfilled_at"), warehouse=warehouse, status__in=SHIPPED_STATUSES)
+    assigned = User.warehouses.through.objects.filter(user_id=OuterRef("pk"), warehouse_id=warehouse.pk)
+    return (
+        User.objects.filter(organization_id=warehouse.organization_id)
+        .annotate(
+            movements=_count_of(movements.filter(performed_by_id=OuterRef("pk"))),
+            sales_orders=_count_of(sales.filter(decided_by_id=OuterRef("pk"))),
+        )
+        .filter(Exists(assigned) | Q(movements__gt=0) | Q(sales_orders__gt=0))
+        .order_by("-movements", "-sales_orders", "username", "pk")
+        .values("movements", "sales_orders", "username", user=F("pk"))
+    )
+
+
+def _count_of(queryset: QuerySet) -> Coalesce:
+    counted = queryset.order_by().annotate(row_count=Func(F("pk"), function="COUNT")).values("row_count")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)

@@ -37,7 +37,7 @@ from catalog.selectors import product_expired_q
 from core.dates import DayRange, today_utc
 from core.permissions import ensure_warehouse_access, warehouse_ids_of
 from core.roles import Role
-from sales.models import SHIPPED_STATUSES, SalesDay, SalesOrder, SalesVariantDay
+from sales.models import SalesDay, SalesVariantDay
 from stock.figures import level_margin
 from stock.models import MovementDay, StockLevel, StockMovement, low_level_q
 from stock.selectors import stock_level_low_list
@@ -338,19 +338,26 @@ def warehouse_staff_activity(*, warehouse: Warehouse, days: DayRange) -> QuerySe
     """The people assigned to the warehouse, and anyone else who worked in it in the range, busiest first.
 
     `movements`: stock movements they performed there; `sales_orders`: sales they fulfilled there (direct sales
-    and approved requests), both in the range.
+    and approved requests, whatever came back since), both in the range, read from the kept figures.
     """
     User = get_user_model()
-    movements = StockMovement.objects.filter(days.lookup("created_at"), warehouse=warehouse)
-    sales = SalesOrder.objects.filter(days.lookup("fulfilled_at"), warehouse=warehouse, status__in=SHIPPED_STATUSES)
+    kept = {"warehouse_id": warehouse.pk, "day__gte": days.start, "day__lte": days.end}
+    movements = MovementDay.objects.filter(**kept, performed_by_id=OuterRef("pk"))
+    sales = SalesDay.objects.filter(**kept, decided_by_id=OuterRef("pk"))
     assigned = User.warehouses.through.objects.filter(user_id=OuterRef("pk"), warehouse_id=warehouse.pk)
     return (
         User.objects.filter(organization_id=warehouse.organization_id)
         .annotate(
-            movements=_count_of(movements.filter(performed_by_id=OuterRef("pk"))),
-            sales_orders=_count_of(sales.filter(decided_by_id=OuterRef("pk"))),
+            movements=_sum_of(movements, "movements"),
+            sales_orders=_sum_of(sales, "fulfilled"),
         )
         .filter(Exists(assigned) | Q(movements__gt=0) | Q(sales_orders__gt=0))
         .order_by("-movements", "-sales_orders", "username", "pk")
         .values("movements", "sales_orders", "username", user=F("pk"))
     )
+
+
+def _sum_of(queryset: QuerySet, field: str) -> Coalesce:
+    """`SELECT SUM(field) FROM (queryset)` as a scalar subquery (no GROUP BY: SUM here is a plain function)."""
+    summed = queryset.order_by().annotate(total=Func(F(field), function="SUM")).values("total")
+    return Coalesce(Subquery(summed, output_field=IntegerField()), 0)

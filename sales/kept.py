@@ -31,8 +31,8 @@ from sales.models import SHIPPED_STATUSES, SalesDay, SalesOrder, SalesOrderItem,
 from stock.models import MovementType, Reason, ReferenceType, StockMovement
 
 UTC = dt.UTC
-DAY_KEYS = ("organization_id", "warehouse_id", "day")
-DAY_SUMS = ("orders", "units", "amount", "cost")
+DAY_KEYS = ("organization_id", "warehouse_id", "day", "decided_by_id")
+DAY_SUMS = ("orders", "units", "amount", "cost", "fulfilled")
 VARIANT_KEYS = ("organization_id", "warehouse_id", "variant_id", "day")
 VARIANT_SUMS = ("units", "revenue")
 MONEY = DecimalField(max_digits=20, decimal_places=2)
@@ -49,11 +49,14 @@ class SoldLine:
     unit_cost: Decimal | None
 
 
-def add_sales(order: SalesOrder, lines: Sequence[SoldLine], *, orders: int, fulfilled_at=None) -> None:
-    """Tally lines of a fulfilled order on its fulfilment day (`fulfilled_at`, else the order's); `orders`: +1
-    fulfilled, −1 fully returned, else 0.
+def add_sales(
+    order: SalesOrder, lines: Sequence[SoldLine], *, orders: int, fulfilled_at=None, decided_by_id=None
+) -> None:
+    """Tally lines of a fulfilled order on its fulfilment day (`fulfilled_at`, else the order's) and by its decider
+    (`decided_by_id`, else the order's); `orders`: +1 fulfilled, −1 fully returned, else 0.
     """
     day = (fulfilled_at or order.fulfilled_at).astimezone(UTC).date()
+    decided_by_id = decided_by_id or order.decided_by_id
     per_variant: dict[int, list] = {}
     for line in lines:
         sums = per_variant.setdefault(line.variant_id, [0, ZERO])
@@ -62,7 +65,8 @@ def add_sales(order: SalesOrder, lines: Sequence[SoldLine], *, orders: int, fulf
     units = sum(line.units for line in lines)
     amount = sum((line.units * line.unit_price for line in lines), ZERO)
     cost = sum((line.units * (line.unit_cost or ZERO) for line in lines), ZERO)
-    row = (order.organization_id, order.warehouse_id, day, orders, units, amount, cost)
+    fulfilled = 1 if orders > 0 else 0
+    row = (order.organization_id, order.warehouse_id, day, decided_by_id, orders, units, amount, cost, fulfilled)
     tallies.add_rows(SalesDay, DAY_KEYS + DAY_SUMS, [row])
     _add_to_variant_days(order.organization_id, order.warehouse_id, day, per_variant)
 
@@ -109,23 +113,25 @@ def _shipped_items(organization_id: int | None) -> QuerySet:
 
 
 def sales_days_from_items(organization_id: int | None = None) -> QuerySet:
-    """(organization, warehouse, day, orders, units, amount, cost = 0) from the orders' lines."""
+    """(organization, warehouse, day, decider, orders, units, amount, cost = 0, fulfilled) from the orders' lines."""
     kept_order = Count("order", distinct=True, filter=~Q(order__status=SalesOrderStatus.RETURNED))
     return (
         _shipped_items(organization_id)
-        .values_list("organization_id", "warehouse_id", "day")
+        .annotate(decided_by_id=F("order__decided_by_id"))
+        .values_list("organization_id", "warehouse_id", "day", "decided_by_id")
         .annotate(
             orders=kept_order,
             units=Coalesce(Sum(_NET_UNITS), 0),
             amount=Coalesce(Sum(_NET_AMOUNT), Value(ZERO), output_field=MONEY),
             cost=Value(ZERO, output_field=MONEY),
+            fulfilled=Count("order", distinct=True),
         )
     )
 
 
 def sales_costs_from_ledger(organization_id: int | None = None) -> tuple[str, list]:
-    """SQL of (organization, warehouse, day, 0, 0, 0, cost): the sale movements' cost less the returns', per the
-    day their order was fulfilled.
+    """SQL of (organization, warehouse, day, decider, 0, 0, 0, cost, 0): the sale movements' cost less the
+    returns', per the day their order was fulfilled and who fulfilled it.
 
     A join of the movements to their orders by reference (the ledger names its callers by type and id, so there is
     no relation for the ORM to follow; a correlated subquery per movement costs seconds at a million movements).
@@ -133,9 +139,9 @@ def sales_costs_from_ledger(organization_id: int | None = None) -> tuple[str, li
     day, day_params = connection.ops.datetime_cast_date_sql('o."fulfilled_at"', (), "UTC")
     shipped = ", ".join(["%s"] * len(SHIPPED_STATUSES))
     sql = (
-        f'SELECT o."organization_id", o."warehouse_id", {day}, 0, 0, 0, '
+        f'SELECT o."organization_id", o."warehouse_id", {day}, o."decided_by_id", 0, 0, 0, '
         "COALESCE(SUM(CASE WHEN m.movement_type = %s THEN m.quantity * m.unit_cost "
-        "ELSE -(m.quantity * m.unit_cost) END), 0) "
+        "ELSE -(m.quantity * m.unit_cost) END), 0), 0 "
         f'FROM "{StockMovement._meta.db_table}" m JOIN "{SalesOrder._meta.db_table}" o ON o."id" = m."reference_id" '
         "WHERE m.reference_type = %s AND ((m.movement_type = %s AND m.reason = %s) "
         f"OR (m.movement_type = %s AND m.reason = %s)) AND o.status IN ({shipped})"
@@ -145,7 +151,7 @@ def sales_costs_from_ledger(organization_id: int | None = None) -> tuple[str, li
     if organization_id is not None:
         sql += " AND o.organization_id = %s"
         params.append(organization_id)
-    return sql + " GROUP BY 1, 2, 3", params
+    return sql + " GROUP BY 1, 2, 3, 4", params
 
 
 def sales_variant_days_from_items(organization_id: int | None = None) -> QuerySet:
@@ -181,11 +187,11 @@ def rebuild(organization_id: int | None = None) -> int:
 
 def _as_cost_row(row: tuple) -> tuple:
     """A row of the raw cost query as the ORM would give it (SQLite answers text days and float sums)."""
-    organization_id, warehouse_id, day, orders, units, amount, cost = row
+    organization_id, warehouse_id, day, decided_by_id, orders, units, amount, cost, fulfilled = row
     if isinstance(day, str):
         day = dt.date.fromisoformat(day)
     cost = Decimal(str(cost)).quantize(ZERO)
-    return organization_id, warehouse_id, day, orders, units, Decimal(amount), cost
+    return organization_id, warehouse_id, day, decided_by_id, orders, units, Decimal(amount), cost, fulfilled
 
 
 def _kept(model, keys, sums, organization_id):
@@ -202,12 +208,13 @@ def differences(organization_id: int | None = None) -> list[tallies.Difference]:
         cursor.execute(*sales_costs_from_ledger(organization_id))
         costs = [_as_cost_row(row) for row in cursor.fetchall()]
     for rows in (sales_days_from_items(organization_id), costs):
-        for *key, orders, units, amount, cost in rows:
-            sums = expected.setdefault(tuple(key), [0, 0, ZERO, ZERO])
-            for index, value in enumerate((orders, units, amount, cost)):
+        for *key, orders, units, amount, cost, fulfilled in rows:
+            sums = expected.setdefault(tuple(key), [0, 0, ZERO, ZERO, 0])
+            for index, value in enumerate((orders, units, amount, cost, fulfilled)):
                 sums[index] += value
     days = [(*key, *sums) for key, sums in expected.items()]
-    return tallies.differences("sales day", _kept(SalesDay, DAY_KEYS, DAY_SUMS, organization_id), days, 3) + (
+    kept_days = _kept(SalesDay, DAY_KEYS, DAY_SUMS, organization_id)
+    return tallies.differences("sales day", kept_days, days, len(DAY_KEYS)) + (
         tallies.differences(
             "sales variant day",
             _kept(SalesVariantDay, VARIANT_KEYS, VARIANT_SUMS, organization_id),

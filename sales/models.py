@@ -253,10 +253,15 @@ class SalesDay(models.Model):
     organization = models.ForeignKey("users.Organization", on_delete=models.CASCADE, related_name="+")
     warehouse = models.ForeignKey("warehouses.Warehouse", on_delete=models.CASCADE, related_name="+")
     day = models.DateField()
+    # Who fulfilled the orders (the warehouse dashboard's staff activity); the orders keep the user, so no key here.
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, db_constraint=False, null=True, related_name="+"
+    )
     orders = models.BigIntegerField(default=0)
     units = models.BigIntegerField(default=0)
     amount = models.DecimalField(**TALLY_MONEY)
     cost = models.DecimalField(**TALLY_MONEY)
+    fulfilled = models.BigIntegerField(default=0)  # orders fulfilled, whatever came back since
 
     class Meta:
         indexes = [

@@ -330,6 +330,7 @@ def _take_stock(
         [kept.SoldLine(item.variant_id, item.quantity, item.unit_price, costs[item.variant_id]) for item in items],
         orders=1,
         fulfilled_at=fulfilled_at,
+        decided_by_id=by.pk,
     )
     movements = stock_remove(
         organization_id=order.organization_id,

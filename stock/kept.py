@@ -10,7 +10,7 @@ compaction here, and the check of their figures with `stock.integrity`, so that 
 import datetime as dt
 from collections.abc import Callable, Iterable
 
-from django.db.models import Case, IntegerField, QuerySet, Sum, Value, When
+from django.db.models import Case, Count, IntegerField, QuerySet, Sum, Value, When
 from django.db.models.functions import TruncDate
 
 from core import tallies
@@ -18,8 +18,8 @@ from stock import integrity
 from stock.models import MovementDay, MovementType, StockMovement
 
 UTC = dt.UTC
-DAY_KEYS = ("organization_id", "warehouse_id", "day", "reason")
-DAY_SUMS = ("units_in", "units_out")
+DAY_KEYS = ("organization_id", "warehouse_id", "day", "reason", "performed_by_id")
+DAY_SUMS = ("units_in", "units_out", "movements")
 # The names the kept figures' checks are registered under with `stock.integrity`.
 KEPT_FIGURE_CHECKS = {"movement_day_figures", "sales_day_figures"}
 
@@ -28,12 +28,13 @@ KEPT_FIGURE_CHECKS = {"movement_day_figures", "sales_day_figures"}
 
 
 def add_movement_days(organization_id: int, movements: Iterable[StockMovement]) -> None:
-    """Tally written movements (their `created_at` set): one row per warehouse, UTC day and reason."""
+    """Tally written movements (their `created_at` set): one row per warehouse, UTC day, reason and performer."""
     rows: dict[tuple, list[int]] = {}
     for movement in movements:
-        key = (movement.warehouse_id, movement.created_at.astimezone(UTC).date(), movement.reason)
-        sums = rows.setdefault(key, [0, 0])
+        day = movement.created_at.astimezone(UTC).date()
+        sums = rows.setdefault((movement.warehouse_id, day, movement.reason, movement.performed_by_id), [0, 0, 0])
         sums[0 if movement.movement_type == MovementType.IN else 1] += movement.quantity
+        sums[2] += 1
     tallies.add_rows(
         MovementDay,
         DAY_KEYS + DAY_SUMS,
@@ -54,15 +55,17 @@ def _signed(movement_type: str) -> Sum:
 
 
 def movement_days_from_ledger(organization_id: int | None = None) -> QuerySet:
-    """Σ units in and out per (organization, warehouse, UTC day, reason), computed from the movements."""
+    """Σ units in and out and the movements per (organization, warehouse, UTC day, reason, performer), computed
+    from the movements.
+    """
     movements = StockMovement.objects.all()
     if organization_id is not None:
         movements = movements.filter(organization_id=organization_id)
     return (
         movements.order_by()
         .annotate(day=TruncDate("created_at", tzinfo=UTC))
-        .values_list("organization_id", "warehouse_id", "day", "reason")
-        .annotate(units_in=_signed(MovementType.IN), units_out=_signed(MovementType.OUT))
+        .values_list("organization_id", "warehouse_id", "day", "reason", "performed_by_id")
+        .annotate(units_in=_signed(MovementType.IN), units_out=_signed(MovementType.OUT), movements=Count("pk"))
     )
 
 

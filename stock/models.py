@@ -369,7 +369,7 @@ class LowStockDigest(models.Model):
 
 
 class MovementDay(models.Model):
-    """Units in and out of one warehouse on one UTC day for one reason: a kept part of the ledger's sums.
+    """Units in and out of one warehouse on one UTC day for one reason and performer: a kept part of the ledger's sums.
 
     Insert-only tally rows (decision 0023): the ledger adds one row per (warehouse, day, reason) it touched, in the
     transaction that writes the movements, and `stock.kept.compact` later folds the rows of a key into one, in one
@@ -381,8 +381,13 @@ class MovementDay(models.Model):
     warehouse = models.ForeignKey("warehouses.Warehouse", on_delete=models.CASCADE, related_name="+")
     day = models.DateField()
     reason = models.CharField(max_length=16, choices=Reason.choices)
+    # Who performed them (the warehouse dashboard's staff activity); the movements keep the user, so no key here.
+    performed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, db_constraint=False, null=True, related_name="+"
+    )
     units_in = models.BigIntegerField(default=0)
     units_out = models.BigIntegerField(default=0)
+    movements = models.BigIntegerField(default=0)
 
     class Meta:
         indexes = [

@@ -39,17 +39,24 @@ def backfill(apps, schema_editor):
             day=TruncDate("order__fulfilled_at", tzinfo=dt.UTC),
         )
     )
-    days = items.values_list("organization_id", "warehouse_id", "day").annotate(
-        orders=Count("order", distinct=True, filter=~Q(order__status="returned")),
-        units=Coalesce(Sum(net), 0),
-        amount=Coalesce(Sum(net_amount), ZERO, output_field=MONEY),
-        cost=ZERO,
+    days = (
+        items.annotate(decided_by_id=F("order__decided_by_id"))
+        .values_list("organization_id", "warehouse_id", "day", "decided_by_id")
+        .annotate(
+            orders=Count("order", distinct=True, filter=~Q(order__status="returned")),
+            units=Coalesce(Sum(net), 0),
+            amount=Coalesce(Sum(net_amount), ZERO, output_field=MONEY),
+            cost=ZERO,
+            fulfilled=Count("order", distinct=True),
+        )
     )
-    day_columns = ("organization_id", "warehouse_id", "day", "orders", "units", "amount", "cost")
+    day_columns = ("organization_id", "warehouse_id", "day", "decided_by_id", "orders", "units", "amount", "cost")
+    day_columns += ("fulfilled",)
     insert_select(SalesDay, day_columns, days)
 
     fulfilled = SalesOrder.objects.filter(pk=OuterRef("reference_id"), status__in=SHIPPED)
     day = Subquery(fulfilled.annotate(day=TruncDate("fulfilled_at", tzinfo=dt.UTC)).values("day")[:1])
+    decider = Subquery(fulfilled.values("decided_by_id")[:1])
     at_cost = ExpressionWrapper(F("quantity") * F("unit_cost"), output_field=MONEY)
     signed = Case(
         When(movement_type="OUT", then=at_cost),
@@ -60,14 +67,15 @@ def backfill(apps, schema_editor):
         StockMovement.objects.filter(reference_type="sales_order")
         .filter(Q(movement_type="OUT", reason="sale") | Q(movement_type="IN", reason="return"))
         .order_by()
-        .annotate(day=day)
+        .annotate(day=day, decider=decider)
         .filter(day__isnull=False)
-        .values_list("organization_id", "warehouse_id", "day")
+        .values_list("organization_id", "warehouse_id", "day", "decider")
         .annotate(
             orders=Value(0, output_field=IntegerField()),
             units=Value(0, output_field=IntegerField()),
             amount=ZERO,
             cost=Coalesce(Sum(signed), ZERO, output_field=MONEY),
+            fulfilled=Value(0, output_field=IntegerField()),
         )
     )
     insert_select(SalesDay, day_columns, costs)

@@ -1,4 +1,5 @@
-"""Backfill the movement tallies from the ledger: one row per (organization, warehouse, UTC day, reason).
+"""Backfill the movement tallies from the ledger: one row per (organization, warehouse, UTC day, reason,
+performer).
 
 One `INSERT ... SELECT ... GROUP BY` over the movements (PostgreSQL and SQLite alike); run it with the writers
 stopped, as any migration of this deployment is.
@@ -7,7 +8,7 @@ stopped, as any migration of this deployment is.
 import datetime as dt
 
 from django.db import migrations
-from django.db.models import Case, IntegerField, Sum, Value, When
+from django.db.models import Case, Count, IntegerField, Sum, Value, When
 from django.db.models.functions import TruncDate
 
 from core.tallies import insert_select
@@ -24,10 +25,10 @@ def backfill(apps, schema_editor):
     rows = (
         StockMovement.objects.order_by()
         .annotate(day=TruncDate("created_at", tzinfo=dt.UTC))
-        .values_list("organization_id", "warehouse_id", "day", "reason")
-        .annotate(units_in=_only("IN"), units_out=_only("OUT"))
+        .values_list("organization_id", "warehouse_id", "day", "reason", "performed_by_id")
+        .annotate(units_in=_only("IN"), units_out=_only("OUT"), movements=Count("pk"))
     )
-    columns = ("organization_id", "warehouse_id", "day", "reason", "units_in", "units_out")
+    columns = ("organization_id", "warehouse_id", "day", "reason", "performed_by_id", "units_in", "units_out", "movements")
     insert_select(MovementDay, columns, rows)
 
 
