@@ -179,3 +179,11 @@ def test_rebuilt_from_the_source_rows_the_figures_are_the_same(org, history, how
             importlib.import_module(name).backfill(django_apps, None)
     assert kept_figure_differences() == []
     assert [_answers(selectors, scope, days) for scope in _scopes(org, history) for days in RANGES] == before
+
+
+def test_the_beat_task_folds_every_floors_tallies(org, history):
+    from stock.tasks import compact_kept_figures_task
+
+    assert compact_kept_figures_task()["folded"] > 0
+    assert compact_kept_figures_task() == {"folded": 0}
+    assert kept_figure_differences() == []
