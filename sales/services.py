@@ -105,9 +105,11 @@ def sales_order_create(
         )
         if fulfilled:
             _take_stock(order, items, by)
+            held = {}
         else:
-            _reserve(order, items)
-    return order
+            held = _reserve(order, items)
+    # The response shows what was just written: no need to read it back.
+    return order.with_written_details(items, held)
 
 
 # --- Decisions on a pending order ---------------------------------------------------------------------------------
@@ -323,8 +325,8 @@ def _take_stock(order: SalesOrder, items: Sequence[SalesOrderItem], by, *, consu
     SalesOrderItem.objects.bulk_update(items, ["unit_cost"])
 
 
-def _reserve(order: SalesOrder, items: Sequence[SalesOrderItem]) -> None:
-    stock_reserve(
+def _reserve(order: SalesOrder, items: Sequence[SalesOrderItem]) -> dict[int, int]:
+    return stock_reserve(
         organization_id=order.organization_id,
         warehouse_id=order.warehouse_id,
         lines=[ReservationLine(item.pk, item.variant_id, item.quantity) for item in items],
