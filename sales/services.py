@@ -99,7 +99,14 @@ def sales_order_create(
         )
         items = SalesOrderItem.objects.bulk_create(
             [
-                SalesOrderItem(order=order, variant=line.variant, quantity=line.quantity, unit_price=price)
+                # A sale records the variant's cost as read with it (a request's validation), as it does its price.
+                SalesOrderItem(
+                    order=order,
+                    variant=line.variant,
+                    quantity=line.quantity,
+                    unit_price=price,
+                    unit_cost=line.variant.cost if fulfilled else None,
+                )
                 for line, price in zip(lines, prices, strict=True)
             ]
         )
@@ -312,17 +319,19 @@ def _take_stock(order: SalesOrder, items: Sequence[SalesOrderItem], by, *, consu
     reference = WORKFLOW.reference(order)
     movements = stock_remove(
         organization_id=order.organization_id,
-        changes=[StockChange(item.variant_id, order.warehouse_id, item.quantity) for item in items],
+        changes=[StockChange(item.variant_id, order.warehouse_id, item.quantity, item.unit_cost) for item in items],
         reason=Reason.SALE,
         by=by,
         reference=reference,
         note=order.number,
         consumes=reference if consumes else None,
     )
-    # The ledger returns movements in line order, each with the variant's cost at this moment.
-    for item, movement in zip(items, movements, strict=True):
+    # The ledger returns movements in line order, each with the variant's cost at this moment (or the line's own).
+    uncosted = [(item, movement) for item, movement in zip(items, movements, strict=True) if item.unit_cost is None]
+    for item, movement in uncosted:
         item.unit_cost = movement.unit_cost
-    SalesOrderItem.objects.bulk_update(items, ["unit_cost"])
+    if uncosted:
+        SalesOrderItem.objects.bulk_update([item for item, _ in uncosted], ["unit_cost"])
 
 
 def _reserve(order: SalesOrder, items: Sequence[SalesOrderItem]) -> dict[int, int]:
