@@ -97,19 +97,7 @@ def sales_order_create(
             # The lines never change after this (returns do not reduce it): the total is kept from here.
             total_amount=order_total(zip((line.quantity for line in lines), prices, strict=True)),
         )
-        items = SalesOrderItem.objects.bulk_create(
-            [
-                # A sale records the variant's cost as read with it (a request's validation), as it does its price.
-                SalesOrderItem(
-                    order=order,
-                    variant=line.variant,
-                    quantity=line.quantity,
-                    unit_price=price,
-                    unit_cost=line.variant.cost if fulfilled else None,
-                )
-                for line, price in zip(lines, prices, strict=True)
-            ]
-        )
+        items = SalesOrderItem.objects.bulk_create(_new_items(order, lines, prices, fulfilled=fulfilled))
         if fulfilled:
             _take_stock(order, items, by)
             held = {}
@@ -117,6 +105,20 @@ def sales_order_create(
             held = _reserve(order, items)
     # The response shows what was just written: no need to read it back.
     return order.with_written_details(items, held)
+
+
+def _new_items(order: SalesOrder, lines: Sequence[OrderLine], prices, *, fulfilled: bool) -> list[SalesOrderItem]:
+    # A sale records the variant's cost as its caller read it (a request: in its validation), as it does its price.
+    return [
+        SalesOrderItem(
+            order=order,
+            variant=line.variant,
+            quantity=line.quantity,
+            unit_price=price,
+            unit_cost=line.variant.cost if fulfilled else None,
+        )
+        for line, price in zip(lines, prices, strict=True)
+    ]
 
 
 # --- Decisions on a pending order ---------------------------------------------------------------------------------
