@@ -98,6 +98,15 @@ def _page_links(environ, count: int, plan: dict):
     return following, previous
 
 
+def _count(rows, plan) -> int:
+    """The page's `count`: its statement's, or, when the API sent none (a short page), the rows before the page and
+    on it, as the API's paginator counts them (`core.pagination.RowsFirstPaginator`).
+    """
+    if "count" in rows:
+        return rows["count"][1][0][0]
+    return (plan["page"] - 1) * plan["page_size"] + len(rows["page"][1])
+
+
 # --- Shapes ---------------------------------------------------------------------------------------------------------
 
 
@@ -148,7 +157,7 @@ def _products(rows, plan, environ):
         }
         for product in _dicts(rows["page"])
     ]
-    count = rows["count"][1][0][0]
+    count = _count(rows, plan)
     following, previous = _page_links(environ, count, plan)
     return {"count": count, "next": following, "previous": previous, "results": results}
 
@@ -173,7 +182,7 @@ def _stock_levels(rows, plan, environ):
         }
         for level in _dicts(rows["page"])
     ]
-    count = rows["count"][1][0][0]
+    count = _count(rows, plan)
     following, previous = _page_links(environ, count, plan)
     return {"count": count, "next": following, "previous": previous, "results": results}
 

@@ -122,7 +122,8 @@ ROLE_RULES = {
     },
     "dashboard_trends": {"days": r'AS "units_in"'},
 }
-OPTIONAL_ROLES = {"variants"}  # no prefetch query when the page is empty
+# No prefetch query when the page is empty; no count when the page is short (its rows tell it: core.pagination).
+OPTIONAL_ROLES = {"variants", "count"}
 
 
 def list_urls(organization) -> dict[str, list[str]]:

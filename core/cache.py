@@ -12,6 +12,8 @@ import logging
 
 from django.core.cache import cache
 
+from core.redis_client import RedisError, cache_key, redis_client
+
 logger = logging.getLogger(__name__)
 
 
@@ -24,6 +26,17 @@ def stock_generation(organization_id: int) -> int:
 
 
 def bump_stock_generation(organization_id: int) -> None:
+    client = redis_client()
+    if client is not None:
+        key = cache_key(_key(organization_id))
+        try:
+            # One round trip (Django's `incr` asks `EXISTS` first). A missing key comes back as 1, the readers'
+            # default, which some cached figures may carry: it is set to 2, as below.
+            if client.incr(key) == 1:
+                client.set(key, 2)
+            return
+        except RedisError:  # the cache API below notices the outage and falls back (core.failover_cache)
+            pass
     try:
         try:
             cache.incr(_key(organization_id))

@@ -62,7 +62,9 @@ class FilterSet(django_filters.FilterSet):
         cls = type(self)
         form_class = cls.__dict__.get("_cached_form_class")  # this class's own, never a parent's
         if form_class is None:
-            form_class = cls._cached_form_class = super().get_form_class()
+            form_class = super().get_form_class()
+            form_class.base_fields = _FormFields(form_class.base_fields)
+            cls._cached_form_class = form_class
         return form_class
 
     @property
@@ -115,6 +117,19 @@ class BooleanFilter(django_filters.BooleanFilter):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("widget", _RawValueWidget)
         super().__init__(*args, **kwargs)
+
+
+class _FormFields(dict):
+    """A filter form's `base_fields`, which Django's `Form.__init__` deep-copies for each form: each field is copied
+    shallowly instead (its widget, choices and validators are the declaration's, which validating a query string
+    never changes), except a model choice field, whose queryset each request's form sets on its own deep copy.
+    """
+
+    def __deepcopy__(self, memo):
+        return {
+            name: copy.deepcopy(field, memo) if isinstance(field, forms.ModelChoiceField) else copy.copy(field)
+            for name, field in self.items()
+        }
 
 
 def _copy_filter(filter_):

@@ -4,6 +4,7 @@ import binascii
 from base64 import b64decode, b64encode
 from urllib import parse
 
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -50,9 +51,43 @@ class WholePageSizeMixin:
         return super().get_page_size(request)
 
 
+class RowsFirstPaginator(Paginator):
+    """Django's paginator, reading the page's rows before the count: a page shorter than `per_page` that is not
+    empty (or the first page, empty) is the last one, so the count is the rows before it plus its own, and the
+    `COUNT(*)` statement is not sent. A full page, or an empty page past the first, counts as Django's does (an empty
+    page past the end stays a 404).
+    """
+
+    def page(self, number):
+        if "count" in self.__dict__ or self.orphans:
+            return super().page(number)
+        number = self._whole_positive(number)
+        bottom = (number - 1) * self.per_page
+        rows = list(self.object_list[bottom : bottom + self.per_page])
+        if len(rows) < self.per_page and (rows or number == 1):
+            self.count = bottom + len(rows)  # the cached property's value, as `count()` would have found it
+        if not rows and number > 1:
+            return super().page(number)  # past the end: the count decides (no such page)
+        self.validate_number(number)  # a full page counts here
+        return self._get_page(rows, number, self)
+
+    def _whole_positive(self, number) -> int:
+        """`validate_number` before its comparison with the count: not a whole number or below 1 raises as it does."""
+        try:
+            if isinstance(number, float) and not number.is_integer():
+                raise ValueError
+            number = int(number)
+        except (TypeError, ValueError):
+            raise PageNotAnInteger(self.error_messages["invalid_page"]) from None
+        if number < 1:
+            raise EmptyPage(self.error_messages["min_page"])
+        return number
+
+
 class PageNumberPagination(WholePageSizeMixin, pagination.PageNumberPagination):
     """`{"count", "next", "previous", "results"}` with `?page=` and `?page_size=` (default 20, max 100)."""
 
+    django_paginator_class = RowsFirstPaginator
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = 100

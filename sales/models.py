@@ -183,6 +183,20 @@ class SalesOrder(models.Model):
     def is_pending(self) -> bool:
         return self.status == SalesOrderStatus.PENDING
 
+    def with_written_details(self, items, held: dict[int, int]) -> "SalesOrder":
+        """The order, just created with `items`, as `with_details()` would read it back, from the rows its creation
+        wrote: its lines (`lines`, with `line_total` and `quantity_reserved`: `held`, units held by line id),
+        `items_count` and the reservation figures. The items' variants must carry their product.
+        """
+        for item in items:
+            item.line_total = item.quantity * item.unit_price
+            item.quantity_reserved = held.get(item.pk, 0)
+        self.lines = list(items)
+        self.items_count = len(self.lines)
+        self.units_reserved = sum(item.quantity_reserved for item in self.lines)
+        self.lines_fully_reserved = sum(item.quantity_reserved == item.quantity for item in self.lines)
+        return self
+
     @property
     def reservation_status(self) -> str:
         """What the order holds now, from its lines' `quantity_reserved` (the figures of `with_details()`, over

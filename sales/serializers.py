@@ -64,7 +64,8 @@ class SalesOrderSerializer(serializers.Serializer):
 
 # --- Write --------------------------------------------------------------------------------------------------------
 class SalesOrderItemInputSerializer(serializers.Serializer):
-    variant = OrganizationPrimaryKeyRelatedField(queryset=Variant.objects.all())
+    # With its product: the created order's response names it.
+    variant = OrganizationPrimaryKeyRelatedField(queryset=Variant.objects.select_related("product"))
     quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY)
     unit_price = MoneyField(**MONEY, min_value=0, required=False, help_text="Defaults to the variant's price.")
 

@@ -98,17 +98,28 @@ def sales_order_create(
             # The lines never change after this (returns do not reduce it): the total is kept from here.
             total_amount=order_total(zip((line.quantity for line in lines), prices, strict=True)),
         )
-        items = SalesOrderItem.objects.bulk_create(
-            [
-                SalesOrderItem(order=order, variant=line.variant, quantity=line.quantity, unit_price=price)
-                for line, price in zip(lines, prices, strict=True)
-            ]
-        )
+        items = SalesOrderItem.objects.bulk_create(_new_items(order, lines, prices, fulfilled=fulfilled))
         if fulfilled:
             _take_stock(order, items, by)
+            held = {}
         else:
-            _reserve(order, items)
-    return order
+            held = _reserve(order, items)
+    # The response shows what was just written: no need to read it back.
+    return order.with_written_details(items, held)
+
+
+def _new_items(order: SalesOrder, lines: Sequence[OrderLine], prices, *, fulfilled: bool) -> list[SalesOrderItem]:
+    # A sale records the variant's cost as its caller read it (a request: in its validation), as it does its price.
+    return [
+        SalesOrderItem(
+            order=order,
+            variant=line.variant,
+            quantity=line.quantity,
+            unit_price=price,
+            unit_cost=line.variant.cost if fulfilled else None,
+        )
+        for line, price in zip(lines, prices, strict=True)
+    ]
 
 
 # --- Decisions on a pending order ---------------------------------------------------------------------------------
@@ -320,11 +331,14 @@ def _take_stock(
     """One ledger call for the whole order: every line its own OUT movement, checked against the lines' total and
     the available units (plus the order's own reservation, which it `consumes`).
 
-    The variants' costs are read here and handed to the ledger, so the kept cost of goods sold, tallied before the
-    ledger call (inserts that lock nothing; a refusal rolls them back), is the movements' own.
+    The lines' costs (a direct sale's as read with its variants, else read here) are handed to the ledger, so the
+    kept cost of goods sold, tallied before the ledger call (inserts that lock nothing; a refusal rolls them back),
+    is the movements' own.
     """
     reference = WORKFLOW.reference(order)
-    costs = _costs_now(items)
+    # A direct sale's lines carry the cost read with their variants (as their price); the others are read now.
+    costs = {item.variant_id: item.unit_cost for item in items if item.unit_cost is not None}
+    costs.update(_costs_now([item for item in items if item.unit_cost is None]))
     kept.add_sales(
         order,
         [kept.SoldLine(item.variant_id, item.quantity, item.unit_price, costs[item.variant_id]) for item in items],
@@ -343,10 +357,12 @@ def _take_stock(
         note=order.number,
         consumes=reference if consumes else None,
     )
-    # The ledger returns movements in line order, each with the variant's cost at this moment.
-    for item, movement in zip(items, movements, strict=True):
+    # The ledger returns movements in line order, each with the variant's cost at this moment (or the line's own).
+    uncosted = [(item, movement) for item, movement in zip(items, movements, strict=True) if item.unit_cost is None]
+    for item, movement in uncosted:
         item.unit_cost = movement.unit_cost
-    SalesOrderItem.objects.bulk_update(items, ["unit_cost"])
+    if uncosted:
+        SalesOrderItem.objects.bulk_update([item for item, _ in uncosted], ["unit_cost"])
 
 
 def _costs_now(items: Sequence[SalesOrderItem]) -> dict[int, Decimal | None]:
@@ -359,8 +375,8 @@ def _sale_cost(item: SalesOrderItem, costs: dict[int, Decimal | None]) -> Decima
     return item.unit_cost if item.unit_cost is not None else costs.get(item.variant_id)
 
 
-def _reserve(order: SalesOrder, items: Sequence[SalesOrderItem]) -> None:
-    stock_reserve(
+def _reserve(order: SalesOrder, items: Sequence[SalesOrderItem]) -> dict[int, int]:
+    return stock_reserve(
         organization_id=order.organization_id,
         warehouse_id=order.warehouse_id,
         lines=[ReservationLine(item.pk, item.variant_id, item.quantity) for item in items],

@@ -124,7 +124,8 @@ class SalesOrderViewSet(
             customer_email=data.get("customer_email", ""),
             notes=data["notes"],
         )
-        return self._respond(order, status.HTTP_201_CREATED)
+        body = SalesOrderSerializer(order, context=self.get_serializer_context()).data  # shaped by the service
+        return Response(body, status=status.HTTP_201_CREATED)
 
     def partial_update(self, request, *args, **kwargs):
         serializer = SalesOrderUpdateSerializer(data=request.data, context=self.get_serializer_context())

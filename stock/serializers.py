@@ -162,8 +162,9 @@ def movement_data(movement) -> dict:
     )
 
 
-def movement_row_data(row: dict) -> dict:
-    """A movement as the API shows it, from its columns (a `stock_movement_rows()` dict).
+def movement_row_data(row: dict, zone=None) -> dict:
+    """A movement as the API shows it, from its columns (a `stock_movement_rows()` dict); `zone`: the current time
+    zone, looked up once for a page.
 
     The one place that shapes a movement: `movement_data` gives it a movement's values, and the movement list gives
     it the rows of a page directly (no model instances, no serializer per page).
@@ -192,7 +193,7 @@ def movement_row_data(row: dict) -> dict:
             else None
         ),
         "note": row["note"],
-        "created_at": iso_datetime(row["created_at"]),
+        "created_at": iso_datetime(row["created_at"], zone),
     }
 
 

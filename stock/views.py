@@ -3,6 +3,7 @@
 Thin: validate, call, serialize.
 """
 
+from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
@@ -123,7 +124,8 @@ class StockMovementViewSet(_OrganizationSelectorMixin, viewsets.ReadOnlyModelVie
 
     def list(self, request, *args, **kwargs):
         rows = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response([movement_row_data(row) for row in rows])
+        zone = timezone.get_current_timezone()
+        return self.get_paginated_response([movement_row_data(row, zone) for row in rows])
 
 
 @extend_schema_view(

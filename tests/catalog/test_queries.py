@@ -1,4 +1,6 @@
-"""List routes run the same number of queries for a page of 5 and a page of 100."""
+"""List routes run the same number of queries for a page of 5 and a page of 100 (save the count, which a short page
+does not need: its rows tell it).
+"""
 
 import pytest
 
@@ -49,7 +51,7 @@ def test_a_page_of_5_and_a_page_of_100_cost_the_same_queries(
     assert len(small_body["results"]) == min(5, small_body["count"])
     assert len(large_body["results"]) == min(100, large_body["count"])
     assert large_body["count"] > 5
-    assert small == large
+    assert small == large + (len(large_body["results"]) < 100)
 
 
 def test_a_products_variants_route_costs_the_same_for_any_page_size(viewer_client, org, django_assert_max_num_queries):

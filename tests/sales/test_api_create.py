@@ -5,7 +5,7 @@ import pytest
 from sales.models import SalesOrder
 from tests.catalog.factories import VariantFactory
 from tests.sales.conftest import level, sale_movements
-from tests.sales.helpers import ITEM_FIELDS, LIST, ORDER_FIELDS, body
+from tests.sales.helpers import ITEM_FIELDS, LIST, ORDER_FIELDS, body, detail
 
 pytestmark = pytest.mark.django_db
 
@@ -175,3 +175,25 @@ def test_the_same_variant_on_two_lines_is_checked_against_their_total(staff_clie
     assert enough.status_code == 201
     assert [m.quantity for m in sale_movements(SalesOrder.objects.get())] == [3, 2]
     assert level(mug, warehouse) == 0
+
+
+@pytest.mark.parametrize("status", ["fulfilled", "pending"])
+def test_a_created_order_answers_what_reading_it_back_answers(admin_client, warehouse, mug, tee, cap, shelve, status):
+    # The created order is shaped from what was written; its own route reads it back from the database.
+    shelve(mug, warehouse, 10)
+    shelve(tee, warehouse, 3)
+    lines = [
+        {"variant": mug.pk, "quantity": 3, "unit_price": "12.5"},
+        {"variant": tee.pk, "quantity": 2},
+        {"variant": tee.pk, "quantity": 1},
+    ]
+    if status == "pending":  # a line with no stock to hold, and two of one variant sharing what is there
+        lines += [{"variant": cap.pk, "quantity": 2}, {"variant": tee.pk, "quantity": 4}]
+    request = {"warehouse": warehouse.pk, "items": lines, "status": status, "customer_name": " Ann ", "notes": "n"}
+
+    created = admin_client.post(LIST, request, format="json")
+
+    assert created.status_code == 201, created.json()
+    assert created.json() == admin_client.get(detail(created.json())).json()
+    if status == "pending":
+        assert created.json()["reservation_status"] == "partial"

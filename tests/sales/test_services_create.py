@@ -40,6 +40,7 @@ def test_each_sale_movement_records_the_variants_cost_at_that_moment(staff, ware
     shelve(mug, warehouse, 10)
     first = _create(staff, warehouse, (mug, 1), status=S.FULFILLED)
     Variant.objects.filter(pk=mug.pk).update(cost=Decimal("7.25"))
+    mug.refresh_from_db()  # the cost, like the price, is the variant's as the caller read it (a request: just now)
 
     second = _create(staff, warehouse, (mug, 1), status=S.FULFILLED)
 
