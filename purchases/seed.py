@@ -21,6 +21,7 @@ from purchases.services import (
     purchase_order_create,
     purchase_order_receive,
 )
+from stock.kept import rebuild_movement_days
 from stock.models import StockMovement
 from suppliers.models import Supplier
 
@@ -94,6 +95,8 @@ def seed(ctx: dict) -> None:
 
     ctx["purchase_orders"] = list(PurchaseOrder.objects.filter(pk__in=[order.pk for order in orders]).order_by("pk"))
     log(f"purchases: {len(orders)} purchase orders over the last {HISTORY_DAYS} days.")
+    # The receipts above were backdated: the kept day figures follow the movements' days.
+    rebuild_movement_days(organization.pk)
 
 
 def _lines(rng: random.Random, variants: list, supplier, supplier_of: dict) -> list[ItemInput]:

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from catalog.models import Variant
 from core.roles import Role
+from stock.kept import rebuild_movement_days
 from stock.models import AdjustmentReason, StockAdjustment, StockLevel, StockMovement
 from stock.services import (
     TransferLine,
@@ -97,6 +98,8 @@ def seed(ctx: dict) -> None:
         stock_level_set_override(level_id=level.pk, reorder_level_override=8)
 
     log(f"stock: opening stock for {len(variants)} variants ({len(opening)} levels), {moved} completed transfer(s).")
+    # The history above was backdated: the kept day figures follow the movements' days.
+    rebuild_movement_days(organization.pk)
 
 
 def _open(by, variant, warehouse, quantity: int) -> StockAdjustment:
