@@ -8,9 +8,12 @@ transaction, so readers see either the rows or their sum, never both or neither 
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db import connection, models, transaction
 from django.db.models import Count
+
+from core.formats import CENT
 
 # Keys folded per call: a call stays a short transaction whatever the backlog (the task calls again).
 COMPACT_KEYS = 2000
@@ -119,4 +122,12 @@ def differences(figure: str, kept: Iterable[tuple], expected: Iterable[tuple], k
 
 
 def _zeros(sums: tuple | None) -> tuple | None:
-    return None if sums is None or not any(sums) else tuple(sums)
+    if sums is None:
+        return None
+    sums = tuple(_cents(value) for value in sums)
+    return None if not any(sums) else sums
+
+
+def _cents(value):
+    # Money is kept to the cent; SQLite sums decimals as floats (a zero may come back as 2.2e-16).
+    return Decimal(value).quantize(CENT) if isinstance(value, Decimal | float) else value
