@@ -159,12 +159,9 @@ class Command(BaseCommand):
         self.start = self.now - timedelta(days=opts["days"])
         with transaction.atomic():
             with connection.cursor() as cursor:
-                # Nothing is durable until the final COMMIT anyway. Index builds get room to sort in memory, and the
-                # kept figures' GROUP BYs and joins over the loaded rows room to hash them (at ten million movements
-                # the default work_mem spilled them to disk).
+                # Nothing is durable until the final COMMIT anyway; index builds get room to sort in memory.
                 cursor.execute("SET LOCAL synchronous_commit = off")
-                cursor.execute("SET LOCAL maintenance_work_mem = '1GB'")
-                cursor.execute("SET LOCAL work_mem = '256MB'")
+                cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
             loaded = [*BULK_TABLES, *KEPT_TABLES]
             with _constraints_deferred_to_the_end(loaded, quiet=opts["verbosity"] == 0, out=self.stdout):
                 self._generate(opts)
