@@ -18,7 +18,10 @@ Steps, each printing one table:
 4. contention: `bench/ledger_contention.py` on this database (one hot SKU, N clients, HTTP vs raw SQL).
 5. low-stock job: `stock.tasks.send_low_stock_alerts` over every level: seconds and queries.
 6. reports: `bench/report_size.py` (the monthly movement report at 100,000 movements, PDF and CSV).
-7. summary: every target as a ratio measured in this run.
+7. scale (full scale only, unless `--steps` names it): the dashboard routes, uncached, on this run's database and
+   on one with ten times its movements over ten times the days (`<database>_x10`, built here; `--reuse` keeps it),
+   side by side: the p50 of each (≤ 20 ms) and their ratio (≤ 1.5×: a cost independent of the history).
+8. summary: every target as a ratio measured in this run.
 
 The load generator is a small threaded client (stdlib `http.client`, a bounded number of requests): on two cores
 shared by the server, the database and the client, a client that costs little per request matters more than the
@@ -29,6 +32,7 @@ benchmark reports; it does not judge); it is 1 only when a step fails to run.
 """
 
 import argparse
+import contextlib
 import http.client
 import json
 import os
@@ -94,7 +98,7 @@ def main() -> int:
     url = f"{BASE_URL}/{database}"
     out = Path(args.out) / ("small" if args.small else "full")
     out.mkdir(parents=True, exist_ok=True)
-    steps = [step.strip() for step in args.steps.split(",") if step.strip()]
+    steps = [step.strip() for step in (args.steps or _default_steps(args.small)).split(",") if step.strip()]
     env = _environment(url)
 
     started = time.monotonic()
@@ -133,11 +137,15 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--requests", type=int, help="requests per list endpoint and side")
     parser.add_argument(
         "--steps",
-        default="indexes,lists,dashboard,contention,lowstock,reports",
-        help="comma-separated steps to run after the data step",
+        help="comma-separated steps to run after the data step (default: every step; `scale` only at full scale)",
     )
     parser.add_argument("--out", default=os.environ.get("BENCH_OUT", "/tmp/stockroom-bench"), help="output folder")
     return parser.parse_args()
+
+
+def _default_steps(small: bool) -> str:
+    """Every step; the scale step (a database ten times the size, minutes to build) only at full scale."""
+    return "indexes,lists,dashboard,contention,lowstock,reports" + ("" if small else ",scale")
 
 
 def _environment(url: str) -> dict:
@@ -201,6 +209,8 @@ def _run_steps(steps: list[str], run: Run, results: dict) -> list[str]:
         attempt("lowstock", step_lowstock, run.env)
     if "reports" in steps:
         attempt("reports", step_reports, scale)
+    if "scale" in steps:
+        attempt("scale", step_scale, run)
     return failed
 
 
@@ -264,7 +274,8 @@ def ratio(numerator: float, denominator: float) -> float:
 # --- 0. Data --------------------------------------------------------------------------------------------------------
 
 
-def step_data(url: str, database: str, scale: dict, env, *, reuse: bool) -> dict:
+def step_data(url: str, database: str, scale: dict, env, *, reuse: bool, integrity: bool = True) -> dict:
+    """Create, migrate and fill the database (or reuse it), then check it with `check_stock_integrity` if asked."""
     import psycopg
 
     heading(f"0. data: {database}")
@@ -284,9 +295,7 @@ def step_data(url: str, database: str, scale: dict, env, *, reuse: bool) -> dict
     subprocess.run(generate, cwd=ROOT, env=env, check=True)
     timings["generate"] = time.monotonic() - started
     started = time.monotonic()
-    integrity = subprocess.run(
-        [PY, "manage.py", "check_stock_integrity"], cwd=ROOT, env=env, capture_output=True, text=True
-    )
+    checked = _integrity(env) if integrity else (None, "skipped")
     timings["integrity"] = time.monotonic() - started
     counts = table_counts(url)
     print()
@@ -306,13 +315,20 @@ def step_data(url: str, database: str, scale: dict, env, *, reuse: bool) -> dict
             ["generate_bench_data", f"{timings['generate']:.0f} s"],
             [
                 "check_stock_integrity",
-                f"exit {integrity.returncode} in {timings['integrity']:.0f} s: "
-                + (integrity.stdout.strip() or integrity.stderr.strip())[-120:],
+                f"exit {checked[0]} in {timings['integrity']:.0f} s: {checked[1]}" if integrity else "skipped",
             ],
         ],
         "lr",
     )
-    return {"reused": False, "seconds": timings, "counts": counts, "integrity_exit": integrity.returncode}
+    return {"reused": False, "seconds": timings, "counts": counts, "integrity_exit": checked[0]}
+
+
+def _integrity(env) -> tuple[int, str]:
+    """`check_stock_integrity` on the database: its exit status and the end of what it said."""
+    done = subprocess.run(
+        [PY, "manage.py", "check_stock_integrity"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    return done.returncode, (done.stdout.strip() or done.stderr.strip())[-120:]
 
 
 def existing_movements(url: str) -> int | None:
@@ -718,16 +734,161 @@ def step_reports(scale: dict) -> dict:
     return {"exit": done.returncode, "table": lines}
 
 
-# --- 7. Summary -----------------------------------------------------------------------------------------------------
+# --- 7. Scale -------------------------------------------------------------------------------------------------------
+
+# The dashboard routes the scale step measures, each with the URLs it cycles through (`{warehouse}`: a warehouse of
+# the database). Every one reads a range of recent days (the routes' defaults: 30 days) or the current levels.
+SCALE_ROUTES = {
+    "/api/dashboard/": ["/api/dashboard/"],
+    "/api/dashboard/sales/": ["/api/dashboard/sales/"],
+    "/api/dashboard/trends/": ["/api/dashboard/trends/", "/api/dashboard/trends/?days=90"],
+    "/api/dashboard/top-products/": ["/api/dashboard/top-products/"],
+    "/api/dashboard/warehouses/{id}/": ["/api/dashboard/warehouses/{warehouse}/"],
+}
+SCALE_TARGETS = {"p50_ms": 20.0, "ratio": 1.5}
+SCALE_FACTOR = 10  # the bigger database: ten times the movements over ten times the days
+
+
+def step_scale(run: Run) -> dict:
+    """The dashboards (uncached) on this run's database and on one with ten times its history, side by side.
+
+    The bigger database has ten times the movements over ten times the days (`--days`), so the same catalog at the
+    same daily rate with ten years behind it instead of one: a route whose cost is independent of the history
+    answers as fast on both. Built by `generate_bench_data` as step 0 builds this run's (`--reuse` keeps it).
+    """
+    scale, args = run.scale, run.args
+    big_database = run.url.rpartition("/")[2] + f"_x{SCALE_FACTOR}"
+    big_url = f"{BASE_URL}/{big_database}"
+    heading(f"7. scale: the dashboards at {scale['movements']:,} and {scale['movements'] * SCALE_FACTOR:,} movements")
+    big_scale = {
+        "generate": [*scale["generate"], "--days", str(365 * SCALE_FACTOR)],
+        "movements": scale["movements"] * SCALE_FACTOR,
+    }
+    big_env = _environment(big_url)
+    # No integrity check here: at ten million movements it reads every kept figure into memory (7 GB).
+    data = step_data(big_url, big_database, big_scale, big_env, reuse=args.reuse, integrity=False)
+    sizes = {"small": (run.url, run.env), "big": (big_url, big_env)}
+    for _url, env in sizes.values():
+        _compact_kept_figures(env)
+    with contextlib.ExitStack() as stack:
+        servers = {name: stack.enter_context(ApiServer(env, args)) for name, (_url, env) in sizes.items()}
+        urls = {name: _scale_urls(url) for name, (url, _env) in sizes.items()}
+        samples = _scale_measure(servers, urls, scale, args)
+    heading("7. scale: p50 of every dashboard route (uncached), this run's database and ten times its history")
+    figures = _scale_table(samples, scale["movements"])
+    return {"data": data, "routes": figures}
+
+
+def _compact_kept_figures(env: dict) -> None:
+    """Fold the kept figures' tally rows as the beat task does every minute: the contention step leaves one row per
+    sale of today, which a deployment would have folded long before the dashboards are read.
+    """
+    code = "from stock.tasks import compact_kept_figures_task as task; print(task())"
+    subprocess.run([PY, "manage.py", "shell", "-c", code], cwd=ROOT, env=env, check=True, capture_output=True)
+
+
+class ApiServer:
+    """The API alone (config.wsgi) under `--server`, logged in as the bench admin: `port` and `token`."""
+
+    def __init__(self, env: dict, args):
+        self.env, self.args = env, args
+
+    def __enter__(self):
+        self.port = free_port()
+        command = wsgi_servers.command(
+            self.args.server, "config.wsgi:application", self.port, workers=self.args.workers
+        )
+        self.process = subprocess.Popen(command, cwd=ROOT, env=self.env)
+        try:
+            wait_until_up(self.port, "/api/health/")
+            self.token = login(self.port)
+        except BaseException:
+            self.__exit__()
+            raise
+        return self
+
+    def __exit__(self, *exc):
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def _scale_urls(url: str) -> dict[str, list[str]]:
+    """Each route's URLs on this database: the warehouse dashboard of its middle warehouse."""
+    import psycopg
+
+    with psycopg.connect(url) as connection:
+        ids = [row[0] for row in connection.execute("SELECT id FROM warehouses_warehouse ORDER BY id")]
+    warehouse = ids[len(ids) // 2]
+    return {route: [u.format(warehouse=warehouse) for u in urls] for route, urls in SCALE_ROUTES.items()}
+
+
+def _scale_measure(servers: dict, urls: dict, scale: dict, args) -> dict[str, dict[str, Sample]]:
+    """Each route on both databases in alternating batches (so both see the same machine), after a warm-up."""
+    rounds, seconds, requests = scale["rounds"], scale["batch_seconds"], scale["dashboard_requests"]
+    samples = {}
+    for route in SCALE_ROUTES:
+        for name, server in servers.items():
+            run_batch(server.port, server.token, urls[name][route], 4, args.concurrency, Sample())
+        samples[route] = {name: Sample() for name in servers}
+        for _ in range(rounds):
+            for name, server in servers.items():
+                sample = samples[route][name]
+                run_batch(
+                    server.port, server.token, urls[name][route], requests // rounds, args.concurrency, sample, seconds
+                )
+    return samples
+
+
+def _scale_table(samples: dict, movements: int) -> dict:
+    """The side-by-side table, with the p50 target on each side and the big/small ratio's."""
+    rows, figures = [], {}
+    limit, most = SCALE_TARGETS["p50_ms"], SCALE_TARGETS["ratio"]
+    for route, sides in samples.items():
+        small, big = sides["small"], sides["big"]
+        growth = ratio(big.p(50), small.p(50))
+        fast = small.p(50) <= limit and big.p(50) <= limit
+        figures[route] = {"small_p50": small.p(50), "big_p50": big.p(50), "ratio": growth}
+        rows.append(
+            [
+                f"`{route}`",
+                f"{len(small.latencies)} / {len(big.latencies)}",
+                f"{small.p(50):.1f}",
+                f"{small.p(99):.1f}",
+                f"{big.p(50):.1f}",
+                f"{big.p(99):.1f}",
+                f"{growth:.2f}×",
+                f"≤ {limit:g} ms {'ok' if fast else 'MISSED'}",
+                f"≤ {most:g}× {'ok' if growth <= most else 'MISSED'}",
+                small.errors + big.errors,
+            ]
+        )
+    small_label, big_label = _millions(movements), _millions(movements * SCALE_FACTOR)
+    headers = ["route", "requests", f"{small_label} p50 ms", f"{small_label} p99 ms", f"{big_label} p50 ms"]
+    headers += [f"{big_label} p99 ms", f"p50 {big_label}/{small_label}", "p50 target", "ratio target", "errors"]
+    table(headers, rows, "lrrrrrrllr")
+    return figures
+
+
+def _millions(movements: int) -> str:
+    return f"{movements / 1_000_000:g}M" if movements >= 1_000_000 else f"{movements / 1000:g}k"
+
+
+# --- 8. Summary -----------------------------------------------------------------------------------------------------
 
 
 def summary(results: dict) -> None:
-    heading("7. summary: targets, as ratios measured side by side in this run")
+    heading("8. summary: targets, as ratios measured side by side in this run")
     rows = _ratio_rows(results)
     rows += _contention_rows(results.get("contention") or {})
     rows += _lowstock_rows(results.get("lowstock") or {})
     rows += _index_rows(results.get("indexes"))
     rows += _identical_and_report_rows(results.get("identical"), results.get("reports"))
+    rows += _scale_rows((results.get("scale") or {}).get("routes", {}))
     table(["figure", "measured", "target", "verdict"], rows, "lrll")
 
 
@@ -832,6 +993,23 @@ def _identical_and_report_rows(identical: dict | None, reports: dict | None) -> 
         )
     if reports:
         rows.append(["reports (PDF ≤ 20 s, CSV ≤ 3 s)", "see step 6", "", "ok" if reports["exit"] == 0 else "MISSED"])
+    return rows
+
+
+def _scale_rows(routes: dict) -> list[list]:
+    limit, most = SCALE_TARGETS["p50_ms"], SCALE_TARGETS["ratio"]
+    rows = []
+    for route, figure in routes.items():
+        fast = max(figure["small_p50"], figure["big_p50"]) <= limit
+        flat = figure["ratio"] <= most
+        rows.append(
+            [
+                f"`{route}` p50, this scale / {SCALE_FACTOR}× the history",
+                f"{figure['small_p50']:.1f} / {figure['big_p50']:.1f} ms ({figure['ratio']:.2f}×)",
+                f"≤ {limit:g} ms, ≤ {most:g}×",
+                "ok" if fast and flat else "MISSED: " + ", ".join(["time"] * (not fast) + ["ratio"] * (not flat)),
+            ]
+        )
     return rows
 
 
