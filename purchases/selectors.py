@@ -1,10 +1,9 @@
 """Reads of purchase orders, shaped for `PurchaseOrderSerializer` (which then runs no query of its own)."""
 
-from django.db.models import F, QuerySet
-from django.db.models.functions import Round
+from django.db.models import QuerySet
 
 from purchases.models import PurchaseOrder, computed_total_expression
-from stock.integrity import KeptTotalDifference
+from stock.integrity import KeptTotalDifference, kept_total_differences
 
 
 def purchase_order_list(*, organization_id: int) -> QuerySet[PurchaseOrder]:
@@ -25,14 +24,4 @@ def purchase_order_total_differences(
         if organization_id is None
         else PurchaseOrder.objects.filter(organization_id=organization_id)
     )
-    rows = (
-        orders.alias(computed=Round(computed_total_expression(), 2))  # SQLite sums in floating point
-        .exclude(total_amount=F("computed"))
-        .annotate(computed_total=F("computed"))
-        .order_by("pk")
-        .values_list("pk", "number", "total_amount", "computed_total")[:limit]
-    )
-    return [
-        KeptTotalDifference("purchase order", pk, number, "total_amount", stored, computed)
-        for pk, number, stored, computed in rows
-    ]
+    return kept_total_differences("purchase order", orders, computed_total_expression(), limit)

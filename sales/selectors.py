@@ -1,10 +1,9 @@
 """Reads of sales orders, shaped for `SalesOrderSerializer` (a fixed number of queries for any page)."""
 
-from django.db.models import F, QuerySet
-from django.db.models.functions import Round
+from django.db.models import QuerySet
 
 from sales.models import SalesOrder, computed_total_expression
-from stock.integrity import KeptTotalDifference
+from stock.integrity import KeptTotalDifference, kept_total_differences
 
 
 def sales_order_list(*, organization_id: int) -> QuerySet[SalesOrder]:
@@ -23,14 +22,4 @@ def sales_order_total_differences(organization_id: int | None = None, limit: int
         if organization_id is None
         else SalesOrder.objects.filter(organization_id=organization_id)
     )
-    rows = (
-        orders.alias(computed=Round(computed_total_expression(), 2))  # SQLite sums in floating point
-        .exclude(total_amount=F("computed"))
-        .annotate(computed_total=F("computed"))
-        .order_by("pk")
-        .values_list("pk", "number", "total_amount", "computed_total")[:limit]
-    )
-    return [
-        KeptTotalDifference("sales order", pk, number, "total_amount", stored, computed)
-        for pk, number, stored, computed in rows
-    ]
+    return kept_total_differences("sales order", orders, computed_total_expression(), limit)

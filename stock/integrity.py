@@ -11,6 +11,9 @@ returns its differences, objects whose `str()` names what differs.
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from django.db.models import F, QuerySet
+from django.db.models.functions import Round
+
 IntegrityCheck = Callable[[int | None], Sequence[object]]
 
 _checks: dict[str, IntegrityCheck] = {}
@@ -47,3 +50,20 @@ class KeptTotalDifference:
             f"{self.document} {self.pk} ({self.number}) records {self.field} {self.stored}, "
             f"its lines add up to {self.computed}"
         )
+
+
+def kept_total_differences(document: str, orders: QuerySet, computed, limit: int = 100) -> list[KeptTotalDifference]:
+    """Documents of `orders` whose kept `total_amount` is not `computed` (an expression over their lines), the first
+    `limit` by id.
+    """
+    rows = (
+        orders.alias(computed=Round(computed, 2))  # SQLite sums in floating point
+        .exclude(total_amount=F("computed"))
+        .annotate(computed_total=F("computed"))
+        .order_by("pk")
+        .values_list("pk", "number", "total_amount", "computed_total")[:limit]
+    )
+    return [
+        KeptTotalDifference(document, pk, number, "total_amount", stored, computed_total)
+        for pk, number, stored, computed_total in rows
+    ]
