@@ -51,6 +51,10 @@ class WholePageSizeMixin:
         return super().get_page_size(request)
 
 
+# The largest OFFSET a query may carry (PostgreSQL's bigint); a page beyond it is beyond the last row of any table.
+MAX_OFFSET = 2**63 - 1
+
+
 class RowsFirstPaginator(Paginator):
     """Django's paginator, reading the page's rows before the count: a page shorter than `per_page` that is not
     empty (or the first page, empty) is the last one, so the count is the rows before it plus its own, and the
@@ -63,6 +67,8 @@ class RowsFirstPaginator(Paginator):
             return super().page(number)
         number = self._whole_positive(number)
         bottom = (number - 1) * self.per_page
+        if bottom > MAX_OFFSET:
+            return super().page(number)  # an offset no database takes is past any end: the count decides
         rows = list(self.object_list[bottom : bottom + self.per_page])
         if len(rows) < self.per_page and (rows or number == 1):
             self.count = bottom + len(rows)  # the cached property's value, as `count()` would have found it

@@ -57,3 +57,11 @@ def test_a_page_that_is_not_there_is_a_404(viewer_client, org, query):
 
     assert response.status_code == 404
     assert response.json()["code"] == "not_found"
+
+
+@pytest.mark.parametrize("page", ["2520841353920340480", str(2**70)])
+def test_a_page_number_past_any_offset_is_not_found(admin_client, page):
+    response = admin_client.get("/api/stock-levels/", {"page": page, "page_size": 5})
+
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
