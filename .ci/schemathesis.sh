@@ -24,7 +24,8 @@ $PY manage.py migrate --noinput >/dev/null
 $PY manage.py seed_demo >/dev/null
 
 echo "== gunicorn on 127.0.0.1:$PORT"
-mkdir -p "$REPORTS"
+# Afresh: gunicorn appends to its logs, and the count of 5xx below must be this run's alone.
+rm -rf "$REPORTS" && mkdir -p "$REPORTS"
 .venv/bin/gunicorn config.wsgi:application --bind "127.0.0.1:$PORT" --workers 2 --threads 2 \
   --access-logfile "$REPORTS/access.log" --error-logfile "$REPORTS/error.log" 2>"$REPORTS/server.log" &
 GUNICORN=$!
