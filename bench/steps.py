@@ -365,7 +365,7 @@ def _filter_value(name: str, flt, model, organization):
     if isinstance(flt, django_filters.ModelChoiceFilter | django_filters.ModelMultipleChoiceFilter):
         if name in related:
             return _middle(_of(related[name], organization), "pk")
-        return _middle(_of(model._meta.get_field(flt.field_name).related_model, organization), "pk")
+        return _middle(_of(model._meta.get_field(flt.field_name).remote_field.model, organization), "pk")
     if isinstance(flt, django_filters.ChoiceFilter):
         choices = [value for value, _label in flt.field.choices if value not in ("", None)]
         field = flt.field_name

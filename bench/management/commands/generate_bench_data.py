@@ -16,11 +16,19 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from django.apps import apps
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from tqdm import tqdm
+
+from catalog.models import Category, Product, Variant
+from core.models import DocumentSequence
+from purchases.models import PurchaseOrder, PurchaseOrderItem
+from sales.models import SalesOrder, SalesOrderItem
+from stock.models import StockAdjustment, StockLevel, StockMovement
+from suppliers.models import Supplier
+from users.models import Organization, User
+from warehouses.models import Warehouse
 
 ORG_NAME = "Bench Co"
 PASSWORD = "bench-password"
@@ -61,10 +69,6 @@ KEPT_DAY_INDEXES = {
 # The events simulated, sorted and copied at a time: the history is generated in windows of time of about this many
 # movements, so memory stays that of one window however many movements are asked for (a million fit in one window).
 WINDOW_EVENTS = 1_000_000
-
-
-def _model(label):
-    return apps.get_model(label)
 
 
 @contextmanager
@@ -148,7 +152,6 @@ class Command(BaseCommand):
     def handle(self, *args, **opts):
         if connection.vendor != "postgresql":
             raise CommandError("generate_bench_data needs PostgreSQL (it loads data with COPY).")
-        Organization = _model("users.Organization")
         existing = Organization.objects.filter(name=ORG_NAME)
         if existing.exists():
             if not opts["replace"]:
@@ -222,7 +225,7 @@ class Command(BaseCommand):
     def _generate(self, opts):
         self.quiet = opts["verbosity"] == 0
         connection.ensure_connection()
-        org = _model("users.Organization").objects.create(name=ORG_NAME)
+        org = Organization.objects.create(name=ORG_NAME)
         self.org_id = org.id
         users = self._users(org, opts["warehouses"])
         warehouses = self._warehouses(org, opts["warehouses"], users)
@@ -232,7 +235,6 @@ class Command(BaseCommand):
         _fill_order_totals()
 
     def _users(self, org, warehouse_count):
-        User = _model("users.User")
         password = make_password(PASSWORD)
         admin = User.objects.create(
             username="bench_admin",
@@ -267,7 +269,6 @@ class Command(BaseCommand):
         return {"admin": admin, "managers": managers, "staff": staff}
 
     def _warehouses(self, org, count, users):
-        Warehouse = _model("warehouses.Warehouse")
         warehouses = [
             Warehouse.objects.create(organization=org, name=f"Warehouse {n}", code=f"W{n:02d}")
             for n in range(1, count + 1)
@@ -282,10 +283,6 @@ class Command(BaseCommand):
         return warehouses
 
     def _catalog(self, org, product_count, per_product, admin):
-        Category = _model("catalog.Category")
-        Supplier = _model("suppliers.Supplier")
-        Product = _model("catalog.Product")
-        Variant = _model("catalog.Variant")
         rng = self.rng
         categories = Category.objects.bulk_create(
             [Category(organization=org, name=f"Category {n:02d}") for n in range(1, 51)]
@@ -392,7 +389,7 @@ class Command(BaseCommand):
             events.sort(key=lambda event: event[0])
             self._write_documents_and_movements(events, warehouses, users)
             del events
-        Sequence = _model("core.DocumentSequence")
+        Sequence = DocumentSequence
         for prefix, last_value in self.numbers.items():
             Sequence.objects.create(organization_id=self.org_id, prefix=prefix, last_value=last_value)
         self._write_levels(balances)
@@ -434,12 +431,10 @@ class Command(BaseCommand):
         return events
 
     def _write_documents_and_movements(self, events, warehouses, users):
-        Movement = _model("stock.StockMovement")
-        Adjustment = _model("stock.StockAdjustment")
-        SalesOrder = _model("sales.SalesOrder")
-        SalesItem = _model("sales.SalesOrderItem")
-        PurchaseOrder = _model("purchases.PurchaseOrder")
-        PurchaseItem = _model("purchases.PurchaseOrderItem")
+        Movement = StockMovement
+        Adjustment = StockAdjustment
+        SalesItem = SalesOrderItem
+        PurchaseItem = PurchaseOrderItem
         rng = self.rng
         movement_ids = self._next_ids(Movement, len(events))
         prices = {}
@@ -652,7 +647,7 @@ class Command(BaseCommand):
         )
 
     def _write_levels(self, balances):
-        Level = _model("stock.StockLevel")
+        Level = StockLevel
         rows = (
             (self.org_id, variant_id, warehouse_id, quantity, None, self.reorder_levels[variant_id], self.now)
             for (variant_id, warehouse_id), quantity in sorted(balances.items())
