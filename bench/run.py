@@ -210,7 +210,7 @@ def _run_steps(steps: list[str], run: Run, results: dict) -> list[str]:
     if "reports" in steps:
         attempt("reports", step_reports, scale)
     if "scale" in steps:
-        attempt("scale", step_scale, run)
+        attempt("history", step_scale, run)  # "scale" already names the run's size
     return failed
 
 
@@ -888,7 +888,7 @@ def summary(results: dict) -> None:
     rows += _lowstock_rows(results.get("lowstock") or {})
     rows += _index_rows(results.get("indexes"))
     rows += _identical_and_report_rows(results.get("identical"), results.get("reports"))
-    rows += _scale_rows((results.get("scale") or {}).get("routes", {}))
+    rows += _scale_rows((results.get("history") or {}).get("routes", {}))
     table(["figure", "measured", "target", "verdict"], rows, "lrll")
 
 
