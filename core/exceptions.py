@@ -12,6 +12,7 @@ Anything unexpected becomes a 500 with the same shape and no traceback (the trac
 """
 
 import logging
+import math
 import sys
 from collections import Counter
 
@@ -275,7 +276,7 @@ def exception_handler(exc, context):
     if getattr(exc, "auth_header", None):
         headers["WWW-Authenticate"] = exc.auth_header
     if getattr(exc, "wait", None) is not None:
-        headers["Retry-After"] = str(int(exc.wait) + 1)
+        headers["Retry-After"] = str(_retry_after(exc.wait))
 
     code = _code_for(exc)
     if isinstance(exc, exceptions.ValidationError):
@@ -289,7 +290,7 @@ def exception_handler(exc, context):
             detail = " ".join(str(item) for item in detail)
         body = error_body(exc.status_code, code, str(detail), **getattr(exc, "extra", {}))
         if isinstance(exc, exceptions.Throttled):
-            body["retry_after"] = int(exc.wait or 0) + 1 if exc.wait is not None else None
+            body["retry_after"] = _retry_after(exc.wait) if exc.wait is not None else None
     _set_rollback()
     response = Response(body, status=exc.status_code, headers=headers)
     return response
@@ -389,3 +390,10 @@ def protected_detail(obj: Model, exc: ProtectedError) -> str:
     )
     verb = "refers" if sum(counts.values()) == 1 else "refer"
     return f'{str(obj._meta.verbose_name).capitalize()} "{obj}" cannot be deleted: {parts} still {verb} to it.'
+
+
+def _retry_after(wait: float) -> int:
+    """Whole seconds, rounded up and at least 1: DRF's `Throttled` already rounds up, and a window of 60 seconds
+    must never say 61.
+    """
+    return max(1, math.ceil(wait))
