@@ -1,7 +1,7 @@
 """The floors of the house, from the ground up: the one table the architecture test reads.
 
 An app may depend only on apps of lower floors: by import, by a model reference ("app.Model" in a relation), and
-never around them (`_meta.get_field(...).related_model`, `apps.get_model`). Apps on one floor do not depend on each
+never around them (through a model's `_meta` relations or the app registry). Apps on one floor do not depend on each
 other. When a lower floor needs something only a higher one knows (the stock figures a product shows, the warehouses
 a user may be given), it declares a seam and the higher floor fills it when ready (`catalog.stock_figures`,
 `users.assignable`); see docs/architecture.md.
