@@ -141,3 +141,19 @@ def staff_client(client_for, staff):
 @pytest.fixture
 def viewer_client(client_for, viewer):
     return client_for(viewer)
+
+
+@pytest.fixture
+def redis_trips(monkeypatch):
+    """Counts what is sent to Redis: a pipeline is one round trip."""
+    from redis.connection import AbstractConnection
+
+    sent = []
+    original = AbstractConnection.send_packed_command
+
+    def counted(self, *args, **kwargs):
+        sent.append(1)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(AbstractConnection, "send_packed_command", counted)
+    return sent

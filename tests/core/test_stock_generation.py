@@ -27,21 +27,6 @@ def redis_cache():
         cache.clear()
 
 
-@pytest.fixture
-def redis_trips(monkeypatch):
-    from redis.connection import AbstractConnection
-
-    sent = []
-    original = AbstractConnection.send_packed_command
-
-    def counted(self, *args, **kwargs):
-        sent.append(1)
-        return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(AbstractConnection, "send_packed_command", counted)
-    return sent
-
-
 @needs_redis
 def test_a_bump_is_one_round_trip_and_readers_see_it(redis_cache, redis_trips):
     first = stock_generation(7)

@@ -39,22 +39,6 @@ def redis_cache():
     authstate._kept.clear()
 
 
-@pytest.fixture
-def redis_trips(monkeypatch):
-    """Counts what is sent to Redis: a pipeline is one round trip."""
-    from redis.connection import AbstractConnection
-
-    sent = []
-    original = AbstractConnection.send_packed_command
-
-    def counted(self, *args, **kwargs):
-        sent.append(1)
-        return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(AbstractConnection, "send_packed_command", counted)
-    return sent
-
-
 def bearer_for(user) -> APIClient:
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {AccessToken.for_user(user)}")
