@@ -611,7 +611,7 @@ def run_http_pending(port: int, token: str, args, ids) -> Result:
 
 
 RAW_LOCK = "SELECT quantity FROM stock_stocklevel WHERE id = %s FOR UPDATE"
-RAW_UPDATE = "UPDATE stock_stocklevel SET quantity = %s, updated_at = now() WHERE id = %s"
+RAW_UPDATE = "UPDATE stock_stocklevel SET quantity = %s, updated_at = now(), totals_stale = true WHERE id = %s"
 RAW_PRODUCT = "UPDATE catalog_product SET stock_quantity = stock_quantity - 1 WHERE id = %s"
 RAW_INSERT = """
     INSERT INTO stock_stockmovement (organization_id, variant_id, warehouse_id, movement_type, reason, quantity,

@@ -1,5 +1,6 @@
-"""The dashboard's sales, top-product, movement and staff-activity figures as aggregates over the raw rows (orders,
-their lines and the movements): what `dashboard.selectors` computed before it read the kept figures (decision 0023).
+"""The dashboard's sales, top-product, movement, staff-activity and stock figures as aggregates over the raw rows
+(orders, their lines, the movements and the levels): what `dashboard.selectors` computed before it read the kept
+figures (decisions 0023 and 0024).
 
 The benchmark's raw baseline runs this SQL (`bench/steps.py plan` captures it) and compares its bodies with the
 API's, and the tests compare the kept figures' answers with these after a mix of every kind of write. Same
@@ -26,10 +27,13 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, TruncDate
 
-from core.dates import DayRange
-from dashboard.selectors import DashboardScope, TopProductsBy
+from catalog.models import Category
+from catalog.selectors import product_expired_q
+from core.dates import DayRange, today_utc
+from dashboard.selectors import UNCATEGORIZED, DashboardScope, TopProductsBy, _catalog_counts
 from sales.models import SHIPPED_STATUSES, SalesOrder, SalesOrderItem, SalesOrderStatus
-from stock.models import MovementType, Reason, ReferenceType, StockMovement
+from stock.models import MovementType, Reason, ReferenceType, StockLevel, StockMovement, low_level_q
+from warehouses.models import Warehouse
 
 UTC = dt.UTC
 VALUE = DecimalField(max_digits=20, decimal_places=2)
@@ -164,3 +168,75 @@ def warehouse_staff_activity(*, warehouse, days: DayRange) -> QuerySet:
 def _count_of(queryset: QuerySet) -> Coalesce:
     counted = queryset.order_by().annotate(row_count=Func(F("pk"), function="COUNT")).values("row_count")
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+# --- Stock: the overview and a warehouse's stock figures over the levels (decision 0024) -----------------------------
+
+
+def _levels(scope: DashboardScope) -> QuerySet[StockLevel]:
+    return scope.restrict(StockLevel.objects.filter(organization_id=scope.organization_id))
+
+
+def dashboard_overview(*, scope: DashboardScope) -> dict:
+    today = today_utc()
+    organization_id = scope.organization_id
+    warehouses = scope.restrict(Warehouse.objects.filter(organization_id=organization_id), "pk")
+    counts = _catalog_counts(organization_id, warehouses, today)
+    at_cost = _times(F("quantity"), "variant__cost")
+    expired = product_expired_q(today, prefix="variant__product__")
+    uncategorized = Q(variant__product__category__isnull=True)
+    figures = _levels(scope).aggregate(
+        total_stock=_int_sum("quantity"),
+        total_reserved=_int_sum("reserved"),
+        total_inventory_value=_money_sum(at_cost),
+        total_retail_value=_money_sum(_times(F("quantity"), "variant__price")),
+        expired_inventory_value=_money_sum(at_cost, filter=expired),
+        uncategorized_value=_money_sum(at_cost, filter=uncategorized),
+        uncategorized_levels=Count("pk", filter=uncategorized),
+        low_stock=Count("pk", filter=low_level_q()),
+    )
+    counts["low_stock"] = figures["low_stock"]
+    analytics = list(_category_values(scope))
+    if figures["uncategorized_levels"]:
+        analytics.append(
+            {"category": None, "category_name": UNCATEGORIZED, "total_value": figures["uncategorized_value"]}
+        )
+    total, expired_value = figures["total_inventory_value"], figures["expired_inventory_value"]
+    return {
+        "counts": counts,
+        "stock": {
+            "total_stock": figures["total_stock"],
+            "total_reserved": figures["total_reserved"],
+            "total_available": figures["total_stock"] - figures["total_reserved"],
+        },
+        "financial": {
+            "total_inventory_value": total,
+            "total_retail_value": figures["total_retail_value"],
+            "expired_inventory_value": expired_value,
+            "real_inventory_value": total - expired_value,
+        },
+        "analytics": analytics,
+    }
+
+
+def _category_values(scope: DashboardScope) -> QuerySet:
+    level = "products__variants__stock_levels__"
+    in_scope = None
+    if scope.warehouse_ids is not None:
+        in_scope = Q(**{f"{level}warehouse_id__in": sorted(scope.warehouse_ids)})
+    value = _times(F(f"{level}quantity"), "products__variants__cost")
+    return (
+        Category.objects.filter(organization_id=scope.organization_id)
+        .values(category=F("id"), category_name=F("name"))
+        .annotate(total_value=_money_sum(value, filter=in_scope))
+        .order_by("-total_value", "category_name", "category")
+    )
+
+
+def warehouse_stock_figures(*, scope: DashboardScope) -> dict:
+    return _levels(scope).aggregate(
+        total_stock=_int_sum("quantity"),
+        inventory_value=_money_sum(_times(F("quantity"), "variant__cost")),
+        retail_value=_money_sum(_times(F("quantity"), "variant__price")),
+        low_stock_count=Count("pk", filter=low_level_q()),
+    )

@@ -234,7 +234,9 @@ def _fill_product_totals(organization) -> None:
     )
     Product.objects.filter(organization=organization).update(min_price=Subquery(lowest.values("low")))
     variant_reorder = Variant.objects.filter(pk=OuterRef("variant_id")).values("reorder_level")
-    StockLevel.objects.filter(organization=organization).update(reorder_level=Subquery(variant_reorder))
+    StockLevel.objects.filter(organization=organization).update(
+        reorder_level=Subquery(variant_reorder), totals_stale=True
+    )
 
 
 def _restamp(organization, stamps) -> None:

@@ -155,6 +155,10 @@ class ProductAdmin(admin.ModelAdmin):
         if not change:
             obj.save()
             return
+        if {"category", "expiration_date"} & set(form.changed_data):
+            # The dashboard's stock totals count its stock elsewhere: mark its levels before the product's row is
+            # locked by the save, as the ledger locks levels before products.
+            stock_figures().levels_revalued(product_ids=[obj.pk])
         # The form's fields only: a full save would write back the `stock_quantity` this form read, erasing any
         # stock change the ledger committed since.
         obj.save(update_fields=[*form.fields, "updated_at"])  # read-only fields are not form fields
@@ -226,6 +230,8 @@ class VariantAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
+        if change and {"cost", "price"} & set(form.changed_data):
+            stock_figures().levels_revalued(variant_ids=[obj.pk])
         if change and "reorder_level" in form.changed_data:
             stock_figures().follow_reorder_levels([obj.pk])
         if not change or "price" in form.changed_data:

@@ -298,6 +298,7 @@ def _write_rows(organization, rows: list[_Row], existing: dict[str, dict], by) -
 def _update_known(rows: list[_Row], existing: dict[str, dict], product_fields: _ProductFields, now) -> int:
     """Update the variants of known SKUs and their products; a blank cell keeps the current value."""
     variant_updates, product_updates, reorder_changed, repriced = [], {}, [], set()
+    revalued, moved = [], []  # variants whose cost or price change, products whose category or expiry does
     for row in rows:
         current = existing.get(row.values["sku"])
         if current is None:
@@ -308,6 +309,8 @@ def _update_known(rows: list[_Row], existing: dict[str, dict], product_fields: _
             reorder_changed.append(current["id"])
         if new["price"] != current["price"]:
             repriced.add(current["product_id"])
+        if new["price"] != current["price"] or new["cost"] != current["cost"]:
+            revalued.append(current["id"])
         product = product_updates.setdefault(
             current["product_id"],
             {
@@ -320,11 +323,15 @@ def _update_known(rows: list[_Row], existing: dict[str, dict], product_fields: _
             },
         )
         product.update(product_fields(row.values))
+        if any(product[key] != current[f"product__{key}"] for key in ("category_id", "expiration_date")):
+            moved.append(current["product_id"])
     # Barcodes that move are cleared first, so that two SKUs swapping barcodes never collide half-way.
     moving = [update[-1] for update in variant_updates if update[0] is not None]
     for chunk in chunks(moving, _BATCH):
         Variant.objects.filter(pk__in=chunk).update(barcode=None)
     _execute_many(Variant, _UPDATE_SQL, [*_VARIANT_FIELDS, "updated_at"], variant_updates)
+    # Levels after the variants and before the products, as the ledger and the catalog's other writes take them.
+    stock_figures().levels_revalued(variant_ids=revalued, product_ids=moved)
     stock_figures().follow_reorder_levels(reorder_changed)
     products_follow_prices(repriced)
     _execute_many(

@@ -122,9 +122,24 @@ def product_create(
     return product
 
 
+# What a variant's stock is worth in the dashboard's kept totals.
+_STOCK_VALUES = ("cost", "price")
+
+
+def _moves_stock_totals(product: Product, data: dict) -> bool:
+    """Whether the change moves the product's stock to another category or expiration date."""
+    if "category" in data and getattr(data["category"], "pk", None) != product.category_id:
+        return True
+    return "expiration_date" in data and data["expiration_date"] != product.expiration_date
+
+
+@transaction.atomic
 def product_update(*, product: Product, data: dict) -> Product:
     """Change the product's own fields; its variants are changed through the variant routes."""
     changed = [field for field in PRODUCT_FIELDS if field in data]
+    if _moves_stock_totals(product, data):
+        # Before the product's row is locked by its save, as the ledger takes levels before products.
+        stock_figures().levels_revalued(product_ids=[product.pk])
     for field in changed:
         setattr(product, field, data[field])
     # Named fields only, never a full save: that would write back the `stock_quantity` read with the product and
@@ -166,14 +181,18 @@ def _add_variant(*, product: Product, data: dict, error_prefix: str | None) -> V
 @transaction.atomic
 def variant_update(*, variant: Variant, data: dict) -> Variant:
     reorder_level, price = variant.reorder_level, variant.price
+    values = [getattr(variant, field) for field in _STOCK_VALUES]
     for field in VARIANT_FIELDS:
         if field in data:
             setattr(variant, field, data[field])
     _save_variant(variant, generated_sku=False)
+    # The levels before the product (as the ledger takes them); a PUT names every field: only for a change.
+    if [getattr(variant, field) for field in _STOCK_VALUES] != values:
+        stock_figures().levels_revalued(variant_ids=[variant.pk])
+    if variant.reorder_level != reorder_level:
+        stock_figures().follow_reorder_levels([variant.pk])
     if variant.price != price:
         products_follow_prices([variant.product_id])
-    if variant.reorder_level != reorder_level:  # a PUT names it every time: lock the levels only for a change
-        stock_figures().follow_reorder_levels([variant.pk])
     return variant
 
 

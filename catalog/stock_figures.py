@@ -29,6 +29,11 @@ class StockFigures(Protocol):
     def follow_reorder_levels(self, variant_ids: Iterable[int]) -> None:
         """Copy these variants' reorder levels to the levels that keep them, in the caller's transaction."""
 
+    def levels_revalued(self, *, variant_ids: Iterable[int] = (), product_ids: Iterable[int] = ()) -> None:
+        """Say that what the levels of these variants, or of these products' variants, are worth changes (a cost, a
+        price, a category, an expiration date), in the caller's transaction, before it locks any product row.
+        """
+
 
 _provider: StockFigures | None = None
 

@@ -19,10 +19,17 @@ from core.formats import CENT
 COMPACT_KEYS = 2000
 
 
-def compact(model: type[models.Model], keys: Sequence[str], sums: Sequence[str], *, limit: int = COMPACT_KEYS) -> int:
+def compact(
+    model: type[models.Model],
+    keys: Sequence[str],
+    sums: Sequence[str],
+    *,
+    limit: int = COMPACT_KEYS,
+    lock_by: str = "day",
+) -> int:
     """Fold the rows of up to `limit` keys that have several into one row each; return how many rows went.
 
-    `keys` are column names (`warehouse_id`, ...), among them `day`: the rows are locked by their days.
+    `keys` are column names (`warehouse_id`, ...), among them `lock_by`: the rows are locked by its values.
 
     The rows are locked (`FOR UPDATE SKIP LOCKED`: two compactions never fold the same row), summed, deleted and
     replaced by their sum. Rows a writer has not committed yet are invisible here and stay as they are.
@@ -33,12 +40,12 @@ def compact(model: type[models.Model], keys: Sequence[str], sums: Sequence[str],
     wanted = {tuple(key) for key in crowded}
     if not wanted:
         return 0
-    day_at = list(keys).index("day")
+    lock_at = list(keys).index(lock_by)
     folded = 0
     with transaction.atomic():
         candidates = (
             model.objects.select_for_update(skip_locked=True)
-            .filter(day__in={key[day_at] for key in wanted})
+            .filter(**{f"{lock_by}__in": {key[lock_at] for key in wanted}})
             .order_by("pk")
             .values("pk", *keys, *sums)
         )

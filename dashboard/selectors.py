@@ -16,10 +16,8 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db.models import (
-    Count,
     DecimalField,
     Exists,
-    ExpressionWrapper,
     F,
     Func,
     IntegerField,
@@ -39,8 +37,9 @@ from core.permissions import ensure_warehouse_access, warehouse_ids_of
 from core.roles import Role
 from sales.models import SalesDay, SalesVariantDay
 from stock.figures import level_margin
-from stock.models import MovementDay, StockLevel, StockMovement, low_level_q
+from stock.models import MovementDay, StockLevel
 from stock.selectors import stock_level_low_list
+from stock.totals import Totals, stock_totals_by_category
 from suppliers.models import Supplier
 from users.models import Organization
 from warehouses.models import Warehouse
@@ -92,10 +91,6 @@ def dashboard_scope_for(*, user, warehouse: Warehouse | None = None) -> Dashboar
 # --- Expressions ----------------------------------------------------------------------------------------------------
 
 
-def _times(quantity, price: str) -> ExpressionWrapper:
-    return ExpressionWrapper(quantity * F(price), output_field=VALUE)
-
-
 def _money_sum(expression, **kwargs) -> Coalesce:
     return Coalesce(Sum(expression, **kwargs), ZERO, output_field=VALUE)
 
@@ -110,59 +105,37 @@ def _count_of(queryset: QuerySet) -> Coalesce:
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
-def _levels(scope: DashboardScope) -> QuerySet[StockLevel]:
-    return scope.restrict(StockLevel.objects.filter(organization_id=scope.organization_id))
-
-
-def _movements(scope: DashboardScope) -> QuerySet[StockMovement]:
-    return scope.restrict(StockMovement.objects.filter(organization_id=scope.organization_id))
-
-
 # --- Overview -------------------------------------------------------------------------------------------------------
 
 
 def dashboard_overview(*, scope: DashboardScope) -> dict:
-    """Counts, stock, inventory value and value per category: three queries."""
+    """Counts, stock, inventory value and value per category: three queries.
+
+    The stock figures are the kept totals per warehouse, category and expiration date (decision 0024), read with
+    the levels changed since their last fold: their cost does not grow with the number of levels.
+    """
     today = today_utc()
     organization_id = scope.organization_id
     warehouses = scope.restrict(Warehouse.objects.filter(organization_id=organization_id), "pk")
     counts = _catalog_counts(organization_id, warehouses, today)
-
-    at_cost = _times(F("quantity"), "variant__cost")
-    at_price = _times(F("quantity"), "variant__price")
-    expired = product_expired_q(today, prefix="variant__product__")
-    uncategorized = Q(variant__product__category__isnull=True)
-    figures = _levels(scope).aggregate(
-        total_stock=_int_sum("quantity"),
-        total_reserved=_int_sum("reserved"),
-        total_inventory_value=_money_sum(at_cost),
-        total_retail_value=_money_sum(at_price),
-        expired_inventory_value=_money_sum(at_cost, filter=expired),
-        uncategorized_value=_money_sum(at_cost, filter=uncategorized),
-        uncategorized_levels=Count("pk", filter=uncategorized),
-        low_stock=Count("pk", filter=low_level_q()),
+    by_category = stock_totals_by_category(
+        organization_id=organization_id, warehouse_ids=scope.warehouse_ids, today=today
     )
-    counts["low_stock"] = figures["low_stock"]
-
-    analytics = list(_category_values(scope))
-    if figures["uncategorized_levels"]:
-        analytics.append(
-            {"category": None, "category_name": UNCATEGORIZED, "total_value": figures["uncategorized_value"]}
-        )
-    total = figures["total_inventory_value"]
-    expired_value = figures["expired_inventory_value"]
+    figures = sum(by_category.values(), Totals())
+    counts["low_stock"] = figures.low
+    analytics = _category_values(organization_id, by_category)
     return {
         "counts": counts,
         "stock": {
-            "total_stock": figures["total_stock"],
-            "total_reserved": figures["total_reserved"],
-            "total_available": figures["total_stock"] - figures["total_reserved"],
+            "total_stock": figures.quantity,
+            "total_reserved": figures.reserved,
+            "total_available": figures.quantity - figures.reserved,
         },
         "financial": {
-            "total_inventory_value": total,
-            "total_retail_value": figures["total_retail_value"],
-            "expired_inventory_value": expired_value,
-            "real_inventory_value": total - expired_value,
+            "total_inventory_value": figures.cost_value,
+            "total_retail_value": figures.retail_value,
+            "expired_inventory_value": figures.expired_value,
+            "real_inventory_value": figures.cost_value - figures.expired_value,
         },
         "analytics": analytics,
     }
@@ -186,22 +159,20 @@ def _catalog_counts(organization_id: int, warehouses: QuerySet, today: dt.date) 
     return dict(row)
 
 
-def _category_values(scope: DashboardScope) -> QuerySet:
-    """Every category of the organization with the cost value of its stock in scope, highest first.
-
-    One GROUP BY over category → products → variants → levels; the outer joins keep empty categories (at zero).
+def _category_values(organization_id: int, by_category: dict[int | None, Totals]) -> list[dict]:
+    """Every category of the organization with the cost value of its stock in scope, highest first (empty ones at
+    zero, ties by name as the database orders them), then the stock of uncategorized products if there is any.
     """
-    level = "products__variants__stock_levels__"
-    in_scope = None
-    if scope.warehouse_ids is not None:
-        in_scope = Q(**{f"{level}warehouse_id__in": sorted(scope.warehouse_ids)})
-    value = _times(F(f"{level}quantity"), "products__variants__cost")
-    return (
-        Category.objects.filter(organization_id=scope.organization_id)
-        .values(category=F("id"), category_name=F("name"))
-        .annotate(total_value=_money_sum(value, filter=in_scope))
-        .order_by("-total_value", "category_name", "category")
-    )
+    categories = Category.objects.filter(organization_id=organization_id).order_by("name", "id")
+    rows = [
+        {"category": pk, "category_name": name, "total_value": by_category.get(pk, Totals()).cost_value}
+        for pk, name in categories.values_list("pk", "name")
+    ]
+    rows.sort(key=lambda row: -row["total_value"])  # stable: equal values keep the database's order of names
+    uncategorized = by_category.get(None)
+    if uncategorized is not None and uncategorized.levels:
+        rows.append({"category": None, "category_name": UNCATEGORIZED, "total_value": uncategorized.cost_value})
+    return rows
 
 
 # --- Low stock ------------------------------------------------------------------------------------------------------
@@ -315,22 +286,30 @@ def dashboard_trends(*, scope: DashboardScope, days: DayRange) -> list[dict]:
 def dashboard_warehouse(*, warehouse: Warehouse, days: DayRange) -> dict:
     """One warehouse: stock and its value, its most urgent low levels, movements per day and who did the work."""
     scope = DashboardScope(warehouse.organization_id, frozenset({warehouse.pk}))
-    figures = _levels(scope).aggregate(
-        total_stock=_int_sum("quantity"),
-        inventory_value=_money_sum(_times(F("quantity"), "variant__cost")),
-        retail_value=_money_sum(_times(F("quantity"), "variant__price")),
-        low_stock_count=Count("pk", filter=low_level_q()),
-    )
     return {
         "warehouse": warehouse.pk,
         "warehouse_name": warehouse.name,
         "warehouse_code": warehouse.code,
         "from": days.start,
         "to": days.end,
-        **figures,
+        **warehouse_stock_figures(scope=scope),
         "low_stock": list(dashboard_low_stock(scope=scope)[:WAREHOUSE_LOW_STOCK_PREVIEW]),
         "movements_by_day": dashboard_trends(scope=scope, days=days),
         "staff_activity": list(warehouse_staff_activity(warehouse=warehouse, days=days)),
+    }
+
+
+def warehouse_stock_figures(*, scope: DashboardScope) -> dict:
+    """Units on hand, their cost and retail value and the low levels, from the kept stock totals (one query)."""
+    by_category = stock_totals_by_category(
+        organization_id=scope.organization_id, warehouse_ids=scope.warehouse_ids, today=today_utc()
+    )
+    totals = sum(by_category.values(), Totals())
+    return {
+        "total_stock": totals.quantity,
+        "inventory_value": totals.cost_value,
+        "retail_value": totals.retail_value,
+        "low_stock_count": totals.low,
     }
 
 

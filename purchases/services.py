@@ -35,6 +35,7 @@ from purchases.models import (
 )
 from stock.models import Reason, StockLevel
 from stock.services import StockChange, stock_add
+from stock.totals import mark_levels_stale
 
 WORKFLOW = PURCHASE_ORDER_WORKFLOW
 CENT = Decimal("0.01")
@@ -313,6 +314,8 @@ def _receive(order: PurchaseOrder, *, by, lines: Sequence[ReceiptLine] | None) -
         changes.append(StockChange(item.variant_id, order.warehouse_id, quantity, item.unit_cost))
     PurchaseOrderItem.objects.bulk_update(changed, ["quantity_received"])
     variants = _variants_locked({change.variant_id for change in changes})
+    # Their cost changes below, and what all their levels are worth: marked before the ledger locks any level.
+    mark_levels_stale(variant_ids=[variant.pk for variant in variants])
     stock_add(
         organization_id=order.organization_id,
         changes=changes,

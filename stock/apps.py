@@ -12,6 +12,7 @@ class StockConfig(AppConfig):
         from stock import integrity
         from stock.figures import CATALOG_FIGURES
         from stock.kept import movement_day_differences
+        from stock.totals import differences as stock_total_differences
 
         stock_figures.provide(CATALOG_FIGURES)
         # check_stock_integrity also checks each product's kept lowest price: the catalog keeps it but sits below
@@ -19,3 +20,5 @@ class StockConfig(AppConfig):
         integrity.register("product_min_prices", product_min_price_differences)
         # and the dashboard's kept units per warehouse, day and reason against the movements (decision 0023).
         integrity.register("movement_day_figures", movement_day_differences)
+        # and the stock totals per warehouse, category and expiration date against the levels (decision 0024).
+        integrity.register("stock_totals", stock_total_differences)

@@ -30,6 +30,7 @@ from django.db.models.functions import Coalesce
 from django.db.models.lookups import GreaterThan, LessThanOrEqual
 
 from catalog.models import Variant
+from stock import totals
 from stock.models import StockLevel, low_level_q
 from stock.services.levels import levels_follow_reorder_levels
 
@@ -181,6 +182,10 @@ class CatalogFigures:
     @staticmethod
     def follow_reorder_levels(variant_ids: Iterable[int]) -> None:
         levels_follow_reorder_levels(variant_ids)
+
+    @staticmethod
+    def levels_revalued(*, variant_ids: Iterable[int] = (), product_ids: Iterable[int] = ()) -> None:
+        totals.mark_levels_stale(variant_ids=variant_ids, product_ids=product_ids)
 
 
 CATALOG_FIGURES = CatalogFigures()

@@ -14,14 +14,14 @@ from django.db.models import Case, Count, IntegerField, QuerySet, Sum, Value, Wh
 from django.db.models.functions import TruncDate
 
 from core import tallies
-from stock import integrity
+from stock import integrity, totals
 from stock.models import MovementDay, MovementType, StockMovement
 
 UTC = dt.UTC
 DAY_KEYS = ("organization_id", "warehouse_id", "day", "reason", "performed_by_id")
 DAY_SUMS = ("units_in", "units_out", "movements")
 # The names the kept figures' checks are registered under with `stock.integrity`.
-KEPT_FIGURE_CHECKS = {"movement_day_figures", "sales_day_figures"}
+KEPT_FIGURE_CHECKS = {"movement_day_figures", "sales_day_figures", "stock_totals"}
 
 
 # --- Writing --------------------------------------------------------------------------------------------------------
@@ -91,7 +91,7 @@ def movement_day_differences(organization_id: int | None = None) -> list[tallies
 
 # --- Every floor's tallies: their compaction ------------------------------------------------------------------------
 
-_compactions: list[Callable[[], int]] = [compact_movement_days]
+_compactions: list[Callable[[], int]] = [compact_movement_days, totals.fold_and_compact]
 
 
 def register_compaction(compact: Callable[[], int]) -> None:

@@ -59,6 +59,19 @@ class StockLevel(models.Model):
     # level's row lock. `quantity - reserved` is what a sale, a fulfilment or a transfer may take.
     reserved = models.IntegerField(default=0, db_default=0, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
+    # What this level adds to the kept stock totals (`StockTotal`, `stock.totals`, decision 0024) as of its last
+    # fold: its units, reserved units, cost and retail value, whether it was low, and the category and expiration
+    # date of its product then. `totals_stale` says the level changed since (every writer of a level, or of what
+    # it is worth, sets it in the same statement or transaction); the dashboards read a stale level live.
+    totals_stale = models.BooleanField(default=True, db_default=True, editable=False)
+    kept_counted = models.BooleanField(default=False, db_default=False, editable=False)
+    kept_quantity = models.IntegerField(default=0, db_default=0, editable=False)
+    kept_reserved = models.IntegerField(default=0, db_default=0, editable=False)
+    kept_cost_value = models.DecimalField(max_digits=20, decimal_places=2, default=0, db_default=0, editable=False)
+    kept_retail_value = models.DecimalField(max_digits=20, decimal_places=2, default=0, db_default=0, editable=False)
+    kept_low = models.BooleanField(default=False, db_default=False, editable=False)
+    kept_category_id = models.IntegerField(null=True, editable=False)
+    kept_expiration_date = models.DateField(null=True, editable=False)
 
     class Meta:
         ordering = ["id"]
@@ -77,6 +90,10 @@ class StockLevel(models.Model):
                 fields=["organization", "warehouse"],
                 condition=low_level_q(),
                 name="stock_level_low_by_warehouse",
+            ),
+            # The levels the kept totals do not include yet: few between two folds.
+            models.Index(
+                fields=["organization", "warehouse"], condition=Q(totals_stale=True), name="stock_level_totals_stale"
             ),
         ]
 
@@ -368,32 +385,5 @@ class LowStockDigest(models.Model):
         return f"Low-stock digest for {self.recipient_id} on {self.day} ({self.state})"
 
 
-class MovementDay(models.Model):
-    """Units in and out of one warehouse on one UTC day for one reason and performer: a kept part of the ledger's sums.
-
-    Insert-only tally rows (decision 0023): the ledger adds one row per (warehouse, day, reason) it touched, in the
-    transaction that writes the movements, and `stock.kept.compact` later folds the rows of a key into one, in one
-    transaction. No row is ever updated in place, so writers take no lock on it; the sum of a key's rows is always
-    Σ quantity of that key's movements.
-    """
-
-    organization = models.ForeignKey("users.Organization", on_delete=models.CASCADE, related_name="+")
-    warehouse = models.ForeignKey("warehouses.Warehouse", on_delete=models.CASCADE, related_name="+")
-    day = models.DateField()
-    reason = models.CharField(max_length=16, choices=Reason.choices)
-    # Who performed them (the warehouse dashboard's staff activity); the movements keep the user, so no key here.
-    performed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, db_constraint=False, null=True, related_name="+"
-    )
-    units_in = models.BigIntegerField(default=0)
-    units_out = models.BigIntegerField(default=0)
-    movements = models.BigIntegerField(default=0)
-
-    class Meta:
-        indexes = [
-            models.Index(fields=["organization", "day"], name="stock_movday_org_day"),
-            models.Index(fields=["warehouse", "day"], name="stock_movday_warehouse_day"),
-        ]
-
-    def __str__(self):
-        return f"{self.day} {self.warehouse_id} {self.reason}: +{self.units_in} -{self.units_out}"
+# The kept figures (tallies the dashboards read) live in their own module; importing them here registers them.
+from stock.kept_models import MovementDay, StockTotal  # noqa: E402, F401

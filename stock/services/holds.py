@@ -115,10 +115,10 @@ def add_reserved(deltas: Mapping[int, int]) -> None:
     levels = StockLevel.objects.filter(pk__in=list(deltas))
     if len(deltas) == 1:
         [(level_id, delta)] = deltas.items()
-        levels.update(reserved=F("reserved") + delta)
+        levels.update(reserved=F("reserved") + delta, totals_stale=True)
         return
     delta = Case(*(When(pk=pk, then=Value(d)) for pk, d in deltas.items()), output_field=BigIntegerField())
-    levels.update(reserved=F("reserved") + delta)
+    levels.update(reserved=F("reserved") + delta, totals_stale=True)
 
 
 def save_quantities(rows: list[StockReservation]) -> None:

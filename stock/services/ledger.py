@@ -8,8 +8,8 @@ the same lock taken one round trip sooner. It also keeps each product's `stock_q
 whose rows it locks after the levels, in pk order. Callers lock their own document row (order, transfer) *before*
 calling here, and call here once per transaction, so locks are always taken in the order document → levels →
 products. Reservations (`reserved`, decision 0012) are kept under the same locks by `stock.services.holds`. The
-movements' tallies per warehouse, day and reason (`stock.kept`, decision 0023) are added in the same transaction:
-insert-only rows, which lock nothing.
+movements' tallies (`stock.kept`, decision 0023) are added in the same transaction: insert-only rows, which lock
+nothing. Every level written is marked `totals_stale` in the same UPDATE (`stock.totals`, decision 0024).
 """
 
 from collections.abc import Sequence
@@ -273,12 +273,13 @@ def _apply_to_one_level(
     table = connection.ops.quote_name(StockLevel._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {table} SET quantity = quantity + %s, updated_at = %s "
+            f"UPDATE {table} SET quantity = quantity + %s, updated_at = %s, totals_stale = %s "
             "WHERE variant_id = %s AND warehouse_id = %s AND organization_id = %s AND quantity - reserved >= %s "
             "AND quantity <= %s RETURNING quantity, reserved, id",
             [
                 running,
                 connection.ops.adapt_datetimefield_value(now),
+                True,
                 variant_id,
                 warehouse_id,
                 organization_id,
@@ -383,13 +384,15 @@ def _record(
         touched[change.key] = level
         movements.append(_movement(organization_id, change, level.quantity, costs, reason, by, reference, note))
     for level in touched.values():
-        level.updated_at = now
+        level.updated_at, level.totals_stale = now, True
     holds.settle(levels, changes, own or {}, consumes)
     if len(touched) == 1:
         [level] = touched.values()
-        StockLevel.objects.filter(pk=level.pk).update(quantity=level.quantity, reserved=level.reserved, updated_at=now)
+        StockLevel.objects.filter(pk=level.pk).update(
+            quantity=level.quantity, reserved=level.reserved, updated_at=now, totals_stale=True
+        )
     else:
-        StockLevel.objects.bulk_update(list(touched.values()), ["quantity", "reserved", "updated_at"])
+        StockLevel.objects.bulk_update(list(touched.values()), ["quantity", "reserved", "updated_at", "totals_stale"])
     _add_to_product_totals(changes, product_of)
     created = StockMovement.objects.bulk_create(movements)
     add_movement_days(organization_id, created)

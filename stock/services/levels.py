@@ -36,6 +36,7 @@ def stock_level_set_override(*, level_id: int, reorder_level_override: int | Non
         reorder_level_override=reorder_level_override,
         reorder_level=variant_level if reorder_level_override is None else reorder_level_override,
         updated_at=timezone.now(),
+        totals_stale=True,
     )
 
 
@@ -54,5 +55,6 @@ def levels_follow_reorder_levels(variant_ids: Iterable[int]) -> None:
         levels = StockLevel.objects.filter(variant_id__in=chunk, reorder_level_override__isnull=True)
         list(levels.select_for_update().order_by("pk").values_list("pk", flat=True))  # list(): takes the locks
         levels.update(
-            reorder_level=Subquery(Variant.objects.filter(pk=OuterRef("variant_id")).values("reorder_level"))
+            reorder_level=Subquery(Variant.objects.filter(pk=OuterRef("variant_id")).values("reorder_level")),
+            totals_stale=True,
         )

@@ -95,7 +95,7 @@ def stock_release(*, organization_id: int, reference: Reference) -> None:
         )
         held = Coalesce(Subquery(held, output_field=IntegerField()), 0)
         changed = StockLevel.objects.filter(pk__in=rows.filter(quantity__gt=0).values("level_id")).update(
-            reserved=F("reserved") - held
+            reserved=F("reserved") - held, totals_stale=True
         )
         rows.delete()
     _changed(organization_id, changed)
