@@ -30,10 +30,9 @@ from django.db.models.functions import Coalesce, TruncDate
 from catalog.models import Category
 from catalog.selectors import product_expired_q
 from core.dates import DayRange, today_utc
-from dashboard.selectors import UNCATEGORIZED, DashboardScope, TopProductsBy, _catalog_counts
+from dashboard.selectors import UNCATEGORIZED, DashboardScope, TopProductsBy, catalog_counts
 from sales.models import SHIPPED_STATUSES, SalesOrder, SalesOrderItem, SalesOrderStatus
 from stock.models import MovementType, Reason, ReferenceType, StockLevel, StockMovement, low_level_q
-from warehouses.models import Warehouse
 
 UTC = dt.UTC
 VALUE = DecimalField(max_digits=20, decimal_places=2)
@@ -179,9 +178,7 @@ def _levels(scope: DashboardScope) -> QuerySet[StockLevel]:
 
 def dashboard_overview(*, scope: DashboardScope) -> dict:
     today = today_utc()
-    organization_id = scope.organization_id
-    warehouses = scope.restrict(Warehouse.objects.filter(organization_id=organization_id), "pk")
-    counts = _catalog_counts(organization_id, warehouses, today)
+    counts = catalog_counts(scope, today)
     at_cost = _times(F("quantity"), "variant__cost")
     expired = product_expired_q(today, prefix="variant__product__")
     uncategorized = Q(variant__product__category__isnull=True)

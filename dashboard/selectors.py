@@ -33,6 +33,7 @@ from django.db.models.functions import Coalesce
 from catalog.models import Category, Product
 from catalog.selectors import product_expired_q
 from core.dates import DayRange, today_utc
+from core.kept import kept_queryset
 from core.permissions import ensure_warehouse_access, warehouse_ids_of
 from core.roles import Role
 from sales.models import SalesDay, SalesVariantDay
@@ -116,8 +117,7 @@ def dashboard_overview(*, scope: DashboardScope) -> dict:
     """
     today = today_utc()
     organization_id = scope.organization_id
-    warehouses = scope.restrict(Warehouse.objects.filter(organization_id=organization_id), "pk")
-    counts = _catalog_counts(organization_id, warehouses, today)
+    counts = catalog_counts(scope, today)
     by_category = stock_totals_by_category(
         organization_id=organization_id, warehouse_ids=scope.warehouse_ids, today=today
     )
@@ -141,10 +141,20 @@ def dashboard_overview(*, scope: DashboardScope) -> dict:
     }
 
 
-def _catalog_counts(organization_id: int, warehouses: QuerySet, today: dt.date) -> dict:
+def catalog_counts(scope: DashboardScope, today: dt.date) -> dict:
     """The five counts in one query: scalar subqueries on the organization's row."""
+    warehouse_ids = None if scope.warehouse_ids is None else tuple(sorted(scope.warehouse_ids))
+    return dict(_catalog_counts(scope.organization_id, warehouse_ids, today).get())
+
+
+@kept_queryset
+def _catalog_counts(organization_id: int, warehouse_ids: tuple[int, ...] | None, today: dt.date) -> QuerySet:
+    # Kept per arguments (`core.kept`): building five subqueries costs more than running them.
     products = Product.objects.filter(organization_id=organization_id)
-    row = (
+    warehouses = Warehouse.objects.filter(organization_id=organization_id)
+    if warehouse_ids is not None:
+        warehouses = warehouses.filter(pk__in=warehouse_ids)
+    return (
         Organization.objects.filter(pk=organization_id)
         .annotate(
             total_products=_count_of(products),
@@ -154,9 +164,7 @@ def _catalog_counts(organization_id: int, warehouses: QuerySet, today: dt.date) 
             expired_products=_count_of(products.filter(product_expired_q(today))),
         )
         .values("total_products", "total_categories", "total_suppliers", "total_warehouses", "expired_products")
-        .get()
     )
-    return dict(row)
 
 
 def _category_values(organization_id: int, by_category: dict[int | None, Totals]) -> list[dict]:

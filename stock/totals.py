@@ -44,6 +44,7 @@ from catalog.models import Variant
 from core import tallies
 from core.formats import CENT
 from core.iterables import chunks
+from core.kept import kept_queryset
 from stock.models import StockLevel, StockTotal, low_level_q
 
 KEYS = ("organization_id", "warehouse_id", "category_id", "expiration_date")
@@ -166,16 +167,24 @@ def _stale_kept_rows(organization_id, warehouse_ids, today) -> QuerySet:
     )
 
 
+@kept_queryset
+def _totals_rows(organization_id: int, warehouse_ids: tuple[int, ...] | None, today: dt.date) -> QuerySet:
+    """The three parts of the totals in one statement. Kept per arguments (`core.kept`): building and resolving
+    three annotated querysets is most of this read's own cost, and they depend on nothing else.
+    """
+    parts = (organization_id, warehouse_ids, today)
+    return _kept_rows(*parts).union(_stale_now_rows(*parts), _stale_kept_rows(*parts), all=True)
+
+
 def stock_totals_by_category(
     *, organization_id: int, warehouse_ids: Collection[int] | None, today: dt.date
 ) -> dict[int | None, Totals]:
     """The levels' totals per category of their product (None: none), over these warehouses (None: all); a
     product's stock is expired when its expiration date is `today` or earlier. One statement.
     """
-    parts = (organization_id, warehouse_ids, today)
-    rows = _kept_rows(*parts).union(_stale_now_rows(*parts), _stale_kept_rows(*parts), all=True)
+    warehouses = None if warehouse_ids is None else tuple(sorted(warehouse_ids))
     totals: dict[int | None, Totals] = {}
-    for row in rows:
+    for row in _totals_rows(organization_id, warehouses, today):
         category_id = row.pop("category_id")
         found = Totals(*(value.quantize(CENT) if isinstance(value, Decimal) else value for value in row.values()))
         totals[category_id] = totals.get(category_id, Totals()) + found
@@ -240,6 +249,16 @@ def fold(batches: int = FOLD_BATCHES) -> int:
         if done < FOLD_LEVELS:
             break
     return folded
+
+
+def rebuild(organization_id: int) -> int:
+    """Replace the organization's tallies by one row per key computed from its levels, every level folded, in two
+    set-based statements; the caller holds the transaction (and keeps writers out).
+    """
+    StockTotal.objects.filter(organization_id=organization_id).delete()
+    levels = StockLevel.objects.filter(organization_id=organization_id)
+    levels.update(totals_stale=False, **_current_parts())
+    return tallies.insert_select(StockTotal, (*KEYS, *SUMS), _parts_as_kept(levels, 1))
 
 
 def compact() -> int:

@@ -54,7 +54,7 @@ BULK_TABLES = [
 
 # The dashboard's kept figures (decision 0023), built from what was loaded: with their keys and indexes re-created
 # afterwards too (half a million rows queued one deferred foreign-key check each otherwise).
-KEPT_TABLES = ["stock_movementday", "sales_salesday", "sales_salesvariantday"]
+KEPT_TABLES = ["stock_movementday", "sales_salesday", "sales_salesvariantday", "stock_stocktotal"]
 
 # Each kept figure's (organization, day) index: the dashboards read a range of recent days through it. The ledger and
 # the sales services insert a day's rows on that day, so a live table lies in day order; built here by GROUP BY, the
@@ -190,9 +190,11 @@ class Command(BaseCommand):
         """
         from sales import kept as sales_kept
         from stock import kept as stock_kept
+        from stock import totals as stock_totals
 
         started = time.monotonic()
         rows = stock_kept.rebuild_movement_days(self.org_id) + sales_kept.rebuild(self.org_id)
+        rows += stock_totals.rebuild(self.org_id)
         sales_kept.compact()
         if not self.quiet:
             self.stdout.write(f"kept figures: {rows:,} rows in {time.monotonic() - started:.1f} s")
