@@ -305,8 +305,7 @@ def _receive(order: PurchaseOrder, *, by, lines: Sequence[ReceiptLine] | None) -
     if not receipt:
         raise WORKFLOW.refusal(order, Status.RECEIVED, "Nothing is open on this order.")
     now = timezone.now()
-    changed = []
-    changes = []
+    changed, changes = [], []
     for item_id, quantity in receipt:
         item = items[item_id]
         item.quantity_received += quantity
@@ -362,9 +361,10 @@ def _receipt_quantities(
 
 def _variants_locked(variant_ids: set[int]) -> list[Variant]:
     """The received variants, locked in pk order *before* the ledger locks their levels: a variant row is always
-    taken before its levels (the catalog writes a changed reorder level to the levels under the variant's lock).
+    taken before its levels. NO KEY UPDATE, as an UPDATE of the cost takes: a sale's foreign-key checks at its
+    commit (KEY SHARE on its variants, after its level locks) must not wait for it while it waits for their levels.
     """
-    return list(Variant.objects.select_for_update(of=("self",)).filter(pk__in=variant_ids).order_by("pk"))
+    return list(Variant.objects.select_for_update(no_key=True, of=("self",)).filter(pk__in=variant_ids).order_by("pk"))
 
 
 def _update_average_costs(organization_id: int, changes: Sequence[StockChange], variants: list[Variant]) -> None:
