@@ -770,13 +770,23 @@ def step_scale(run: Run) -> dict:
     sizes = {"small": (run.url, run.env), "big": (big_url, big_env)}
     for _url, env in sizes.values():
         _compact_kept_figures(env)
+    # The kept figures' bodies against the aggregates over the raw rows, on both databases.
+    bodies = {
+        name: run_step(env, ["kept", json.dumps([u for us in _scale_urls(url).values() for u in us])])
+        for name, (url, env) in sizes.items()
+    }
     with contextlib.ExitStack() as stack:
         servers = {name: stack.enter_context(ApiServer(env, args)) for name, (_url, env) in sizes.items()}
         urls = {name: _scale_urls(url) for name, (url, _env) in sizes.items()}
         samples = _scale_measure(servers, urls, scale, args)
     heading("7. scale: p50 of every dashboard route (uncached), this run's database and ten times its history")
     figures = _scale_table(samples, scale["movements"])
-    return {"data": data, "routes": figures}
+    same = all(found["identical"] for side in bodies.values() for found in side.values())
+    print(f"\nbodies identical to the aggregates over the raw rows: {'all' if same else 'NOT ALL'}")
+    for name, side in bodies.items():
+        for url, found in side.items():
+            print(f"- {name}: `{url}` {'identical' if found['identical'] else 'DIFFERENT'} (raw {found['raw_ms']} ms)")
+    return {"data": data, "routes": figures, "bodies": bodies, "bodies_identical": same}
 
 
 def _compact_kept_figures(env: dict) -> None:

@@ -568,10 +568,48 @@ def lowstock_main() -> dict:
     }
 
 
+# Every selector the dashboards read kept figures through, with its aggregate over the raw rows (decisions 0023, 0024).
+RAW_SELECTORS = (
+    "dashboard_overview",
+    "dashboard_sales",
+    "dashboard_top_products",
+    "dashboard_trends",
+    "warehouse_stock_figures",
+    "warehouse_staff_activity",
+)
+
+
+def kept_main(urls: list[str]) -> dict:
+    """Each dashboard URL answered from the kept figures and from the aggregates over the raw rows (every kept
+    selector swapped for its raw one, in-process): whether the two bodies are identical, and what the raw took.
+    """
+    from contextlib import ExitStack
+    from unittest import mock
+
+    from rest_framework.test import APIClient
+
+    from bench import raw_dashboard
+    from dashboard import selectors
+
+    client = APIClient()
+    found = {}
+    for url in urls:
+        kept, _, _ = capture(client, url)
+        with ExitStack() as stack:
+            for name in RAW_SELECTORS:
+                stack.enter_context(mock.patch.object(selectors, name, getattr(raw_dashboard, name)))
+            raw, _, elapsed = capture(client, url)
+        same = kept.status_code == raw.status_code == 200 and kept.content == raw.content
+        found[url] = {"identical": same, "raw_ms": round(elapsed * 1000, 1)}
+    return found
+
+
 def main() -> int:
     setup_django()
     step = sys.argv[1]
-    if step == "plan":
+    if step == "kept":
+        result = kept_main(json.loads(sys.argv[2]))
+    elif step == "plan":
         result = plan_main(sys.argv[2])
     elif step == "indexes":
         result = indexes_main(sys.argv[2])
