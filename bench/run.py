@@ -836,11 +836,17 @@ class ApiServer:
 
 
 def _scale_urls(url: str) -> dict[str, list[str]]:
-    """Each route's URLs on this database: the warehouse dashboard of its middle warehouse."""
+    """Each route's URLs on this database: the warehouse dashboard of the generated organization's middle warehouse
+    (the contention step adds organizations, and warehouses, of its own).
+    """
     import psycopg
 
+    sql = (
+        "SELECT id FROM warehouses_warehouse WHERE organization_id = "
+        "(SELECT id FROM users_organization WHERE name = %s ORDER BY id LIMIT 1) ORDER BY id"
+    )
     with psycopg.connect(url) as connection:
-        ids = [row[0] for row in connection.execute("SELECT id FROM warehouses_warehouse ORDER BY id")]
+        ids = [row[0] for row in connection.execute(sql, [BENCH_ORGANIZATION])]
     warehouse = ids[len(ids) // 2]
     return {route: [u.format(warehouse=warehouse) for u in urls] for route, urls in SCALE_ROUTES.items()}
 

@@ -38,8 +38,8 @@ class MovementDay(models.Model):
 
 
 class StockTotal(models.Model):
-    """Units, reserved units, cost and retail value, low and all levels of one warehouse, one category and one
-    expiration date: the kept sums behind `/api/dashboard/` and the warehouse dashboard's stock figures.
+    """Units, reserved units, cost and retail value, low and all levels of one warehouse and one category: the kept
+    sums behind `/api/dashboard/` and the warehouse dashboard's stock figures (`StockExpiry` adds the expired part).
 
     Insert-only tally rows (`core.tallies`, decisions 0023 and 0024): `stock.totals.fold` moves what the stale
     levels add from their kept parts to their current ones by inserting the differences, and `compact` folds the
@@ -51,7 +51,6 @@ class StockTotal(models.Model):
     organization = models.ForeignKey("users.Organization", on_delete=models.CASCADE, related_name="+")
     warehouse = models.ForeignKey("warehouses.Warehouse", on_delete=models.CASCADE, related_name="+")
     category_id = models.IntegerField(null=True)
-    expiration_date = models.DateField(null=True)
     quantity = models.BigIntegerField(default=0)
     reserved = models.BigIntegerField(default=0)
     cost_value = models.DecimalField(max_digits=20, decimal_places=2, default=0)
@@ -63,4 +62,23 @@ class StockTotal(models.Model):
         indexes = [models.Index(fields=["organization", "warehouse"], name="stock_total_org_warehouse")]
 
     def __str__(self):
-        return f"{self.warehouse_id}/{self.category_id}/{self.expiration_date}: {self.quantity} units"
+        return f"{self.warehouse_id}/{self.category_id}: {self.quantity} units"
+
+
+class StockExpiry(models.Model):
+    """The cost value of the stock of products that expire on one date, per warehouse and category: the part of the
+    totals that "expired" (expiration date today or earlier) reads, only the dates already past. Kept as
+    `StockTotal` is, by the same folds.
+    """
+
+    organization = models.ForeignKey("users.Organization", on_delete=models.CASCADE, related_name="+")
+    warehouse = models.ForeignKey("warehouses.Warehouse", on_delete=models.CASCADE, related_name="+")
+    category_id = models.IntegerField(null=True)
+    expiration_date = models.DateField()
+    cost_value = models.DecimalField(max_digits=20, decimal_places=2, default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["organization", "expiration_date"], name="stock_expiry_org_date")]
+
+    def __str__(self):
+        return f"{self.warehouse_id}/{self.category_id} expiring {self.expiration_date}: {self.cost_value}"

@@ -386,4 +386,4 @@ class LowStockDigest(models.Model):
 
 
 # The kept figures (tallies the dashboards read) live in their own module; importing them here registers them.
-from stock.kept_models import MovementDay, StockTotal  # noqa: E402, F401
+from stock.kept_models import MovementDay, StockExpiry, StockTotal  # noqa: E402, F401

@@ -1,5 +1,6 @@
-"""The kept stock totals: units, reserved units, cost and retail value, low and all levels per warehouse, category
-and expiration date (`StockTotal`, decision 0024), behind `/api/dashboard/` and the warehouse dashboard.
+"""The kept stock totals: units, reserved units, cost and retail value, low and all levels per warehouse and
+category (`StockTotal`), and the cost value per expiration date (`StockExpiry`, for what has expired on the day
+asked), decision 0024: behind `/api/dashboard/` and the warehouse dashboard.
 
 A level's part in them depends on the level (units, reserved units, reorder level) and on its catalog (the
 variant's cost and price, the product's category and expiration date). Rather than having every writer of those
@@ -45,10 +46,12 @@ from core import tallies
 from core.formats import CENT
 from core.iterables import chunks
 from core.kept import kept_queryset
-from stock.models import StockLevel, StockTotal, low_level_q
+from stock.models import StockExpiry, StockLevel, StockTotal, low_level_q
 
-KEYS = ("organization_id", "warehouse_id", "category_id", "expiration_date")
+KEYS = ("organization_id", "warehouse_id", "category_id")
 SUMS = ("quantity", "reserved", "cost_value", "retail_value", "low", "levels")
+EXPIRY_KEYS = ("organization_id", "warehouse_id", "category_id", "expiration_date")
+EXPIRY_SUMS = ("cost_value",)
 # Levels folded per transaction, and transactions per `fold` call: short lock holds, a bounded call.
 FOLD_LEVELS = 2000
 FOLD_BATCHES = 25
@@ -123,9 +126,28 @@ def _kept_rows(organization_id, warehouse_ids, today) -> QuerySet:
             promised=_int_sum("reserved"),
             at_cost=_money_sum("cost_value"),
             at_price=_money_sum("retail_value"),
-            expired=_money_sum("cost_value", filter=Q(expiration_date__lte=today)),
+            expired=Value(ZERO, output_field=VALUE),
             low_levels=_int_sum("low"),
             all_levels=_int_sum("levels"),
+        )
+    )
+
+
+def _kept_expired_rows(organization_id, warehouse_ids, today) -> QuerySet:
+    """The kept cost value of the expiration dates already past (an index range: only those dates are read)."""
+    tally = _in_scope(StockExpiry.objects.filter(expiration_date__lte=today), organization_id, warehouse_ids)
+    zero = Value(0, output_field=IntegerField())
+    return (
+        tally.order_by()
+        .values("category_id")
+        .annotate(
+            units=zero,
+            promised=zero,
+            at_cost=Value(ZERO, output_field=VALUE),
+            at_price=Value(ZERO, output_field=VALUE),
+            expired=_money_sum("cost_value"),
+            low_levels=zero,
+            all_levels=zero,
         )
     )
 
@@ -169,11 +191,13 @@ def _stale_kept_rows(organization_id, warehouse_ids, today) -> QuerySet:
 
 @kept_queryset
 def _totals_rows(organization_id: int, warehouse_ids: tuple[int, ...] | None, today: dt.date) -> QuerySet:
-    """The three parts of the totals in one statement. Kept per arguments (`core.kept`): building and resolving
-    three annotated querysets is most of this read's own cost, and they depend on nothing else.
+    """The four parts of the totals in one statement. Kept per arguments (`core.kept`): building and resolving
+    four annotated querysets is most of this read's own cost, and they depend on nothing else.
     """
     parts = (organization_id, warehouse_ids, today)
-    return _kept_rows(*parts).union(_stale_now_rows(*parts), _stale_kept_rows(*parts), all=True)
+    return _kept_rows(*parts).union(
+        _kept_expired_rows(*parts), _stale_now_rows(*parts), _stale_kept_rows(*parts), all=True
+    )
 
 
 def stock_totals_by_category(
@@ -194,11 +218,28 @@ def stock_totals_by_category(
 # --- Folding --------------------------------------------------------------------------------------------------------
 
 
+def _expiry_parts_as_kept(levels: QuerySet, sign: int) -> QuerySet:
+    """The levels' kept cost value per expiration date (times `sign`), as tally rows: EXPIRY_KEYS then EXPIRY_SUMS."""
+    return (
+        levels.filter(kept_expiration_date__isnull=False)
+        .order_by()
+        .values("organization_id", "warehouse_id", "kept_category_id", "kept_expiration_date")
+        .annotate(at_cost=Sum(F("kept_cost_value") * sign, output_field=VALUE))
+    )
+
+
+def _insert_parts(levels: QuerySet, sign: int) -> int:
+    """Add the levels' kept parts (times `sign`) to both tallies."""
+    return tallies.insert_select(StockTotal, (*KEYS, *SUMS), _parts_as_kept(levels, sign)) + tallies.insert_select(
+        StockExpiry, (*EXPIRY_KEYS, *EXPIRY_SUMS), _expiry_parts_as_kept(levels, sign)
+    )
+
+
 def _parts_as_kept(levels: QuerySet, sign: int) -> QuerySet:
     """The levels' kept parts per key (times `sign`), as tally rows: KEYS then SUMS."""
     return (
         levels.order_by()
-        .values("organization_id", "warehouse_id", "kept_category_id", "kept_expiration_date")
+        .values("organization_id", "warehouse_id", "kept_category_id")
         .annotate(
             units=Sum(F("kept_quantity") * sign),
             promised=Sum(F("kept_reserved") * sign),
@@ -233,10 +274,9 @@ def fold_batch(limit: int = FOLD_LEVELS) -> int:
         if not pks:
             return 0
         levels = StockLevel.objects.filter(pk__in=pks)
-        columns = (*KEYS, *SUMS)
-        tallies.insert_select(StockTotal, columns, _parts_as_kept(levels.filter(kept_counted=True), -1))
+        _insert_parts(levels.filter(kept_counted=True), -1)
         levels.update(totals_stale=False, **_current_parts())
-        tallies.insert_select(StockTotal, columns, _parts_as_kept(levels, 1))
+        _insert_parts(levels, 1)
     return len(pks)
 
 
@@ -256,13 +296,16 @@ def rebuild(organization_id: int) -> int:
     set-based statements; the caller holds the transaction (and keeps writers out).
     """
     StockTotal.objects.filter(organization_id=organization_id).delete()
+    StockExpiry.objects.filter(organization_id=organization_id).delete()
     levels = StockLevel.objects.filter(organization_id=organization_id)
     levels.update(totals_stale=False, **_current_parts())
-    return tallies.insert_select(StockTotal, (*KEYS, *SUMS), _parts_as_kept(levels, 1))
+    return _insert_parts(levels, 1)
 
 
 def compact() -> int:
-    return tallies.compact(StockTotal, KEYS, SUMS, lock_by="warehouse_id")
+    return tallies.compact(StockTotal, KEYS, SUMS, lock_by="warehouse_id") + tallies.compact(
+        StockExpiry, EXPIRY_KEYS, EXPIRY_SUMS, lock_by="warehouse_id"
+    )
 
 
 def fold_and_compact() -> int:
@@ -307,14 +350,21 @@ def stale_flag_differences(organization_id: int | None = None) -> list[tallies.D
 
 def tally_differences(organization_id: int | None = None) -> list[tallies.Difference]:
     """Keys whose tally rows do not add up to the kept parts of their levels."""
-    rows = StockTotal.objects.all()
     levels = StockLevel.objects.filter(kept_counted=True)
     if organization_id is not None:
-        rows = rows.filter(organization_id=organization_id)
         levels = levels.filter(organization_id=organization_id)
-    kept = rows.order_by().values_list(*KEYS).annotate(*(Sum(name) for name in SUMS))
-    expected = (tuple(row.values()) for row in _parts_as_kept(levels, 1))
-    return tallies.differences("stock total", kept, expected, len(KEYS))
+    found = []
+    for figure, model, keys, sums, parts in (
+        ("stock total", StockTotal, KEYS, SUMS, _parts_as_kept),
+        ("stock expiry", StockExpiry, EXPIRY_KEYS, EXPIRY_SUMS, _expiry_parts_as_kept),
+    ):
+        rows = model.objects.all()
+        if organization_id is not None:
+            rows = rows.filter(organization_id=organization_id)
+        kept = rows.order_by().values_list(*keys).annotate(*(Sum(name) for name in sums))
+        expected = (tuple(row.values()) for row in parts(levels, 1))
+        found += tallies.differences(figure, kept, expected, len(keys))
+    return found
 
 
 def differences(organization_id: int | None = None) -> list[tallies.Difference]:

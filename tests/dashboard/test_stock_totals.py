@@ -28,7 +28,7 @@ from dashboard import selectors
 from dashboard.serializers import OverviewSerializer
 from purchases.services import ItemInput, purchase_order_create
 from stock import totals
-from stock.models import StockLevel, StockTotal
+from stock.models import StockExpiry, StockLevel, StockTotal
 from stock.services import stock_level_update, transfer_approve
 from stock.services.transfers import TransferLine, transfer_request
 from tests.dashboard.conftest import TODAY, days_ago
@@ -193,6 +193,15 @@ def test_the_integrity_check_names_a_tampered_tally_row(org, shop):
     assert difference.key[2] == shop["tea"].pk
     StockTotal.objects.filter(pk=row.pk).delete()
     assert len(totals.differences()) == 1
+
+
+def test_the_integrity_check_names_a_tampered_expiry_row(org, shop):
+    totals.fold()
+    row = StockExpiry.objects.get(category_id=shop["cakes"].pk)
+    assert row.expiration_date == shop["cake"].product.expiration_date
+    StockExpiry.objects.filter(pk=row.pk).update(cost_value=row.cost_value + 1)
+    [difference] = totals.differences()
+    assert difference.figure == "stock expiry"
 
 
 def test_rebuilt_from_the_levels_the_totals_are_the_same(
