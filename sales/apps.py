@@ -5,7 +5,11 @@ class SalesConfig(AppConfig):
     name = "sales"
 
     def ready(self):
-        from sales import kept, notifications  # noqa: F401 - registers the outbox handlers of sales events
+        from sales import (
+            kept,
+            kept_products,
+            notifications,  # noqa: F401 - registers the outbox handlers of sales events
+        )
         from sales.selectors import sales_order_total_differences
         from stock import integrity
         from stock import kept as stock_kept
@@ -15,3 +19,4 @@ class SalesConfig(AppConfig):
         integrity.register("sales_order_totals", sales_order_total_differences)
         integrity.register("sales_day_figures", kept.differences)
         stock_kept.register_compaction(kept.compact)
+        stock_kept.register_compaction(kept_products.compact)
