@@ -269,7 +269,12 @@ class SalesDay(models.Model):
     day = models.DateField()
     # Who fulfilled the orders (the warehouse dashboard's staff activity); the orders keep the user, so no key here.
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, db_constraint=False, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,  # `sales_day_decider` starts with it
+        null=True,
+        related_name="+",
     )
     orders = models.BigIntegerField(default=0)
     units = models.BigIntegerField(default=0)
@@ -281,6 +286,8 @@ class SalesDay(models.Model):
         indexes = [
             models.Index(fields=["organization", "day"], name="sales_day_org_day"),
             models.Index(fields=["warehouse", "day"], name="sales_day_warehouse_day"),
+            # A person's days in one warehouse (the staff activity): as few entries whatever the history.
+            models.Index(fields=["decided_by", "warehouse", "day"], name="sales_day_decider"),
         ]
 
     def __str__(self):
