@@ -72,8 +72,9 @@ def compact(limit: int = tallies.COMPACT_KEYS) -> int:
             SalesProductPeriod.objects.select_for_update(skip_locked=True)
             .filter(
                 organization_id__in={key[0] for key in wanted},
-                product_id__in={key[1] for key in wanted},
+                days__in={key[2] for key in wanted},  # with the start: a range of the periods' index
                 start__in={key[3] for key in wanted},
+                product_id__in={key[1] for key in wanted},
             )
             .order_by("pk")
             .values_list("pk", *KEYS, *SUMS)
