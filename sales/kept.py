@@ -217,15 +217,11 @@ def differences(organization_id: int | None = None) -> list[tallies.Difference]:
                 sums[index] += value
     days = [(*key, *sums) for key, sums in expected.items()]
     kept_days = _kept(SalesDay, DAY_KEYS, DAY_SUMS, organization_id)
-    return (
-        tallies.differences("sales day", kept_days, days, len(DAY_KEYS))
-        + (
-            tallies.differences(
-                "sales variant day",
-                _kept(SalesVariantDay, VARIANT_KEYS, VARIANT_SUMS, organization_id),
-                sales_variant_days_from_items(organization_id),
-                4,
-            )
+    return tallies.differences("sales day", kept_days, days, len(DAY_KEYS)) + (
+        tallies.differences(
+            "sales variant day",
+            _kept(SalesVariantDay, VARIANT_KEYS, VARIANT_SUMS, organization_id),
+            sales_variant_days_from_items(organization_id),
+            4,
         )
-        + kept_products.differences(organization_id)
     )

@@ -12,6 +12,7 @@ last minute, not the history.
 """
 
 import datetime as dt
+from collections.abc import Callable
 
 from django.db import connection, transaction
 from django.db.models import DateField, F, IntegerField, Q, QuerySet, Sum, Value
@@ -179,3 +180,12 @@ def differences(organization_id: int | None = None) -> list[tallies.Difference]:
     kept_sums = kept.order_by().values_list(*KEYS).annotate(*(Sum(name) for name in SUMS))
     expected = [row for days in ProductPeriod.values for row in product_periods_from_items(organization_id, days)]
     return tallies.differences("sales product period", kept_sums, expected, len(KEYS))
+
+
+def with_sales_differences(sales_differences: Callable[[int | None], list]) -> Callable[[int | None], list]:
+    """The sales figures' check (`sales.kept.differences`) and this one, as one check of the kept sales figures."""
+
+    def check(organization_id: int | None = None) -> list[tallies.Difference]:
+        return sales_differences(organization_id) + differences(organization_id)
+
+    return check
