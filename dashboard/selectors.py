@@ -36,7 +36,8 @@ from core.dates import DayRange, today_utc
 from core.kept import kept_queryset
 from core.permissions import ensure_warehouse_access, warehouse_ids_of
 from core.roles import Role
-from sales.models import SalesDay, SalesVariantDay
+from sales.kept_products import covering_rows
+from sales.models import SalesDay, SalesProductPeriod, SalesVariantDay
 from stock.figures import level_margin
 from stock.models import MovementDay, StockLevel
 from stock.selectors import stock_level_low_list
@@ -252,7 +253,34 @@ class TopProductsBy:
 
 
 def dashboard_top_products(*, scope: DashboardScope, days: DayRange, limit: int, by: str) -> list[dict]:
-    """The best-selling products in the range, net of returns, by units or by revenue (one query)."""
+    """The best-selling products in the range, net of returns, by units or by revenue.
+
+    Over every warehouse, from the product periods (`sales.kept_products`): the range's whole weeks read one row per
+    product, grouped without a join. A narrower scope groups the variant days of its warehouses by product. One
+    query either way.
+    """
+    if scope.warehouse_ids is not None:
+        return _top_products_in(scope, days, limit, by)
+    order = ("-units", "-revenue_cents") if by == TopProductsBy.UNITS else ("-revenue_cents", "-units")
+    # PostgreSQL reads the name after the sort and the limit: for the winners only.
+    name = Product.objects.filter(pk=OuterRef("product_id")).order_by().values("name")
+    rows = (
+        SalesProductPeriod.objects.filter(covering_rows(days), organization_id=scope.organization_id)
+        .order_by()
+        .values("product_id")
+        .annotate(units=Sum("units"), revenue_cents=Sum("revenue_cents"))
+        .filter(units__gt=0)
+        .annotate(product_name=Subquery(name))
+        .order_by(*order, "product_id")
+        .values_list("product_id", "product_name", "units", "revenue_cents")[:limit]
+    )
+    return [
+        {"product": pk, "product_name": name, "units": int(units), "revenue": Decimal(cents).scaleb(-2)}
+        for pk, name, units, cents in rows
+    ]
+
+
+def _top_products_in(scope: DashboardScope, days: DayRange, limit: int, by: str) -> list[dict]:
     order = ("-units", "-revenue") if by == TopProductsBy.UNITS else ("-revenue", "-units")
     kept = SalesVariantDay.objects.filter(
         organization_id=scope.organization_id, day__gte=days.start, day__lte=days.end

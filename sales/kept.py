@@ -27,6 +27,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, TruncDate
 
 from core import tallies
+from sales import kept_products
 from sales.models import SHIPPED_STATUSES, SalesDay, SalesOrder, SalesOrderItem, SalesOrderStatus, SalesVariantDay
 from stock.models import MovementType, Reason, ReferenceType, StockMovement
 
@@ -68,6 +69,7 @@ def add_sales(
     fulfilled = 1 if orders > 0 else 0
     row = (order.organization_id, order.warehouse_id, day, decided_by_id, orders, units, amount, cost, fulfilled)
     tallies.add_rows(SalesDay, DAY_KEYS + DAY_SUMS, [row])
+    kept_products.add_products(order.organization_id, day, per_variant)  # inserts too: before the upsert's locks
     _add_to_variant_days(order.organization_id, order.warehouse_id, day, per_variant)
 
 
@@ -182,6 +184,7 @@ def rebuild(organization_id: int | None = None) -> int:
         + tallies.insert_select(
             SalesVariantDay, (*VARIANT_KEYS, *VARIANT_SUMS), sales_variant_days_from_items(organization_id)
         )
+        + kept_products.rebuild(organization_id)
     )
 
 

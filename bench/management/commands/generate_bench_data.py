@@ -54,16 +54,24 @@ BULK_TABLES = [
 
 # The dashboard's kept figures (decision 0023), built from what was loaded: with their keys and indexes re-created
 # afterwards too (half a million rows queued one deferred foreign-key check each otherwise).
-KEPT_TABLES = ["stock_movementday", "sales_salesday", "sales_salesvariantday", "stock_stocktotal"]
+KEPT_TABLES = [
+    "stock_movementday",
+    "sales_salesday",
+    "sales_salesvariantday",
+    "sales_salesproductperiod",
+    "stock_stocktotal",
+]
 
-# Each kept figure's (organization, day) index: the dashboards read a range of recent days through it. The ledger and
-# the sales services insert a day's rows on that day, so a live table lies in day order; built here by GROUP BY, the
-# rows came out in hash order, and a month of a ten-year history lay scattered over the whole table (the top
-# products read 50,000 rows from as many pages). CLUSTER puts them in the order the application would have.
+# Each kept figure's (organization, day) index (the product periods': organization, period, day): the dashboards read a
+# range of recent days through it. The ledger and the sales services insert a day's rows on that day, so a live table
+# lies in day order; built here by GROUP BY, the rows came out in hash order, and a month of a ten-year history lay
+# scattered over the whole table (the top products read 50,000 rows from as many pages). CLUSTER puts them in the
+# order the application would have.
 KEPT_DAY_INDEXES = {
     "stock_movementday": "stock_movday_org_day",
     "sales_salesday": "sales_day_org_day",
     "sales_salesvariantday": "sales_varday_org_day",
+    "sales_salesproductperiod": "sales_prodper_org_period",
 }
 
 # The events simulated, sorted and copied at a time: the history is generated in windows of time of about this many
