@@ -189,8 +189,17 @@ def _category_values(organization_id: int, by_category: dict[int | None, Totals]
 
 def dashboard_low_stock(*, scope: DashboardScope) -> QuerySet[StockLevel]:
     """Low levels in scope, most urgent first: furthest below the reorder level, then fewest units."""
-    levels = stock_level_low_list(organization_id=scope.organization_id)
-    return scope.restrict(levels).order_by(level_margin(), "quantity", "pk")
+    warehouse_ids = None if scope.warehouse_ids is None else tuple(sorted(scope.warehouse_ids))
+    return _low_levels(scope.organization_id, warehouse_ids)
+
+
+@kept_queryset
+def _low_levels(organization_id: int, warehouse_ids: tuple[int, ...] | None) -> QuerySet[StockLevel]:
+    # Kept per arguments (`core.kept`), as every dashboard query here: building it costs more than running it.
+    levels = stock_level_low_list(organization_id=organization_id)
+    if warehouse_ids is not None:
+        levels = levels.filter(warehouse_id__in=warehouse_ids)
+    return levels.order_by(level_margin(), "quantity", "pk")
 
 
 # --- Sales ----------------------------------------------------------------------------------------------------------
@@ -301,19 +310,28 @@ def _top_products_in(scope: DashboardScope, days: DayRange, limit: int, by: str)
 
 def dashboard_trends(*, scope: DashboardScope, days: DayRange) -> list[dict]:
     """Units in and out per day of the range, oldest first, days without movement as zeros (one query)."""
-    rows = (
-        _kept_days(MovementDay, scope, days)
-        .order_by()
-        .values("day")
-        .annotate(units_in=_int_sum("units_in"), units_out=_int_sum("units_out"))
-        .values("day", "units_in", "units_out")
-    )
+    warehouse_ids = None if scope.warehouse_ids is None else tuple(sorted(scope.warehouse_ids))
+    rows = _movement_days(scope.organization_id, warehouse_ids, days.start, days.end)
     by_date = {row["day"]: (row["units_in"], row["units_out"]) for row in rows}
     result = []
     for day in days.days():
         units_in, units_out = by_date.get(day, (0, 0))
         result.append({"date": day, "in": units_in, "out": units_out, "net": units_in - units_out})
     return result
+
+
+@kept_queryset
+def _movement_days(
+    organization_id: int, warehouse_ids: tuple[int, ...] | None, start: dt.date, end: dt.date
+) -> QuerySet:
+    scope = DashboardScope(organization_id, None if warehouse_ids is None else frozenset(warehouse_ids))
+    return (
+        _kept_days(MovementDay, scope, DayRange(start, end))
+        .order_by()
+        .values("day")
+        .annotate(units_in=_int_sum("units_in"), units_out=_int_sum("units_out"))
+        .values("day", "units_in", "units_out")
+    )
 
 
 # --- One warehouse --------------------------------------------------------------------------------------------------
@@ -355,13 +373,18 @@ def warehouse_staff_activity(*, warehouse: Warehouse, days: DayRange) -> QuerySe
     `movements`: stock movements they performed there; `sales_orders`: sales they fulfilled there (direct sales
     and approved requests, whatever came back since), both in the range, read from the kept figures.
     """
+    return _staff_activity(warehouse.organization_id, warehouse.pk, days.start, days.end)
+
+
+@kept_queryset
+def _staff_activity(organization_id: int, warehouse_id: int, start: dt.date, end: dt.date) -> QuerySet:
     User = get_user_model()
-    kept = {"warehouse_id": warehouse.pk, "day__gte": days.start, "day__lte": days.end}
+    kept = {"warehouse_id": warehouse_id, "day__gte": start, "day__lte": end}
     movements = MovementDay.objects.filter(**kept, performed_by_id=OuterRef("pk"))
     sales = SalesDay.objects.filter(**kept, decided_by_id=OuterRef("pk"))
-    assigned = User.warehouses.through.objects.filter(user_id=OuterRef("pk"), warehouse_id=warehouse.pk)
+    assigned = User.warehouses.through.objects.filter(user_id=OuterRef("pk"), warehouse_id=warehouse_id)
     return (
-        User.objects.filter(organization_id=warehouse.organization_id)
+        User.objects.filter(organization_id=organization_id)
         .annotate(
             movements=_sum_of(movements, "movements"),
             sales_orders=_sum_of(sales, "fulfilled"),
