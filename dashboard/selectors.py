@@ -321,9 +321,7 @@ def dashboard_trends(*, scope: DashboardScope, days: DayRange) -> list[dict]:
 
 
 @kept_queryset
-def _movement_days(
-    organization_id: int, warehouse_ids: tuple[int, ...] | None, start: dt.date, end: dt.date
-) -> QuerySet:
+def _movement_days(organization_id: int, warehouse_ids: tuple[int, ...] | None, start: dt.date, end: dt.date):
     scope = DashboardScope(organization_id, None if warehouse_ids is None else frozenset(warehouse_ids))
     return (
         _kept_days(MovementDay, scope, DayRange(start, end))
