@@ -9,6 +9,7 @@ the serialised answers must be identical. `check_stock_integrity` must find noth
 
 import datetime as dt
 import importlib
+import io
 import json
 from decimal import Decimal
 
@@ -165,6 +166,42 @@ def test_a_missing_kept_row_is_a_difference(org, history):
     SalesDay.objects.filter(day=days_ago(10)).delete()
     [difference] = kept_figure_differences(org.pk)
     assert difference.kept is None and difference.key[2] == days_ago(10)
+
+
+FIGURES = {
+    "movement day": (MovementDay, stock_kept.DAY_KEYS, stock_kept.DAY_SUMS, "units_out"),
+    "sales day": (SalesDay, sales_kept.DAY_KEYS, sales_kept.DAY_SUMS, "amount"),
+    "sales variant day": (SalesVariantDay, sales_kept.VARIANT_KEYS, sales_kept.VARIANT_SUMS, "revenue"),
+}
+
+
+@pytest.mark.parametrize("figure", FIGURES)
+@pytest.mark.parametrize("kind", ["missing", "extra", "changed"])
+def test_every_kind_of_tampering_with_every_figure_is_named(org, history, figure, kind):
+    """A key without its row, a row without source rows, a changed sum: each is one difference, of that key, with
+    both sides' sums.
+    """
+    model, keys, sums, field = FIGURES[figure]
+    compact_kept_figures()  # one row per key: deleting one removes its key
+    row = model.objects.order_by("pk").first()
+    before = tuple(getattr(row, name) for name in sums)
+    if kind == "missing":
+        model.objects.filter(pk=row.pk).delete()
+    elif kind == "extra":
+        row.pk, row.day = None, days_ago(400)  # no movement nor order that day
+        row.save()
+    else:
+        model.objects.filter(pk=row.pk).update(**{field: getattr(row, field) + 1})
+    [difference] = kept_figure_differences(org.pk)
+    assert (difference.figure, difference.key) == (figure, tuple(getattr(row, name) for name in keys))
+    changed = tuple(value + 1 if name == field else value for name, value in zip(sums, before, strict=True))
+    assert (difference.kept, difference.expected) == {
+        "missing": (None, before),
+        "extra": (before, None),
+        "changed": (changed, before),
+    }[kind]
+    with pytest.raises(CommandError, match="1 difference"):
+        call_command("check_stock_integrity", stdout=io.StringIO(), stderr=io.StringIO())
 
 
 @pytest.mark.parametrize("how", ["rebuild", "migrations"])
