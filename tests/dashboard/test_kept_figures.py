@@ -25,7 +25,8 @@ from dashboard import selectors
 from dashboard.serializers import SalesSummarySerializer, StockDaySerializer, TopProductSerializer
 from purchases.services import ItemInput, purchase_order_create
 from sales import kept as sales_kept
-from sales.models import SalesDay, SalesVariantDay
+from sales import kept_products
+from sales.models import SalesDay, SalesProductPeriod, SalesVariantDay
 from stock import kept as stock_kept
 from stock.kept import compact_kept_figures, kept_figure_differences
 from stock.models import MovementDay
@@ -168,10 +169,11 @@ def test_a_missing_kept_row_is_a_difference(org, history):
     assert difference.kept is None and difference.key[2] == days_ago(10)
 
 
-FIGURES = {
-    "movement day": (MovementDay, stock_kept.DAY_KEYS, stock_kept.DAY_SUMS, "units_out"),
-    "sales day": (SalesDay, sales_kept.DAY_KEYS, sales_kept.DAY_SUMS, "amount"),
-    "sales variant day": (SalesVariantDay, sales_kept.VARIANT_KEYS, sales_kept.VARIANT_SUMS, "revenue"),
+FIGURES = {  # the model, its keys, its sums, a sum to change, its day
+    "movement day": (MovementDay, stock_kept.DAY_KEYS, stock_kept.DAY_SUMS, "units_out", "day"),
+    "sales day": (SalesDay, sales_kept.DAY_KEYS, sales_kept.DAY_SUMS, "amount", "day"),
+    "sales variant day": (SalesVariantDay, sales_kept.VARIANT_KEYS, sales_kept.VARIANT_SUMS, "revenue", "day"),
+    "sales product period": (SalesProductPeriod, kept_products.KEYS, kept_products.SUMS, "revenue_cents", "start"),
 }
 
 
@@ -181,14 +183,15 @@ def test_every_kind_of_tampering_with_every_figure_is_named(org, history, figure
     """A key without its row, a row without source rows, a changed sum: each is one difference, of that key, with
     both sides' sums.
     """
-    model, keys, sums, field = FIGURES[figure]
+    model, keys, sums, field, day = FIGURES[figure]
     compact_kept_figures()  # one row per key: deleting one removes its key
     row = model.objects.order_by("pk").first()
     before = tuple(getattr(row, name) for name in sums)
     if kind == "missing":
         model.objects.filter(pk=row.pk).delete()
     elif kind == "extra":
-        row.pk, row.day = None, days_ago(400)  # no movement nor order that day
+        row.pk = None
+        setattr(row, day, days_ago(400))  # no movement nor order that day
         row.save()
     else:
         model.objects.filter(pk=row.pk).update(**{field: getattr(row, field) + 1})
