@@ -6,7 +6,7 @@ and is never stale; since it only inserts, it waits for nobody. `compact` folds 
 transaction, so readers see either the rows or their sum, never both or neither (decision 0023).
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -14,7 +14,6 @@ from django.db import connection, models, transaction
 from django.db.models import Count, QuerySet
 
 from core.db import fetch_all
-from core.formats import CENT
 
 # Keys folded per call: a call stays a short transaction whatever the backlog (the task calls again).
 COMPACT_KEYS = 2000
@@ -138,8 +137,8 @@ def differences_in_database(
     not. Both sides' rows are stacked (`UNION ALL`) and summed per key (`GROUP BY`, under which NULL keys are
     equal): PostgreSQL and SQLite both run it, and a key missing on one side counts as zeros there. Money is
     compared exactly (to its places on SQLite, which sums decimals as floats). Values come back as the kept
-    model's fields hold them, the differences ordered as `differences` orders them. `planner`: PostgreSQL settings
-    for the statement (`core.db.fetch_all`).
+    model's fields hold them, the differences ordered by the text of their keys. `planner`: PostgreSQL settings for
+    the statement (`core.db.fetch_all`).
     """
     sources = [kept.order_by().values_list(*key_names, *sum_names)]
     sources += expected if isinstance(expected, list) else [expected]
@@ -212,32 +211,3 @@ def _as_held(fields: Sequence[models.Field], values: Sequence) -> tuple:
             value = value.quantize(Decimal(1).scaleb(-field.decimal_places))
         held.append(value)
     return tuple(held)
-
-
-def differences(figure: str, kept: Iterable[tuple], expected: Iterable[tuple], key_length: int) -> list[Difference]:
-    """Compare two sets of (key..., sums...) rows in Python; a key missing on one side counts as zeros there. For
-    figures of a bounded number of keys (`differences_in_database` compares any size).
-    """
-
-    def by_key(rows):
-        return {tuple(row[:key_length]): tuple(row[key_length:]) for row in rows}
-
-    kept_rows, expected_rows = by_key(kept), by_key(expected)
-    found = []
-    for key in sorted(kept_rows.keys() | expected_rows.keys(), key=str):
-        have, want = kept_rows.get(key), expected_rows.get(key)
-        if _zeros(have) != _zeros(want):
-            found.append(Difference(figure, key, have, want))
-    return found
-
-
-def _zeros(sums: tuple | None) -> tuple | None:
-    if sums is None:
-        return None
-    sums = tuple(_cents(value) for value in sums)
-    return None if not any(sums) else sums
-
-
-def _cents(value):
-    # Money is kept to the cent; SQLite sums decimals as floats (a zero may come back as 2.2e-16).
-    return Decimal(value).quantize(CENT) if isinstance(value, Decimal | float) else value
