@@ -773,7 +773,9 @@ def step_scale(run: Run) -> dict:
         "movements": scale["movements"] * SCALE_FACTOR,
     }
     big_env = _environment(big_url)
-    # No integrity check here: at ten million movements it reads every kept figure into memory (7 GB).
+    # No integrity check here: on ten times the history it recomputes every kept figure from its source rows (in
+    # the database, in little memory, but for longer than this step is meant to take: bench/README.md). Step 0
+    # checks this run's database.
     data = step_data(big_url, big_database, big_scale, big_env, reuse=args.reuse, integrity=False)
     sizes = {"small": (run.url, run.env), "big": (big_url, big_env)}
     for _url, env in sizes.values():

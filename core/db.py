@@ -9,13 +9,13 @@ The choice is explicit per block of code rather than per model: the same tables 
 hot path of a sale, which must see its own transaction, and by a dashboard, which need not.
 """
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import TypeVar
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 
 REPLICA_ALIAS = "replica"
 T = TypeVar("T")
@@ -47,6 +47,22 @@ def replica_iter(iterable: Iterable[T]) -> Iterator[T]:
     """
     with replica_reads():
         yield from iterable
+
+
+def fetch_all(sql: str, params: Sequence = (), **planner: str) -> list[tuple]:
+    """The rows of one statement on `default`. On PostgreSQL, the `planner` settings (`enable_indexscan="off"`)
+    hold for that statement only: set for the transaction (a savepoint's, inside one), reset after the statement.
+    Other databases ignore them.
+    """
+    planner = planner if connection.vendor == "postgresql" else {}
+    with transaction.atomic(), connection.cursor() as cursor:
+        for name, value in planner.items():
+            cursor.execute("SELECT set_config(%s, %s, true)", [name, value])
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+        for name in planner:
+            cursor.execute(f"RESET {connection.ops.quote_name(name)}")
+    return rows
 
 
 class ReplicaRouter:

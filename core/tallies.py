@@ -6,14 +6,14 @@ and is never stale; since it only inserts, it waits for nobody. `compact` folds 
 transaction, so readers see either the rows or their sum, never both or neither (decision 0023).
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection, models, transaction
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 
-from core.formats import CENT
+from core.db import fetch_all
 
 # Keys folded per call: a call stays a short transaction whatever the backlog (the task calls again).
 COMPACT_KEYS = 2000
@@ -113,28 +113,101 @@ class Difference:
         return f"Kept {self.figure} {self.key}: kept {self.kept}, the source rows give {self.expected}."
 
 
-def differences(figure: str, kept: Iterable[tuple], expected: Iterable[tuple], key_length: int) -> list[Difference]:
-    """Compare two sets of (key..., sums...) rows; a key missing on one side counts as zeros there."""
+# What the database compares: a queryset, or SQL and its parameters.
+Source = QuerySet | tuple[str, Sequence]
+# Keys reported per figure: a figure rebuilt wrong would otherwise come back whole.
+DIFFERENCES_LIMIT = 100
 
-    def by_key(rows):
-        return {tuple(row[:key_length]): tuple(row[key_length:]) for row in rows}
 
-    kept_rows, expected_rows = by_key(kept), by_key(expected)
+def differences_in_database(
+    figure: str,
+    kept: QuerySet,
+    expected: Source | list[Source],
+    key_names: Sequence[str],
+    sum_names: Sequence[str],
+    *,
+    limit: int = DIFFERENCES_LIMIT,
+    **planner: str,
+) -> list[Difference]:
+    """The keys (the first `limit`) whose kept rows do not add up to what `expected` adds up to, found by one
+    statement: only those keys leave the database, so the check's memory does not grow with the figure.
+
+    `kept` is a queryset of the kept model, its rows taken as they are (several rows of a key add up); `expected`
+    one or more sources of rows with the same columns in the same order (`key_names`, then `sum_names`), grouped or
+    not. Both sides' rows are stacked (`UNION ALL`) and summed per key (`GROUP BY`, under which NULL keys are
+    equal): PostgreSQL and SQLite both run it, and a key missing on one side counts as zeros there. Money is
+    compared exactly (to its places on SQLite, which sums decimals as floats). Values come back as the kept
+    model's fields hold them, the differences ordered by the text of their keys. `planner`: PostgreSQL settings for
+    the statement (`core.db.fetch_all`).
+    """
+    sources = [kept.order_by().values_list(*key_names, *sum_names)]
+    sources += expected if isinstance(expected, list) else [expected]
+    key_fields = [kept.model._meta.get_field(name) for name in key_names]
+    sum_fields = [kept.model._meta.get_field(name) for name in sum_names]
+    rows = fetch_all(*_comparison_sql(sources, len(key_fields), sum_fields, limit), **planner)
+    keys, sums = len(key_fields), len(sum_fields)
     found = []
-    for key in sorted(kept_rows.keys() | expected_rows.keys(), key=str):
-        have, want = kept_rows.get(key), expected_rows.get(key)
-        if _zeros(have) != _zeros(want):
-            found.append(Difference(figure, key, have, want))
-    return found
+    for row in rows:
+        kept_sums = _as_held(sum_fields, row[keys : keys + sums])
+        expected_sums = _as_held(sum_fields, row[keys + sums : keys + 2 * sums])
+        kept_rows, expected_rows = row[-2:]
+        found.append(
+            Difference(
+                figure,
+                _as_held(key_fields, row[:keys]),
+                kept_sums if kept_rows else None,
+                expected_sums if expected_rows else None,
+            )
+        )
+    return sorted(found, key=lambda difference: str(difference.key))
 
 
-def _zeros(sums: tuple | None) -> tuple | None:
-    if sums is None:
-        return None
-    sums = tuple(_cents(value) for value in sums)
-    return None if not any(sums) else sums
+def _comparison_sql(sources: list[Source], keys: int, sum_fields: list, limit: int) -> tuple[str, list]:
+    """`WITH side0 (k0, ..., s0, ...) AS (kept), side1 AS (expected), ... SELECT keys, Σ kept, Σ expected, kept
+    rows, expected rows FROM (the sides stacked) GROUP BY keys HAVING some sum differs ORDER BY keys LIMIT limit`.
+    """
+    key_columns = [f"k{index}" for index in range(keys)]
+    sum_columns = [f"s{index}" for index in range(len(sum_fields))]
+    named, stacked, params = [], [], []
+    for index, source in enumerate(sources):
+        sql, source_params = source.query.sql_with_params() if isinstance(source, QuerySet) else source
+        named.append(f"side{index} ({', '.join(key_columns + sum_columns)}) AS ({sql})")
+        params += list(source_params)
+        zeros = ["0"] * len(sum_columns)
+        kept, expected = (sum_columns, zeros) if index == 0 else (zeros, sum_columns)
+        columns = [
+            *key_columns,
+            *(f"{value} AS kept_{column}" for value, column in zip(kept, sum_columns, strict=True)),
+            *(f"{value} AS expected_{column}" for value, column in zip(expected, sum_columns, strict=True)),
+            f"{1 if index == 0 else 0} AS kept_rows",
+            f"{0 if index == 0 else 1} AS expected_rows",
+        ]
+        stacked.append(f"SELECT {', '.join(columns)} FROM side{index}")
+    differs = []
+    for column, field in zip(sum_columns, sum_fields, strict=True):
+        kept_sum, expected_sum = f"COALESCE(SUM(kept_{column}), 0)", f"COALESCE(SUM(expected_{column}), 0)"
+        if connection.vendor == "sqlite" and isinstance(field, models.DecimalField):
+            kept_sum = f"ROUND({kept_sum}, {field.decimal_places})"
+            expected_sum = f"ROUND({expected_sum}, {field.decimal_places})"
+        differs.append(f"{kept_sum} <> {expected_sum}")
+    keys_sql = ", ".join(key_columns)
+    sums_sql = ", ".join(f"SUM({side}_{column})" for side in ("kept", "expected") for column in sum_columns)
+    sql = (
+        f"WITH {', '.join(named)} SELECT {keys_sql}, {sums_sql}, SUM(kept_rows), SUM(expected_rows) "
+        f"FROM ({' UNION ALL '.join(stacked)}) AS stacked GROUP BY {keys_sql} HAVING {' OR '.join(differs)} "
+        f"ORDER BY {keys_sql} LIMIT {int(limit)}"
+    )
+    return sql, params
 
 
-def _cents(value):
-    # Money is kept to the cent; SQLite sums decimals as floats (a zero may come back as 2.2e-16).
-    return Decimal(value).quantize(CENT) if isinstance(value, Decimal | float) else value
+def _as_held(fields: Sequence[models.Field], values: Sequence) -> tuple:
+    """Values from the database as the fields hold them: SQLite answers text days and float sums, PostgreSQL
+    numeric sums of bigints.
+    """
+    held = []
+    for field, value in zip(fields, values, strict=True):
+        value = None if value is None else field.to_python(value)
+        if isinstance(field, models.DecimalField) and value is not None:
+            value = value.quantize(Decimal(1).scaleb(-field.decimal_places))
+        held.append(value)
+    return tuple(held)

@@ -156,6 +156,17 @@ def sales_costs_from_ledger(organization_id: int | None = None) -> tuple[str, li
     return sql + " GROUP BY 1, 2, 3, 4", params
 
 
+def sales_variant_lines(organization_id: int | None = None) -> QuerySet:
+    """(organization, warehouse, variant, day, net units, net revenue) of each shipped line, ungrouped: the check
+    adds them up with the kept rows in one grouping (grouped first, every key of the figure would be grouped twice).
+    """
+    return (
+        _shipped_items(organization_id)
+        .annotate(units=_NET_UNITS, revenue=_NET_AMOUNT)
+        .values_list("organization_id", "warehouse_id", "variant_id", "day", "units", "revenue")
+    )
+
+
 def sales_variant_days_from_items(organization_id: int | None = None) -> QuerySet:
     return (
         _shipped_items(organization_id)
@@ -188,40 +199,22 @@ def rebuild(organization_id: int | None = None) -> int:
     )
 
 
-def _as_cost_row(row: tuple) -> tuple:
-    """A row of the raw cost query as the ORM would give it (SQLite answers text days and float sums)."""
-    organization_id, warehouse_id, day, decided_by_id, orders, units, amount, cost, fulfilled = row
-    if isinstance(day, str):
-        day = dt.date.fromisoformat(day)
-    cost = Decimal(str(cost)).quantize(ZERO)
-    return organization_id, warehouse_id, day, decided_by_id, orders, units, Decimal(amount), cost, fulfilled
-
-
-def _kept(model, keys, sums, organization_id):
+def _kept(model, organization_id):
     rows = model.objects.all()
-    if organization_id is not None:
-        rows = rows.filter(organization_id=organization_id)
-    return rows.order_by().values_list(*keys).annotate(*(Sum(name) for name in sums))
+    return rows if organization_id is None else rows.filter(organization_id=organization_id)
 
 
 def differences(organization_id: int | None = None) -> list[tallies.Difference]:
-    """Every kept sales figure that differs from its orders, lines and movements (the integrity check's part)."""
-    expected: dict[tuple, list] = {}
-    with connection.cursor() as cursor:
-        cursor.execute(*sales_costs_from_ledger(organization_id))
-        costs = [_as_cost_row(row) for row in cursor.fetchall()]
-    for rows in (sales_days_from_items(organization_id), costs):
-        for *key, orders, units, amount, cost, fulfilled in rows:
-            sums = expected.setdefault(tuple(key), [0, 0, ZERO, ZERO, 0])
-            for index, value in enumerate((orders, units, amount, cost, fulfilled)):
-                sums[index] += value
-    days = [(*key, *sums) for key, sums in expected.items()]
-    kept_days = _kept(SalesDay, DAY_KEYS, DAY_SUMS, organization_id)
-    return tallies.differences("sales day", kept_days, days, len(DAY_KEYS)) + (
-        tallies.differences(
-            "sales variant day",
-            _kept(SalesVariantDay, VARIANT_KEYS, VARIANT_SUMS, organization_id),
-            sales_variant_days_from_items(organization_id),
-            4,
-        )
+    """Every kept sales figure that differs from its orders, lines and movements (the integrity check's part): the
+    day's lines and its ledger costs are two sources of the same keys, added up in the comparison.
+    """
+    expected_days = [sales_days_from_items(organization_id), sales_costs_from_ledger(organization_id)]
+    return tallies.differences_in_database(
+        "sales day", _kept(SalesDay, organization_id), expected_days, DAY_KEYS, DAY_SUMS
+    ) + tallies.differences_in_database(
+        "sales variant day",
+        _kept(SalesVariantDay, organization_id),
+        sales_variant_lines(organization_id),
+        VARIANT_KEYS,
+        VARIANT_SUMS,
     )

@@ -361,9 +361,7 @@ def tally_differences(organization_id: int | None = None) -> list[tallies.Differ
         rows = model.objects.all()
         if organization_id is not None:
             rows = rows.filter(organization_id=organization_id)
-        kept = rows.order_by().values_list(*keys).annotate(*(Sum(name) for name in sums))
-        expected = (tuple(row.values()) for row in parts(levels, 1))
-        found += tallies.differences(figure, kept, expected, len(keys))
+        found += tallies.differences_in_database(figure, rows, parts(levels, 1), keys, sums)
     return found
 
 

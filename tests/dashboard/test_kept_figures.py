@@ -9,6 +9,7 @@ the serialised answers must be identical. `check_stock_integrity` must find noth
 
 import datetime as dt
 import importlib
+import io
 import json
 from decimal import Decimal
 
@@ -24,7 +25,8 @@ from dashboard import selectors
 from dashboard.serializers import SalesSummarySerializer, StockDaySerializer, TopProductSerializer
 from purchases.services import ItemInput, purchase_order_create
 from sales import kept as sales_kept
-from sales.models import SalesDay, SalesVariantDay
+from sales import kept_products
+from sales.models import SalesDay, SalesProductPeriod, SalesVariantDay
 from stock import kept as stock_kept
 from stock.kept import compact_kept_figures, kept_figure_differences
 from stock.models import MovementDay
@@ -165,6 +167,44 @@ def test_a_missing_kept_row_is_a_difference(org, history):
     SalesDay.objects.filter(day=days_ago(10)).delete()
     [difference] = kept_figure_differences(org.pk)
     assert difference.kept is None and difference.key[2] == days_ago(10)
+
+
+FIGURES = {  # the model, its keys, its sums, a sum to change, its day
+    "movement day": (MovementDay, stock_kept.DAY_KEYS, stock_kept.DAY_SUMS, "units_out", "day"),
+    "sales day": (SalesDay, sales_kept.DAY_KEYS, sales_kept.DAY_SUMS, "amount", "day"),
+    "sales variant day": (SalesVariantDay, sales_kept.VARIANT_KEYS, sales_kept.VARIANT_SUMS, "revenue", "day"),
+    "sales product period": (SalesProductPeriod, kept_products.KEYS, kept_products.SUMS, "revenue_cents", "start"),
+}
+
+
+@pytest.mark.parametrize("figure", FIGURES)
+@pytest.mark.parametrize("kind", ["missing", "extra", "changed"])
+def test_every_kind_of_tampering_with_every_figure_is_named(org, history, figure, kind):
+    """A key without its row, a row without source rows, a changed sum: each is one difference, of that key, with
+    both sides' sums.
+    """
+    model, keys, sums, field, day = FIGURES[figure]
+    compact_kept_figures()  # one row per key: deleting one removes its key
+    row = model.objects.order_by("pk").first()
+    before = tuple(getattr(row, name) for name in sums)
+    if kind == "missing":
+        model.objects.filter(pk=row.pk).delete()
+    elif kind == "extra":
+        row.pk = None
+        setattr(row, day, days_ago(400))  # no movement nor order that day
+        row.save()
+    else:
+        model.objects.filter(pk=row.pk).update(**{field: getattr(row, field) + 1})
+    [difference] = kept_figure_differences(org.pk)
+    assert (difference.figure, difference.key) == (figure, tuple(getattr(row, name) for name in keys))
+    changed = tuple(value + 1 if name == field else value for name, value in zip(sums, before, strict=True))
+    assert (difference.kept, difference.expected) == {
+        "missing": (None, before),
+        "extra": (before, None),
+        "changed": (changed, before),
+    }[kind]
+    with pytest.raises(CommandError, match="1 difference"):
+        call_command("check_stock_integrity", stdout=io.StringIO(), stderr=io.StringIO())
 
 
 @pytest.mark.parametrize("how", ["rebuild", "migrations"])
