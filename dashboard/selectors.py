@@ -71,6 +71,10 @@ class DashboardScope:
             return "all"
         return ",".join(str(pk) for pk in sorted(self.warehouse_ids)) or "none"
 
+    @property
+    def warehouse_key(self) -> tuple[int, ...] | None:  # hashable and ordered: the kept querysets' argument
+        return None if self.warehouse_ids is None else tuple(sorted(self.warehouse_ids))
+
     def restrict(self, queryset: QuerySet, field: str = "warehouse_id") -> QuerySet:
         if self.warehouse_ids is None:
             return queryset
@@ -144,8 +148,7 @@ def dashboard_overview(*, scope: DashboardScope) -> dict:
 
 def catalog_counts(scope: DashboardScope, today: dt.date) -> dict:
     """The five counts in one query: scalar subqueries on the organization's row."""
-    warehouse_ids = None if scope.warehouse_ids is None else tuple(sorted(scope.warehouse_ids))
-    return dict(_catalog_counts(scope.organization_id, warehouse_ids, today).get())
+    return dict(_catalog_counts(scope.organization_id, scope.warehouse_key, today).get())
 
 
 @kept_queryset
@@ -189,8 +192,7 @@ def _category_values(organization_id: int, by_category: dict[int | None, Totals]
 
 def dashboard_low_stock(*, scope: DashboardScope) -> QuerySet[StockLevel]:
     """Low levels in scope, most urgent first: furthest below the reorder level, then fewest units."""
-    warehouse_ids = None if scope.warehouse_ids is None else tuple(sorted(scope.warehouse_ids))
-    return _low_levels(scope.organization_id, warehouse_ids)
+    return _low_levels(scope.organization_id, scope.warehouse_key)
 
 
 @kept_queryset
@@ -310,8 +312,7 @@ def _top_products_in(scope: DashboardScope, days: DayRange, limit: int, by: str)
 
 def dashboard_trends(*, scope: DashboardScope, days: DayRange) -> list[dict]:
     """Units in and out per day of the range, oldest first, days without movement as zeros (one query)."""
-    warehouse_ids = None if scope.warehouse_ids is None else tuple(sorted(scope.warehouse_ids))
-    rows = _movement_days(scope.organization_id, warehouse_ids, days.start, days.end)
+    rows = _movement_days(scope.organization_id, scope.warehouse_key, days.start, days.end)
     by_date = {row["day"]: (row["units_in"], row["units_out"]) for row in rows}
     result = []
     for day in days.days():

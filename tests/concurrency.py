@@ -44,3 +44,12 @@ def client(user):
 def statuses(responses):
     """Count responses by status code (an exception counts under its repr)."""
     return Counter(getattr(response, "status_code", repr(response)) for response in responses)
+
+
+def outcome(call, refusals):
+    """`"done"` when `call()` returns, else the name of the refusal it raised (one of `refusals`)."""
+    try:
+        call()
+        return "done"
+    except refusals as refusal:
+        return type(refusal).__name__

@@ -11,18 +11,14 @@ from sales.models import SalesOrder
 from sales.services import OrderLine, ReturnLine, sales_order_create, sales_order_return_items
 from stock.exceptions import InsufficientStock
 from stock.kept import compact_kept_figures, kept_figure_differences
-from tests.concurrency import run_together
+from tests.concurrency import outcome, run_together
 from tests.sales.conftest import level
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 def _outcome(call):
-    try:
-        call()
-        return "done"
-    except (InsufficientStock, InvalidInput) as refusal:
-        return type(refusal).__name__
+    return outcome(call, (InsufficientStock, InvalidInput))
 
 
 def test_parallel_sales_of_one_sku_keep_the_day_rows_exact(staff, warehouse, mug, tee, shelve):

@@ -20,18 +20,14 @@ from stock.kept import kept_figure_differences
 from stock.services import transfer_approve
 from stock.services.transfers import TransferLine, transfer_request
 from tests.catalog.factories import CategoryFactory
-from tests.concurrency import run_together
+from tests.concurrency import outcome, run_together
 from tests.suppliers.factories import SupplierFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 def _outcome(call):
-    try:
-        call()
-        return "done"
-    except (InsufficientStock, InvalidInput) as refusal:
-        return type(refusal).__name__
+    return outcome(call, (InsufficientStock, InvalidInput))
 
 
 def test_writers_of_levels_and_of_their_catalog_values_race_without_deadlock_and_stay_exact(
