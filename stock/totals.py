@@ -45,7 +45,7 @@ from catalog.models import Variant
 from core import tallies
 from core.formats import CENT
 from core.iterables import chunks
-from core.kept import kept_queryset
+from core.kept import kept_rows
 from stock.models import StockExpiry, StockLevel, StockTotal, low_level_q
 
 KEYS = ("organization_id", "warehouse_id", "category_id")
@@ -189,10 +189,10 @@ def _stale_kept_rows(organization_id, warehouse_ids, today) -> QuerySet:
     )
 
 
-@kept_queryset
+@kept_rows
 def _totals_rows(organization_id: int, warehouse_ids: tuple[int, ...] | None, today: dt.date) -> QuerySet:
-    """The four parts of the totals in one statement. Kept per arguments (`core.kept`): building and resolving
-    four annotated querysets is most of this read's own cost, and they depend on nothing else.
+    """The four parts of the totals in one statement. Kept per arguments, compiled (`core.kept`): building and
+    compiling four annotated querysets is most of this read's own cost, and they depend on nothing else.
     """
     parts = (organization_id, warehouse_ids, today)
     return _kept_rows(*parts).union(
@@ -207,12 +207,19 @@ def stock_totals_by_category(
     product's stock is expired when its expiration date is `today` or earlier. One statement.
     """
     warehouses = None if warehouse_ids is None else tuple(sorted(warehouse_ids))
-    totals: dict[int | None, Totals] = {}
+    sums: dict[int | None, list] = {}
     for row in _totals_rows(organization_id, warehouses, today):
-        category_id = row.pop("category_id")
-        found = Totals(*(value.quantize(CENT) if isinstance(value, Decimal) else value for value in row.values()))
-        totals[category_id] = totals.get(category_id, Totals()) + found
-    return totals
+        values = list(row.values())  # category_id, then the sums in Totals' order
+        found = sums.get(values[0])
+        if found is None:
+            sums[values[0]] = values[1:]
+        else:
+            for index, value in enumerate(values[1:]):
+                found[index] += value
+    return {
+        category_id: Totals(*(value.quantize(CENT) if isinstance(value, Decimal) else value for value in values))
+        for category_id, values in sums.items()
+    }
 
 
 # --- Folding --------------------------------------------------------------------------------------------------------
