@@ -123,16 +123,25 @@ def _category_values(organization_id: int, by_category: dict[int | None, Totals]
     """Every category of the organization with the cost value of its stock in scope, highest first (empty ones at
     zero, ties by name as the database orders them), then the stock of uncategorized products if there is any.
     """
-    categories = Category.objects.filter(organization_id=organization_id).order_by("name", "id")
+    none = Totals()
     rows = [
-        {"category": pk, "category_name": name, "total_value": by_category.get(pk, Totals()).cost_value}
-        for pk, name in categories.values_list("pk", "name")
+        {
+            "category": row["pk"],
+            "category_name": row["name"],
+            "total_value": by_category.get(row["pk"], none).cost_value,
+        }
+        for row in _category_names(organization_id)
     ]
     rows.sort(key=lambda row: -row["total_value"])  # stable: equal values keep the database's order of names
     uncategorized = by_category.get(None)
     if uncategorized is not None and uncategorized.levels:
         rows.append({"category": None, "category_name": UNCATEGORIZED, "total_value": uncategorized.cost_value})
     return rows
+
+
+@kept_rows
+def _category_names(organization_id: int) -> QuerySet:
+    return Category.objects.filter(organization_id=organization_id).order_by("name", "id").values("pk", "name")
 
 
 # --- Low stock ------------------------------------------------------------------------------------------------------
