@@ -62,6 +62,7 @@ SCALES = {
         "movements": 1_000_000,
         "list_requests": 400,  # per endpoint and side (API, raw), at most
         "dashboard_requests": 60,
+        "scale_requests": 400,  # per dashboard route and database in the scale step: a p50 of few samples wanders
         "rounds": 4,
         "batch_seconds": 6.0,  # each round's batch stops after this long, whatever its count
         "contention": ["--threads", "16", "--duration", "15", "--spread", "--pending-share", "0.25", "--rounds", "3"],
@@ -73,6 +74,7 @@ SCALES = {
         "movements": 50_000,
         "list_requests": 40,
         "dashboard_requests": 8,
+        "scale_requests": 8,
         "rounds": 2,
         "batch_seconds": 3.0,
         "contention": ["--small", "--spread", "--pending-share", "0.25", "--rounds", "2"],
@@ -129,6 +131,9 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--database", help="database name (default: stockroom_bench_full / stockroom_bench_smoke)")
     parser.add_argument("--workers", type=int, default=2, help="server processes, for the API and for the baseline")
     parser.add_argument("--server", choices=wsgi_servers.SERVERS, default=wsgi_servers.DEFAULT, help="WSGI server")
+    parser.add_argument(
+        "--threads", type=int, default=4, help="threads per server process (the Dockerfile's layout: 2 workers x 4)"
+    )
     parser.add_argument(
         "--redis-url",
         default=os.environ.get("BENCH_REDIS_URL", ""),
@@ -432,12 +437,12 @@ class Servers:
 
     def __init__(self, env, url: str, plan_file: Path, args):
         self.env, self.url, self.plan_file = env, url, plan_file
-        self.server, self.workers = args.server, args.workers
+        self.server, self.workers, self.threads = args.server, args.workers, args.threads
         self.processes = []
 
     def _start(self, app: str, extra_env: dict) -> int:
         port = free_port()
-        command = wsgi_servers.command(self.server, app, port, workers=self.workers)
+        command = wsgi_servers.command(self.server, app, port, workers=self.workers, threads=self.threads)
         self.processes.append(subprocess.Popen(command, cwd=ROOT, env={**self.env, **extra_env}))
         wait_until_up(port, "/api/health/" if app.startswith("config") else "/")
         return port
@@ -597,7 +602,8 @@ def step_load(servers: Servers, groups: dict, requests: int, scale: dict, args, 
     rounds, seconds = scale["rounds"], scale["batch_seconds"]
     print(
         f"per endpoint and side: {rounds} alternating rounds of at most {requests // rounds} requests or "
-        f"{seconds:g} s; {args.concurrency} client threads; {args.server} {args.workers} workers each",
+        f"{seconds:g} s; {args.concurrency} client threads; "
+        f"{args.server} {args.workers} workers × {args.threads} threads each",
         flush=True,
     )
     target = TARGETS["lists" if name == "lists" else "dashboard"]
@@ -800,11 +806,17 @@ def step_scale(run: Run) -> dict:
 
 
 def _compact_kept_figures(env: dict) -> None:
-    """Fold the kept figures' tally rows as the beat task does every minute: the contention step leaves one row per
-    sale of today, which a deployment would have folded long before the dashboards are read.
+    """Fold the kept figures' tally rows as the beat task does every minute (the contention step leaves one row per
+    sale of today, which a deployment would have folded long before the dashboards are read), then vacuum.
     """
     code = "from stock.tasks import compact_kept_figures_task as task; print(task())"
     subprocess.run([PY, "manage.py", "shell", "-c", code], cwd=ROOT, env=env, check=True, capture_output=True)
+    # The steps before this one wrote to the database (the contention step's sales, the folds): statistics and
+    # visibility maps as autovacuum leaves them minutes later, so neither database is measured with stale ones.
+    import psycopg
+
+    with psycopg.connect(env["DATABASE_URL"], autocommit=True) as connection:
+        connection.execute("VACUUM (ANALYZE)")
 
 
 class ApiServer:
@@ -815,8 +827,9 @@ class ApiServer:
 
     def __enter__(self):
         self.port = free_port()
+        args = self.args
         command = wsgi_servers.command(
-            self.args.server, "config.wsgi:application", self.port, workers=self.args.workers
+            args.server, "config.wsgi:application", self.port, workers=args.workers, threads=args.threads
         )
         self.process = subprocess.Popen(command, cwd=ROOT, env=self.env)
         try:
@@ -855,7 +868,7 @@ def _scale_urls(url: str) -> dict[str, list[str]]:
 
 def _scale_measure(servers: dict, urls: dict, scale: dict, args) -> dict[str, dict[str, Sample]]:
     """Each route on both databases in alternating batches (so both see the same machine), after a warm-up."""
-    rounds, seconds, requests = scale["rounds"], scale["batch_seconds"], scale["dashboard_requests"]
+    rounds, seconds, requests = scale["rounds"], scale["batch_seconds"], scale["scale_requests"]
     samples = {}
     for route in SCALE_ROUTES:
         for name, server in servers.items():

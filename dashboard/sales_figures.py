@@ -8,7 +8,8 @@ kept compiled per arguments (`core.kept.kept_rows`): building it costs more than
 import datetime as dt
 from decimal import Decimal
 
-from django.db.models import F, OuterRef, QuerySet, Subquery, Sum
+from django.db.models import F, FloatField, OuterRef, QuerySet, Subquery, Sum
+from django.db.models.functions import Cast
 
 from catalog.models import Product
 from core.dates import DayRange
@@ -82,7 +83,7 @@ def dashboard_top_products(*, scope: DashboardScope, days: DayRange, limit: int,
             "product": row["product_id"],
             "product_name": row["product_name"],
             "units": int(row["units"]),
-            "revenue": Decimal(row["revenue_cents"]).scaleb(-2),
+            "revenue": Decimal(int(row["revenue_cents"])).scaleb(-2),
         }
         for row in rows
     ]
@@ -93,11 +94,14 @@ def _top_products(organization_id: int, start: dt.date, end: dt.date, limit: int
     order = ("-units", "-revenue_cents") if by == TopProductsBy.UNITS else ("-revenue_cents", "-units")
     # PostgreSQL reads the name after the sort and the limit: for the winners only.
     name = Product.objects.filter(pk=OuterRef("product_id")).order_by().values("name")
+    # Summed as float8, which is exact for whole numbers below 2**53 (units, and cents up to 90 trillion): PostgreSQL
+    # adds those in place, where its SUM of bigint allocates a numeric state per product.
+    units, cents = Sum(Cast("units", FloatField())), Sum(Cast("revenue_cents", FloatField()))
     return (
         SalesProductPeriod.objects.filter(covering_rows(DayRange(start, end)), organization_id=organization_id)
         .order_by()
         .values("product_id")
-        .annotate(units=Sum("units"), revenue_cents=Sum("revenue_cents"))
+        .annotate(units=units, revenue_cents=cents)
         .filter(units__gt=0)
         .annotate(product_name=Subquery(name))
         .order_by(*order, "product_id")
