@@ -11,6 +11,7 @@ Days are UTC calendar days; a range `[start, end]` is inclusive of both ends.
 """
 
 import datetime as dt
+from types import SimpleNamespace
 
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, F, Func, IntegerField, OuterRef, Q, QuerySet, Subquery
@@ -161,6 +162,18 @@ def _low_levels(organization_id: int, warehouse_ids: tuple[int, ...] | None) -> 
     return levels.order_by(level_margin(), "quantity", "pk")
 
 
+# The columns `stock.serializers.StockLevelSerializer` reads.
+_LEVEL_COLUMNS = (
+    *("id", "variant_id", "sku", "product_id", "product_name", "warehouse_id", "warehouse_name"),
+    *("quantity", "reserved", "available", "reorder_level", "reorder_level_override", "is_low_stock", "updated_at"),
+)
+
+
+@kept_rows
+def _low_preview(organization_id: int, warehouse_ids: tuple[int, ...] | None, limit: int) -> QuerySet:
+    return _low_levels(organization_id, warehouse_ids).values(*_LEVEL_COLUMNS)[:limit]
+
+
 # --- Movements per day ----------------------------------------------------------------------------------------------
 
 
@@ -200,7 +213,10 @@ def dashboard_warehouse(*, warehouse: Warehouse, days: DayRange) -> dict:
         "from": days.start,
         "to": days.end,
         **warehouse_stock_figures(scope=scope),
-        "low_stock": list(dashboard_low_stock(scope=scope)[:WAREHOUSE_LOW_STOCK_PREVIEW]),
+        "low_stock": [
+            SimpleNamespace(**row)  # what the level serializer reads, as attributes
+            for row in _low_preview(scope.organization_id, scope.warehouse_key, WAREHOUSE_LOW_STOCK_PREVIEW)
+        ],
         "movements_by_day": dashboard_trends(scope=scope, days=days),
         "staff_activity": warehouse_staff_activity(warehouse=warehouse, days=days),
     }

@@ -1,0 +1,106 @@
+"""`core.kept.kept_rows`: a statement compiled once per arguments still reads what is there now, converted and named
+as `values()` would, for the arguments it was given only.
+"""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.db.models import F, Sum
+from django.db.models.sql.compiler import SQLCompiler
+from django.test.utils import CaptureQueriesContext
+
+from catalog.models import Category, Product
+from core.kept import kept_rows
+from tests.catalog.factories import ProductFactory, VariantFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@kept_rows
+def category_names(organization_id: int):
+    return Category.objects.filter(organization_id=organization_id).order_by("name").values("name", key=F("pk"))
+
+
+@kept_rows
+def product_figures(organization_id: int):
+    return (
+        Product.objects.filter(organization_id=organization_id)
+        .order_by("pk")
+        .values("expiration_date", "is_active", "min_price", cost=Sum("variants__cost"))
+    )
+
+
+@kept_rows
+def nothing(organization_id: int):
+    return Category.objects.filter(organization_id=organization_id, pk__in=[]).values("name")
+
+
+@pytest.fixture(autouse=True)
+def _fresh():
+    for kept in (category_names, product_figures, nothing):
+        kept.cache_clear()
+
+
+@pytest.fixture
+def compiles(monkeypatch):
+    """How many times a statement was compiled."""
+    counted = {"n": 0}
+    original = SQLCompiler.as_sql
+
+    def as_sql(self, *args, **kwargs):
+        counted["n"] += 1
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(SQLCompiler, "as_sql", as_sql)
+    return counted
+
+
+def test_compiled_once_and_every_call_reads_the_rows_there_now(org, compiles):
+    Category.objects.create(organization=org, name="Bolts")
+    assert category_names(org.pk) == list(Category.objects.filter(organization=org).values("name", key=F("pk")))
+    first = compiles["n"]
+
+    added = Category.objects.create(organization=org, name="Anchors")
+    compiles["n"] = 0
+    with CaptureQueriesContext(connection) as queries:
+        rows = category_names(org.pk)
+
+    assert rows[0] == {"name": "Anchors", "key": added.pk}
+    assert [row["name"] for row in rows] == ["Anchors", "Bolts"]
+    assert first >= 1 and compiles["n"] == 0  # run, not compiled again
+    assert len(queries) == 1  # and seen by the connection's query log like any other statement
+
+
+def test_each_organization_gets_its_own_statement_and_rows(org, other_org):
+    Category.objects.create(organization=org, name="Ours")
+    Category.objects.create(organization=other_org, name="Theirs")
+
+    assert [row["name"] for row in category_names(org.pk)] == ["Ours"]
+    assert [row["name"] for row in category_names(other_org.pk)] == ["Theirs"]
+
+
+def test_values_are_converted_as_the_orm_converts_them(org):
+    product = ProductFactory(organization=org, expiration_date=dt.date(2030, 1, 31), is_active=False)
+    VariantFactory(organization=org, product=product, cost=Decimal("2.50"))
+    VariantFactory(organization=org, product=product, cost=Decimal("1.25"))
+    expected = list(
+        Product.objects.filter(organization=org)
+        .order_by("pk")
+        .values("expiration_date", "is_active", "min_price", cost=Sum("variants__cost"))
+    )
+
+    rows = product_figures(org.pk)
+
+    assert rows == expected
+    assert rows[0]["expiration_date"] == dt.date(2030, 1, 31)
+    assert rows[0]["is_active"] is False
+    assert rows[0]["cost"] == Decimal("3.75")
+
+
+def test_a_statement_the_orm_knows_to_be_empty_costs_no_round_trip(org):
+    with CaptureQueriesContext(connection) as queries:
+        assert nothing(org.pk) == []
+        assert nothing(org.pk) == []
+    assert len(queries) == 0
