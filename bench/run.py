@@ -25,10 +25,11 @@ Steps, each printing one table:
 
 The load generator is a small threaded client (stdlib `http.client`, a bounded number of requests): on two cores
 shared by the server, the database and the client, a client that costs little per request matters more than the
-features of locust, and it needs nothing installed. Both servers run `--workers` processes of one thread each (a
-request at a time per process, as gunicorn's sync workers): each request is accepted by whichever worker is free
-(no keep-alive, so a connection per request, on both sides alike). The exit status is 0 whatever the timings (the
-benchmark reports; it does not judge); it is 1 only when a step fails to run.
+features of locust, and it needs nothing installed. Both servers run the deployment's layout, `--workers`
+processes of `--threads` threads each (2 × 4, as the Dockerfile): each client thread keeps one connection, which
+the kernel hands to either process, so two clients may share one process (its threads then overlap their waits on
+the database, not their Python) on both sides alike. The exit status is 0 whatever the timings (the benchmark
+reports; it does not judge); it is 1 only when a step fails to run.
 """
 
 import argparse

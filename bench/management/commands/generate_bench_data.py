@@ -172,7 +172,10 @@ class Command(BaseCommand):
             with connection.cursor() as cursor:
                 # Nothing is durable until the final COMMIT anyway; index builds get room to sort in memory.
                 cursor.execute("SET LOCAL synchronous_commit = off")
-                cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+                cursor.execute("SET LOCAL maintenance_work_mem = '1GB'")
+                # The kept figures group millions of rows, and re-added keys join whole tables: in memory, not in
+                # temporary files (the default 4 MB spills them).
+                cursor.execute("SET LOCAL work_mem = '512MB'")
             loaded = [*BULK_TABLES, *KEPT_TABLES]
             with _constraints_deferred_to_the_end(loaded, quiet=opts["verbosity"] == 0, out=self.stdout):
                 self._generate(opts)
