@@ -1,6 +1,5 @@
 """What a dashboard request may see (`DashboardScope`), and the sums every dashboard figure is made of."""
 
-import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -12,7 +11,6 @@ from core.permissions import ensure_warehouse_access, warehouse_ids_of
 from core.roles import Role
 from warehouses.models import Warehouse
 
-UTC = dt.UTC
 # Sums of quantity × price can outgrow a price column: 20 digits hold any realistic inventory.
 VALUE = DecimalField(max_digits=20, decimal_places=2)
 ZERO = Value(Decimal("0.00"), output_field=VALUE)
