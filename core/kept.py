@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import QuerySet
+from django.db.models.query import ModelIterable, get_related_populators
 
 MAX_KEPT = 256
 
@@ -102,3 +103,87 @@ def kept_rows(build: Callable[..., QuerySet]) -> Callable[..., list[dict]]:
 
     rows.cache_clear = cache_clear
     return rows
+
+
+# --- One object by id -----------------------------------------------------------------------------------------------
+
+# The id a lookup is compiled with, then replaced by the id asked for: no table holds a negative id.
+_PK_PLACEHOLDER = -(2**62) + 1
+
+
+@dataclass(frozen=True)
+class _Lookup:
+    """`queryset.get(pk=...)` of a plain queryset within one organization, compiled: the SQL, its parameters with
+    the id's position, and what the ORM needs to build the object (and the ones `select_related` joins) from a row.
+    """
+
+    sql: str
+    params: tuple
+    pk_position: int
+    select: tuple
+    klass_info: dict
+
+    def get(self, alias: str, pk: int):
+        connection = connections[alias]
+        params = list(self.params)
+        params[self.pk_position] = pk
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql, params)
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        row = list(row)
+        for index, (column, _sql, _alias) in enumerate(self.select):
+            for convert in connection.ops.get_db_converters(column) + column.get_db_converters(connection):
+                row[index] = convert(row[index], column, connection)
+        start, end = self.klass_info["select_fields"][0], self.klass_info["select_fields"][-1] + 1
+        names = [column.target.attname for column, _sql, _alias in self.select[start:end]]
+        found = self.klass_info["model"].from_db(alias, names, row[start:end])
+        for populator in get_related_populators(self.klass_info, list(self.select), alias):
+            populator.populate(row, found)
+        return found
+
+
+def kept_get(queryset: QuerySet, pk: int, *, organization_field: str, organization_id: int):
+    """`queryset.filter(<organization_field>=organization_id).get(pk=pk)`, or None when there is no such row, from
+    a statement compiled once per queryset shape, organization and database (decision 0027). Only for a queryset of
+    the model's rows as its manager gives them (`Model.objects.all()`, optionally with `select_related`); for
+    anything else (filters, annotations, ordering, deferred fields) it returns `NotImplemented`, and the caller
+    takes the ORM's own path.
+    """
+    query = queryset.query
+    plain = (
+        queryset._iterable_class is ModelIterable
+        and not (query.where or query.annotations or query.extra or query.distinct or query.is_sliced)
+        and query.deferred_loading == (frozenset(), True)
+        and not (queryset._prefetch_related_lookups or queryset._known_related_objects)
+    )
+    if not plain:
+        return NotImplemented
+    alias = queryset.db
+    key = (queryset.model, _frozen(query.select_related), organization_field, organization_id, alias)
+    lookup = _lookups.get(key)
+    if lookup is None:
+        if len(_lookups) >= MAX_LOOKUPS:
+            _lookups.clear()
+        filtered = queryset.filter(**{organization_field: organization_id, "pk": _PK_PLACEHOLDER})[:1]
+        compiler = filtered.query.get_compiler(using=alias)
+        sql, params = compiler.as_sql()
+        if params.count(_PK_PLACEHOLDER) != 1:  # a key the ORM converts (not an integer id): not for this helper
+            return NotImplemented
+        select = tuple(compiler.select)
+        lookup = _lookups[key] = _Lookup(
+            sql, tuple(params), params.index(_PK_PLACEHOLDER), select, compiler.klass_info
+        )
+    return lookup.get(alias, pk)
+
+
+MAX_LOOKUPS = 4096  # (model, joins, organization, database) keys per process; the store starts afresh beyond it
+_lookups: dict[tuple, _Lookup] = {}
+
+
+def _frozen(select_related):
+    """`Query.select_related` (False, True or nested dicts of relation names) as a hashable value."""
+    if isinstance(select_related, dict):
+        return tuple(sorted((name, _frozen(nested)) for name, nested in select_related.items()))
+    return select_related

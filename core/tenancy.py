@@ -8,6 +8,7 @@ query can never see another organization's rows (their ids answer 404), and seri
 from rest_framework import serializers
 from rest_framework.relations import MANY_RELATION_KWARGS
 
+from core.kept import kept_get
 from core.permissions import is_org_member
 
 
@@ -69,8 +70,30 @@ class OrganizationPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
 
     def to_internal_value(self, data):
         found = self.prefetched.get(_pk(data)) if self.prefetched else None
-        # Anything not found (a wrong type, another organization's id) takes the usual path, so its error is the same.
-        return found if found is not None else super().to_internal_value(data)
+        if found is None:
+            found = self._kept_get(data)
+        if found is None:  # an id of no object in the organization: DRF's own error for it
+            self.fail("does_not_exist", pk_value=data)
+        # Anything else (a wrong type, a queryset of its own) takes the usual path, so its error is the same.
+        return found if found is not NotImplemented else super().to_internal_value(data)
+
+    def _kept_get(self, data):
+        """The object (or None: no such object in the organization) from a statement compiled once
+        (`core.kept.kept_get`), when the field's queryset is a plain one that this class filters by organization;
+        NotImplemented to take DRF's path, which builds and compiles its `get()` on every request.
+        """
+        pk, user = _pk(data), getattr(self.context.get("request"), "user", None)
+        if pk is None or self.queryset is None or not is_org_member(user):
+            return NotImplemented
+        if type(self).get_queryset is not _ORGANIZATION_QUERYSET:
+            return NotImplemented  # the queryset is narrowed (or widened) some other way
+        return kept_get(
+            self.queryset, pk, organization_field=self.organization_field, organization_id=user.organization_id
+        )
+
+
+# What `_kept_get` stands in for; a subclass or a test that replaces it takes DRF's path.
+_ORGANIZATION_QUERYSET = OrganizationPrimaryKeyRelatedField.get_queryset
 
 
 class PrefetchedListSerializer(serializers.ListSerializer):

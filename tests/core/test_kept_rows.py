@@ -1,5 +1,5 @@
-"""`core.kept.kept_rows`: a statement compiled once per arguments still reads what is there now, converted and named
-as `values()` would, for the arguments it was given only.
+"""`core.kept`: a statement compiled once per arguments still reads what is there now, converted and named as the
+ORM would, for the arguments (the organization) it was given only.
 """
 
 import datetime as dt
@@ -11,8 +11,9 @@ from django.db.models import F, Sum
 from django.db.models.sql.compiler import SQLCompiler
 from django.test.utils import CaptureQueriesContext
 
-from catalog.models import Category, Product
-from core.kept import kept_rows
+from catalog.models import Category, Product, Variant
+from core import kept as kept_module
+from core.kept import kept_get, kept_rows
 from tests.catalog.factories import ProductFactory, VariantFactory
 
 pytestmark = pytest.mark.django_db
@@ -104,3 +105,43 @@ def test_a_statement_the_orm_knows_to_be_empty_costs_no_round_trip(org):
         assert nothing(org.pk) == []
         assert nothing(org.pk) == []
     assert len(queries) == 0
+
+
+# --- kept_get: one object by id -------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def _no_lookups():
+    kept_module._lookups.clear()
+
+
+@pytest.mark.usefixtures("_no_lookups")
+def test_kept_get_is_the_orms_get_within_the_organization_compiled_once(org, other_org, compiles):
+    ours = VariantFactory(organization=org, cost=Decimal("2.50"))
+    theirs = VariantFactory(organization=other_org)
+    queryset = Variant.objects.select_related("product")
+    kept_get(queryset, ours.pk, organization_field="organization", organization_id=org.pk)
+    compiles["n"] = 0
+
+    with CaptureQueriesContext(connection) as queries:
+        found = kept_get(queryset, ours.pk, organization_field="organization", organization_id=org.pk)
+        name = found.product.name  # joined: no query more
+        missing = kept_get(queryset, theirs.pk, organization_field="organization", organization_id=org.pk)
+
+    assert compiles["n"] == 0 and len(queries) == 2
+    assert found == ours and found.cost == Decimal("2.50") and name == ours.product.name
+    assert found._state.db == "default" and not found._state.adding
+    assert missing is None  # another organization's id: no such object here
+
+
+def test_kept_get_leaves_any_other_queryset_to_the_orm(org):
+    variant = VariantFactory(organization=org)
+    for queryset in (
+        Variant.objects.filter(price__gt=0),
+        Variant.objects.annotate(twice=F("price") * 2),
+        Variant.objects.only("sku"),
+        Variant.objects.prefetch_related("stock_levels"),
+    ):
+        assert kept_get(queryset, variant.pk, organization_field="organization", organization_id=org.pk) is (
+            NotImplemented
+        )
