@@ -31,7 +31,7 @@ from django.utils import timezone
 
 from catalog.models import Category, Product, Variant
 from catalog.stock_figures import stock_figures
-from core.kept import kept_queryset
+from core.kept import kept_queryset, kept_rows_for_ids
 
 
 def product_expired_q(today, *, prefix: str = "") -> Q:
@@ -145,9 +145,16 @@ def product_variant_rows(
     by_product: dict[int, list[dict]] = {product_id: [] for product_id in product_ids}
     if not by_product:
         return by_product
-    for row in _variant_rows(_as_key(warehouse_ids)).filter(product_id__in=list(by_product)):
+    for row in _variant_rows_of(_as_key(warehouse_ids), tuple(by_product)):
         by_product[row["product_id"]].append(row)
     return by_product
+
+
+@kept_rows_for_ids
+def _variant_rows_of(warehouse_ids: tuple[int, ...] | None, product_ids: tuple[int, ...]) -> QuerySet:
+    # Compiled once per warehouses and page length (`core.kept`): the stock figures' subqueries cost more to
+    # compile than to run for a page.
+    return _variant_rows(warehouse_ids).filter(product_id__in=product_ids)
 
 
 def product_get(*, organization, pk: int, warehouse_ids: Collection[int] | None = None) -> Product:

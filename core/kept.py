@@ -15,14 +15,16 @@ more than the database's work on it; the SQL is the ORM's own, so no query is wr
 
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connections
+from django.db import connections, router
 from django.db.models import QuerySet
 from django.db.models.query import ModelIterable, get_related_populators
 
 MAX_KEPT = 256
+# The ids a statement is compiled with, then replaced by the ids asked for: no table holds a negative id.
+_PK_PLACEHOLDER = -(2**62) + 1
 
 
 def kept_queryset(build: Callable[..., QuerySet]) -> Callable[..., QuerySet]:
@@ -105,10 +107,44 @@ def kept_rows(build: Callable[..., QuerySet]) -> Callable[..., list[dict]]:
     return rows
 
 
-# --- One object by id -----------------------------------------------------------------------------------------------
+def kept_rows_for_ids(build: Callable[..., QuerySet]) -> Callable[..., list[dict]]:
+    """`kept_rows` for a `values()` queryset filtered by a list of integer ids (its last argument, used once in the
+    statement, as `field__in=ids`): compiled once per other arguments, number of ids and database, with placeholder
+    ids that each call replaces by its own.
+    """
 
-# The id a lookup is compiled with, then replaced by the id asked for: no table holds a negative id.
-_PK_PLACEHOLDER = -(2**62) + 1
+    @functools.lru_cache(maxsize=MAX_KEPT)
+    def statement(alias: str, args: tuple, count: int) -> tuple[_Statement, tuple[int, ...]]:
+        placeholders = tuple(_PK_PLACEHOLDER + index for index in range(count))
+        compiled = _Statement.compile(build(*args, placeholders), alias)
+        if any(compiled.params.count(placeholder) != 1 for placeholder in placeholders):
+            raise ValueError(f"{build.__qualname__}: each id must appear once in its statement")
+        positions = tuple(compiled.params.index(placeholder) for placeholder in placeholders)
+        return compiled, positions
+
+    @functools.lru_cache(maxsize=MAX_KEPT)
+    def model_of(args: tuple):
+        return build(*args, (_PK_PLACEHOLDER,)).model
+
+    @functools.wraps(build)
+    def rows(*args) -> list[dict]:
+        *others, ids = args
+        ids = list(ids)
+        if not ids:
+            return []
+        others = tuple(others)
+        alias = router.db_for_read(model_of(others))
+        compiled, positions = statement(alias, others, len(ids))
+        params = list(compiled.params)
+        for position, pk in zip(positions, ids, strict=True):
+            params[position] = pk
+        return replace(compiled, params=tuple(params)).run(connections[alias])
+
+    rows.cache_clear = lambda: (statement.cache_clear(), model_of.cache_clear())
+    return rows
+
+
+# --- One object by id -----------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from catalog.models import Category, Product, Variant
 from core import kept as kept_module
-from core.kept import kept_get, kept_rows
+from core.kept import kept_get, kept_rows, kept_rows_for_ids
 from tests.catalog.factories import ProductFactory, VariantFactory
 
 pytestmark = pytest.mark.django_db
@@ -145,3 +145,30 @@ def test_kept_get_leaves_any_other_queryset_to_the_orm(org):
         assert kept_get(queryset, variant.pk, organization_field="organization", organization_id=org.pk) is (
             NotImplemented
         )
+
+
+# --- kept_rows_for_ids: a list of ids replaced in a statement compiled once -----------------------------------------
+
+
+@kept_rows_for_ids
+def variants_of(organization_id: int, product_ids: tuple[int, ...]):
+    variants = Variant.objects.filter(organization_id=organization_id, product_id__in=product_ids)
+    return variants.order_by("pk").values("pk", "sku", "attributes", "cost")
+
+
+def test_kept_rows_for_ids_reads_the_ids_of_each_call_from_one_compiled_statement(org, compiles):
+    variants_of.cache_clear()
+    first, second, third = (VariantFactory(organization=org, attributes={"n": n}) for n in range(3))
+    columns = ("pk", "sku", "attributes", "cost")
+    orm = {row["pk"]: row for row in Variant.objects.filter(organization=org).values(*columns)}
+    assert variants_of(org.pk, (first.product_id, second.product_id)) == [orm[first.pk], orm[second.pk]]
+    compiles["n"] = 0
+
+    assert variants_of(org.pk, (third.product_id, first.product_id)) == [orm[first.pk], orm[third.pk]]
+    assert variants_of(org.pk, [second.product_id, third.product_id]) == [orm[second.pk], orm[third.pk]]
+    assert compiles["n"] == 0  # the same length: the same statement, other ids
+    assert variants_of(org.pk, (third.product_id,)) == [orm[third.pk]]  # another length compiles its own
+    assert variants_of(org.pk + 1000, (first.product_id,)) == []  # the other arguments still apply
+    with CaptureQueriesContext(connection) as queries:
+        assert variants_of(org.pk, ()) == []
+    assert len(queries) == 0
