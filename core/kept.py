@@ -65,23 +65,32 @@ class _Statement:
         with connection.cursor() as cursor:
             cursor.execute(self.sql, self.params)
             fetched = cursor.fetchall()
-        converters = [
-            (index, column, found)
-            for index, column in enumerate(self.columns)
-            if (found := connection.ops.get_db_converters(column) + column.get_db_converters(connection))
-        ]
-        names = self.names
-        rows = []
-        for row in fetched:
-            if converters:
-                row = list(row)
-                for index, column, found in converters:
-                    value = row[index]
-                    for convert in found:
-                        value = convert(value, column, connection)
-                    row[index] = value
-            rows.append(dict(zip(names, row, strict=True)))
-        return rows
+        converters = _converters(self.columns, connection)
+        return [dict(zip(self.names, _converted(row, converters, connection), strict=True)) for row in fetched]
+
+
+def _converters(columns, connection) -> list[tuple[int, object, list]]:
+    """(position, column, converters) of the columns the backend or the field converts, as the ORM's compiler
+    finds them (`SQLCompiler.get_converters`), on this connection.
+    """
+    return [
+        (index, column, found)
+        for index, column in enumerate(columns)
+        if (found := connection.ops.get_db_converters(column) + column.get_db_converters(connection))
+    ]
+
+
+def _converted(row: tuple, converters: list, connection) -> tuple | list:
+    """A fetched row with its values converted as the ORM converts them (`SQLCompiler.apply_converters`)."""
+    if not converters:
+        return row
+    row = list(row)
+    for index, column, found in converters:
+        value = row[index]
+        for convert in found:
+            value = convert(value, column, connection)
+        row[index] = value
+    return row
 
 
 def kept_rows(build: Callable[..., QuerySet]) -> Callable[..., list[dict]]:
@@ -158,6 +167,7 @@ class _Lookup:
     pk_position: int
     select: tuple
     klass_info: dict
+    fields: tuple[str, ...]  # the attribute names of the model's own columns, in the order selected
 
     def get(self, alias: str, pk: int):
         connection = connections[alias]
@@ -168,13 +178,9 @@ class _Lookup:
             row = cursor.fetchone()
         if row is None:
             return None
-        row = list(row)
-        for index, (column, _sql, _alias) in enumerate(self.select):
-            for convert in connection.ops.get_db_converters(column) + column.get_db_converters(connection):
-                row[index] = convert(row[index], column, connection)
-        start, end = self.klass_info["select_fields"][0], self.klass_info["select_fields"][-1] + 1
-        names = [column.target.attname for column, _sql, _alias in self.select[start:end]]
-        found = self.klass_info["model"].from_db(alias, names, row[start:end])
+        row = _converted(row, _converters([column for column, _sql, _alias in self.select], connection), connection)
+        start = self.klass_info["select_fields"][0]
+        found = self.klass_info["model"].from_db(alias, self.fields, row[start : start + len(self.fields)])
         for populator in get_related_populators(self.klass_info, list(self.select), alias):
             populator.populate(row, found)
         return found
@@ -207,10 +213,10 @@ def kept_get(queryset: QuerySet, pk: int, *, organization_field: str, organizati
         sql, params = compiler.as_sql()
         if params.count(_PK_PLACEHOLDER) != 1:  # a key the ORM converts (not an integer id): not for this helper
             return NotImplemented
-        select = tuple(compiler.select)
-        lookup = _lookups[key] = _Lookup(
-            sql, tuple(params), params.index(_PK_PLACEHOLDER), select, compiler.klass_info
-        )
+        select, klass_info = tuple(compiler.select), compiler.klass_info
+        own = select[klass_info["select_fields"][0] : klass_info["select_fields"][-1] + 1]
+        fields = tuple(column.target.attname for column, _sql, _alias in own)
+        lookup = _lookups[key] = _Lookup(sql, tuple(params), params.index(_PK_PLACEHOLDER), select, klass_info, fields)
     return lookup.get(alias, pk)
 
 

@@ -27,6 +27,7 @@ from sales.models import SalesDay
 from stock.figures import level_margin
 from stock.models import MovementDay, StockLevel
 from stock.selectors import stock_level_low_list
+from stock.serializers import LEVEL_ROW_COLUMNS
 from stock.totals import Totals, stock_totals_by_category
 from suppliers.models import Supplier
 from users.models import Organization
@@ -162,16 +163,9 @@ def _low_levels(organization_id: int, warehouse_ids: tuple[int, ...] | None) -> 
     return levels.order_by(level_margin(), "quantity", "pk")
 
 
-# The columns `stock.serializers.StockLevelSerializer` reads.
-_LEVEL_COLUMNS = (
-    *("id", "variant_id", "sku", "product_id", "product_name", "warehouse_id", "warehouse_name"),
-    *("quantity", "reserved", "available", "reorder_level", "reorder_level_override", "is_low_stock", "updated_at"),
-)
-
-
 @kept_rows
 def _low_preview(organization_id: int, warehouse_ids: tuple[int, ...] | None, limit: int) -> QuerySet:
-    return _low_levels(organization_id, warehouse_ids).values(*_LEVEL_COLUMNS)[:limit]
+    return _low_levels(organization_id, warehouse_ids).values(*LEVEL_ROW_COLUMNS)[:limit]
 
 
 # --- Movements per day ----------------------------------------------------------------------------------------------

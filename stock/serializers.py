@@ -32,6 +32,14 @@ MAX_TRANSFER_ITEMS = 500
 # --- Levels ---------------------------------------------------------------------------------------------------------
 
 
+# The attributes `StockLevelSerializer` reads, as `stock.selectors.stock_level_list()` names them: the columns to
+# read when its levels come as rows.
+LEVEL_ROW_COLUMNS = (
+    *("id", "variant_id", "sku", "product_id", "product_name", "warehouse_id", "warehouse_name"),
+    *("quantity", "reserved", "available", "reorder_level", "reorder_level_override", "is_low_stock", "updated_at"),
+)
+
+
 class StockLevelSerializer(serializers.Serializer):
     """A stock level as the contract lists it; expects `stock_level_list()` annotations."""
 
