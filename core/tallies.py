@@ -25,29 +25,31 @@ def compact(
     sums: Sequence[str],
     *,
     limit: int = COMPACT_KEYS,
-    lock_by: str = "day",
+    lock_by: str | Sequence[str] = "day",
+    folded: str | None = None,
 ) -> int:
     """Fold the rows of up to `limit` keys that have several into one row each; return how many rows went.
 
-    `keys` are column names (`warehouse_id`, ...), among them `lock_by`: the rows are locked by its values.
+    `keys` are column names (`warehouse_id`, ...), among them `lock_by` (one or more): the rows are locked by their
+    values. `folded` names a boolean field set on the rows a compaction writes: then the keys folded are those with
+    a row not folded yet (the writers' new rows, found through a partial index), even a single one.
 
     The rows are locked (`FOR UPDATE SKIP LOCKED`: two compactions never fold the same row), summed, deleted and
     replaced by their sum. Rows a writer has not committed yet are invisible here and stay as they are.
     """
-    crowded = (
-        model.objects.order_by().values(*keys).annotate(rows=Count("pk")).filter(rows__gt=1).values_list(*keys)[:limit]
-    )
-    wanted = {tuple(key) for key in crowded}
+    if folded is None:
+        crowded = model.objects.order_by().values(*keys).annotate(rows=Count("pk")).filter(rows__gt=1)
+    else:
+        crowded = model.objects.filter(**{folded: False}).order_by().values(*keys).distinct()
+    wanted = {tuple(key) for key in crowded.values_list(*keys)[:limit]}
     if not wanted:
         return 0
-    lock_at = list(keys).index(lock_by)
-    folded = 0
+    lock_by = [lock_by] if isinstance(lock_by, str) else list(lock_by)
+    locks = {f"{name}__in": {key[list(keys).index(name)] for key in wanted} for name in lock_by}
+    folded_rows = {folded: True} if folded else {}
     with transaction.atomic():
         candidates = (
-            model.objects.select_for_update(skip_locked=True)
-            .filter(**{f"{lock_by}__in": {key[lock_at] for key in wanted}})
-            .order_by("pk")
-            .values("pk", *keys, *sums)
+            model.objects.select_for_update(skip_locked=True).filter(**locks).order_by("pk").values("pk", *keys, *sums)
         )
         groups: dict[tuple, list[dict]] = {}
         for row in candidates:
@@ -56,17 +58,16 @@ def compact(
                 groups.setdefault(key, []).append(row)
         merged, gone = [], []
         for key, rows in groups.items():
-            if len(rows) < 2:
+            if len(rows) < 2 and not folded:
                 continue
             gone.extend(row["pk"] for row in rows)
             totals = {name: sum(row[name] for row in rows) for name in sums}
             if any(totals.values()):  # a key that nets out to nothing (a sale fully returned) needs no row
-                merged.append(model(**dict(zip(keys, key, strict=True)), **totals))
+                merged.append(model(**dict(zip(keys, key, strict=True)), **totals, **folded_rows))
         if gone:
             model.objects.filter(pk__in=gone).delete()
             model.objects.bulk_create(merged)
-            folded = len(gone)
-    return folded
+    return len(gone)
 
 
 def add_rows(model: type[models.Model], columns: Sequence[str], rows: Sequence[Sequence]) -> None:

@@ -14,7 +14,7 @@ last minute, not the history.
 import datetime as dt
 from collections.abc import Callable
 
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import DateField, F, IntegerField, Q, QuerySet, Sum, Value
 from django.db.models.functions import Round, Trunc, TruncDate
 
@@ -59,44 +59,11 @@ def add_products(organization_id: int, day: dt.date, per_variant: dict[int, list
 
 
 def compact(limit: int = tallies.COMPACT_KEYS) -> int:
-    """Fold the rows of up to `limit` keys that have new rows into one folded row each; return how many rows went.
-
-    As `core.tallies.compact`, in one short transaction: the rows are locked (`SKIP LOCKED`: two compactions never
-    fold the same row), deleted and replaced by their sum; rows a writer has not committed yet stay for next time.
+    """Fold the rows of up to `limit` keys that have new rows into one folded row each; return how many rows went
+    (`core.tallies.compact`: the rows are locked by their whole key, the period's index range with the product).
     """
-    new = SalesProductPeriod.objects.filter(folded=False).order_by().values_list(*KEYS).distinct()[:limit]
-    wanted = set(new)
-    if not wanted:
-        return 0
-    with transaction.atomic():
-        candidates = (
-            SalesProductPeriod.objects.select_for_update(skip_locked=True)
-            .filter(
-                organization_id__in={key[0] for key in wanted},
-                days__in={key[2] for key in wanted},  # with the start: a range of the periods' index
-                start__in={key[3] for key in wanted},
-                product_id__in={key[1] for key in wanted},
-            )
-            .order_by("pk")
-            .values_list("pk", *KEYS, *SUMS)
-        )
-        groups: dict[tuple, list[tuple]] = {}
-        for pk, *key, units, cents in candidates:
-            if tuple(key) in wanted:
-                groups.setdefault(tuple(key), []).append((pk, units, cents))
-        gone = [pk for rows in groups.values() for pk, _units, _cents in rows]
-        merged = []
-        for key, rows in groups.items():
-            units, cents = sum(row[1] for row in rows), sum(row[2] for row in rows)
-            if units or cents:  # a sale fully returned needs no row
-                merged.append(
-                    SalesProductPeriod(**dict(zip(KEYS, key, strict=True)), units=units, revenue_cents=cents)
-                )
-        for row in merged:
-            row.folded = True
-        SalesProductPeriod.objects.filter(pk__in=gone).delete()
-        SalesProductPeriod.objects.bulk_create(merged)
-    return len(gone)
+    locks = ("organization_id", "days", "start", "product_id")
+    return tallies.compact(SalesProductPeriod, KEYS, SUMS, limit=limit, lock_by=locks, folded="folded")
 
 
 # --- Reading --------------------------------------------------------------------------------------------------------
