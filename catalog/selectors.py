@@ -177,6 +177,11 @@ def category_list(*, organization) -> QuerySet:
     return queryset.order_by("name", "id")  # GROUP BY drops Meta.ordering
 
 
+def category_rows(queryset: QuerySet) -> QuerySet:
+    """`category_list()`'s categories (filtered, ordered) as dicts of what `CategorySerializer` shows."""
+    return queryset.values("id", "name", "description", "product_count", "created_at")
+
+
 def category_get(*, organization, pk: int) -> Category:
     return category_list(organization=organization).get(pk=pk)
 

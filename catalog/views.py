@@ -10,6 +10,7 @@ from datetime import date
 
 from django.conf import settings
 from django.http import StreamingHttpResponse
+from django.utils import timezone
 from django_filters.utils import translate_validation
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -40,7 +41,7 @@ from catalog.serializers import (
 )
 from core.csv_cells import csv_cells
 from core.db import replica_iter
-from core.pagination import CountedRows
+from core.kept_pages import page_rows
 from core.parsers import MultiPartParser
 from core.permissions import is_org_member
 from core.roles import ADMIN_MANAGER, ADMIN_ONLY
@@ -91,6 +92,19 @@ class CategoryViewSet(_CatalogViewSet):
         if not is_org_member(self.request.user):
             return Category.objects.none()
         return selectors.category_list(organization=self.organization_id)
+
+    def list(self, request, *args, **kwargs):
+        # Read as rows (the serializer reads a dict's keys as it reads attributes); without filters or a search, the
+        # page's statements are kept compiled (core.kept_pages).
+        rows = page_rows(
+            request,
+            key=("categories", request.user.organization_id),
+            model=Category,
+            build=lambda: self.filter_queryset(self.get_queryset()),
+            rows=selectors.category_rows,
+        )
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
@@ -190,7 +204,16 @@ class ProductViewSet(_CatalogViewSet):
     def list(self, request, *args, **kwargs):
         # The page is read as rows and shaped as `ProductSerializer` writes a product: building model instances
         # was most of the list's CPU (bench/README.md). No docstring: it would become the route's description.
-        page = self.paginate_queryset(CountedRows(self.filter_queryset(self.get_queryset()), selectors.product_rows))
+        # Without filters or a search, the page's statements are kept compiled (core.kept_pages); `is_expired`
+        # compares with the day.
+        rows = page_rows(
+            request,
+            key=("products", request.user.organization_id, timezone.localdate()),
+            model=Product,
+            build=lambda: self.filter_queryset(self.get_queryset()),
+            rows=selectors.product_rows,
+        )
+        page = self.paginate_queryset(rows)
         variants = selectors.product_variant_rows([row["id"] for row in page], warehouse_ids=_warehouse_ids(request))
         return self.get_paginated_response(product_rows_data(page, variants))
 

@@ -13,6 +13,8 @@ from rest_framework import pagination
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.utils.urls import replace_query_param
 
+from core.kept_pages import KeptRows
+
 # Lines of each order that a list shows: a page of orders stays small whatever the orders hold. `items_count` says
 # how many lines an order has; its own route (`GET .../{id}/`) shows them all.
 LIST_ITEMS = 10
@@ -99,24 +101,6 @@ class PageNumberPagination(WholePageSizeMixin, pagination.PageNumberPagination):
     max_page_size = 100
 
 
-class CountedRows:
-    """A filtered queryset whose page is read as rows by `rows(queryset)`, as Django's paginator takes it (`count()`,
-    slicing, `ordered`): the count runs on the queryset itself, without the joins the rows add for their names
-    (counting a page of products through `.values()` with its name joins cost twice the CPU).
-    """
-
-    def __init__(self, queryset, rows):
-        self.queryset = queryset
-        self.rows = rows
-        self.ordered = queryset.ordered
-
-    def count(self) -> int:
-        return self.queryset.count()
-
-    def __getitem__(self, index):
-        return self.rows(self.queryset)[index]
-
-
 class NewestFirstCursorPagination(WholePageSizeMixin, pagination.CursorPagination):
     """Cursor pagination, newest first, for lists that grow without bound (stock movements).
 
@@ -150,11 +134,16 @@ class NewestFirstCursorPagination(WholePageSizeMixin, pagination.CursorPaginatio
         reverse = self.cursor is not None and self.cursor.reverse
         position = self.cursor.position if self.cursor is not None else None
 
-        queryset = queryset.order_by(*(self._fields if reverse else self.ordering))
-        if position is not None:
-            queryset = queryset.filter(self._beyond(position, newer=reverse))
+        def shape(queryset):
+            queryset = queryset.order_by(*(self._fields if reverse else self.ordering))
+            if position is not None:
+                queryset = queryset.filter(self._beyond(position, newer=reverse))
+            return queryset[: self.page_size + 1]
 
-        rows = list(queryset[: self.page_size + 1])
+        if isinstance(queryset, KeptRows):
+            rows = queryset.read(("cursor", self.cursor, self.page_size), shape)
+        else:
+            rows = list(shape(queryset))
         more = len(rows) > self.page_size
         self.page = rows[: self.page_size]
         if reverse:

@@ -2,7 +2,7 @@ import datetime
 
 import django_filters
 
-from core.filters import IdFilter, day_after
+from core.filters import FilterSet, IdFilter, day_after
 from purchases.models import PurchaseOrder, PurchaseOrderStatus
 
 
@@ -10,7 +10,7 @@ def _start_of(day: datetime.date) -> datetime.datetime:
     return datetime.datetime.combine(day, datetime.time.min, tzinfo=datetime.UTC)
 
 
-class PurchaseOrderFilter(django_filters.FilterSet):
+class PurchaseOrderFilter(FilterSet):
     status = django_filters.ChoiceFilter(choices=PurchaseOrderStatus.choices)
     supplier = IdFilter(field_name="supplier_id")
     warehouse = IdFilter(field_name="warehouse_id")

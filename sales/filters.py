@@ -4,7 +4,7 @@ import datetime
 
 import django_filters
 
-from core.filters import IdFilter, day_after
+from core.filters import FilterSet, IdFilter, day_after
 from sales.models import SalesOrder, SalesOrderStatus
 
 ISO_DATE = "%Y-%m-%d"
@@ -14,7 +14,7 @@ def _start_of(day: datetime.date) -> datetime.datetime:
     return datetime.datetime.combine(day, datetime.time.min, tzinfo=datetime.UTC)
 
 
-class SalesOrderFilter(django_filters.FilterSet):
+class SalesOrderFilter(FilterSet):
     status = django_filters.ChoiceFilter(choices=SalesOrderStatus.choices)
     warehouse = IdFilter(field_name="warehouse_id")
     created_by = IdFilter(field_name="created_by_id")

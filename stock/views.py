@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 from catalog.serializers import ProductSerializer
 from core.filters import SearchFilter
 from core.idempotency import IdempotentMixin
+from core.kept_pages import page_rows
 from core.pagination import LIST_ITEMS, NewestFirstCursorPagination
 from core.permissions import is_org_member
 from core.roles import ADMIN_MANAGER, ADMIN_MANAGER_STAFF, ADMIN_ONLY
@@ -123,7 +124,11 @@ class StockMovementViewSet(_OrganizationSelectorMixin, viewsets.ReadOnlyModelVie
         return selectors.stock_movement_list(organization_id=organization_id)
 
     def list(self, request, *args, **kwargs):
-        rows = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        # Without filters or a search, the page's statement is kept compiled (core.kept_pages).
+        build = lambda: self.filter_queryset(self.get_queryset())  # noqa: E731
+        rows = self.paginate_queryset(
+            page_rows(request, key=("stock-movements", request.user.organization_id), model=StockMovement, build=build)
+        )
         zone = timezone.get_current_timezone()
         return self.get_paginated_response([movement_row_data(row, zone) for row in rows])
 

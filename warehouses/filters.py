@@ -1,11 +1,11 @@
 import django_filters
 
-from core.filters import BooleanFilter
+from core.filters import BooleanFilter, FilterSet
 from core.permissions import warehouse_ids_of
 from warehouses.models import Warehouse
 
 
-class WarehouseFilter(django_filters.FilterSet):
+class WarehouseFilter(FilterSet):
     is_active = BooleanFilter()
     mine = BooleanFilter(method="filter_mine", label="Only the warehouses assigned to me")
 

@@ -1,0 +1,137 @@
+"""A list's page statements kept compiled per request shape, for a list read as it is (decision 0028).
+
+Most reads of a list name no filter and no search: a front end's first page, in the default order or one column's.
+The ORM builds and compiles the same statements for each of them: on a page of 50 products that was a quarter of
+the request's CPU (bench/README.md, "List pages kept compiled"). `page_rows()` keeps, per list, organization and
+shape, the SQL the ORM compiled for the count and for each page slice it was asked for, and runs only that.
+
+Only a request whose query string names nothing but the page (`page`, `page_size`, `cursor`) and `ordering` is
+kept: filters and searches validate ids against the database (a `ModelChoiceFilter`, the search's matching ids)
+and so must be built for each request. The key holds everything else a statement depends on, given by the view
+(the organization, the day when a figure compares with it), with the list's class, the ordering and the database
+alias. Entries hold SQL and parameters, never rows; the store is bounded and starts afresh beyond its bound.
+"""
+
+from collections.abc import Callable, Hashable
+from functools import cached_property
+
+from django.db import connections, router
+from django.db.models import QuerySet
+
+from core.kept import _Statement
+
+KEPT_PARAMETERS = frozenset({"page", "page_size", "cursor", "ordering"})
+MAX_STATEMENTS = 4096
+
+_statements: dict[tuple, object] = {}
+_MISSING = object()
+
+
+def keeps(request) -> bool:
+    """Whether this request's list can be read through kept statements: it names no filter and no search."""
+    return all(name in KEPT_PARAMETERS for name in request.query_params)
+
+
+class KeptRows:
+    """A list's filtered, ordered rows as the paginators take them (`count()`, slicing, `ordered`, `read()`), each
+    statement compiled once per key. `build()` gives the `values()` queryset (or `rows(build())` does); it is
+    called only when a statement is compiled, so a request whose statements are all kept builds no queryset.
+    """
+
+    def __init__(self, key: Hashable, model, build: Callable[[], QuerySet], rows: Callable[[QuerySet], QuerySet]):
+        self.alias = router.db_for_read(model)
+        self.key = (key, self.alias)
+        self._build = build
+        self._rows = rows
+
+    @cached_property
+    def queryset(self) -> QuerySet:
+        return self._build()
+
+    @property
+    def ordered(self) -> bool:
+        return self._kept(("ordered",), lambda: self.queryset.ordered)
+
+    def count(self) -> int:
+        key = (self.key, "count")
+        statement = _statements.get(key, _MISSING)
+        if statement is _MISSING:
+            # Django compiles a count only while running it: the first one is run by the ORM and its statement kept.
+            queryset, sent = self.queryset, []
+            with connections[self.alias].execute_wrapper(_recorder(sent)):
+                found = queryset.count()
+            _store(key, sent[-1] if sent else None)  # none sent: the ORM knew it was 0
+            return found
+        if statement is None:
+            return 0
+        with connections[self.alias].cursor() as cursor:
+            cursor.execute(*statement)
+            return cursor.fetchone()[0]
+
+    def __getitem__(self, index: slice) -> list[dict]:
+        return self.read(("slice", index.start, index.stop), lambda queryset: self._rows(queryset)[index])
+
+    def read(self, part: Hashable, shape: Callable[[QuerySet], QuerySet]) -> list[dict]:
+        """The rows of `shape(queryset)` (a `values()` queryset), its statement kept under `part`."""
+        compiled = self._kept(part, lambda: _Statement.compile(shape(self.queryset), self.alias))
+        return compiled.run(connections[self.alias])
+
+    def _kept(self, part: Hashable, compile_: Callable):
+        key = (self.key, part)
+        try:
+            return _statements[key]
+        except KeyError:
+            return _store(key, compile_())
+
+
+def _store(key: tuple, value):
+    if len(_statements) >= MAX_STATEMENTS:
+        _statements.clear()
+    _statements[key] = value
+    return value
+
+
+def _recorder(sent: list):
+    def record(execute, sql, params, many, context):
+        sent.append((sql, tuple(params or ())))
+        return execute(sql, params, many, context)
+
+    return record
+
+
+class CountedRows:
+    """A filtered queryset whose page is read as rows by `rows(queryset)`, as Django's paginator takes it (`count()`,
+    slicing, `ordered`): the count runs on the queryset itself, without the joins the rows add for their names
+    (counting a page of products through `.values()` with its name joins cost twice the CPU).
+    """
+
+    def __init__(self, queryset, rows):
+        self.queryset = queryset
+        self.rows = rows
+        self.ordered = queryset.ordered
+
+    def count(self) -> int:
+        return self.queryset.count()
+
+    def __getitem__(self, index):
+        return self.rows(self.queryset)[index]
+
+
+def page_rows(request, *, key: Hashable, model, build: Callable[[], QuerySet], rows=None):
+    """`KeptRows` for a request the store keeps (`keeps()`), else `build()` itself (read through `rows`, as
+    `CountedRows` reads it, when given). `key` names the list and what its statements depend on
+    besides the query string (the organization, the day...).
+    """
+    shape = (key, request.query_params.get("ordering", ""))
+    if keeps(request):
+        return KeptRows(shape, model, build, rows or _as_is)
+    queryset = build()
+    return CountedRows(queryset, rows) if rows is not None else queryset
+
+
+def _as_is(queryset: QuerySet) -> QuerySet:
+    return queryset
+
+
+def clear() -> None:
+    _statements.clear()
