@@ -1,5 +1,3 @@
-import django_filters
-
 from core.filters import BooleanFilter, FilterSet
 from core.permissions import warehouse_ids_of
 from warehouses.models import Warehouse

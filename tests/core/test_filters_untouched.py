@@ -17,7 +17,8 @@ pytestmark = pytest.mark.django_db
 
 
 class ProductDates(FilterSet):
-    created = django_filters.DateFromToRangeFilter(field_name="created_at")  # reads `created_after` / `created_before`, never `created`
+    # Reads `created_after` / `created_before`, never `created`.
+    created = django_filters.DateFromToRangeFilter(field_name="created_at")
     is_active = BooleanFilter()
 
     class Meta:

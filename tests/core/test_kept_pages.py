@@ -101,9 +101,7 @@ def test_the_day_is_part_of_the_key(admin_client, org, monkeypatch):
 def test_movement_pages_follow_their_cursors(admin_client, org, warehouse):
     variant = VariantFactory(organization=org)
     for _ in range(5):
-        stock_add(
-            organization_id=org.pk, changes=[StockChange(variant.pk, warehouse.pk, 1)], reason=Reason.ADJUSTMENT
-        )
+        stock_add(organization_id=org.pk, changes=[StockChange(variant.pk, warehouse.pk, 1)], reason=Reason.ADJUSTMENT)
     seen, url = [], "/api/stock-movements/?page_size=2"
     for _ in range(2):  # twice: the second walk runs the kept statements
         seen, url = [], "/api/stock-movements/?page_size=2"
