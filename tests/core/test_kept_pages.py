@@ -13,7 +13,8 @@ from core import kept_pages
 from core.kept import _Statement
 from stock.models import Reason
 from stock.services import StockChange, stock_add
-from tests.catalog.factories import ProductFactory, VariantFactory
+from tests.catalog.factories import CategoryFactory, ProductFactory, VariantFactory
+from tests.warehouses.factories import WarehouseFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -112,3 +113,19 @@ def test_movement_pages_follow_their_cursors(admin_client, org, warehouse):
         assert seen == [5, 4, 3, 2, 1]
     back = admin_client.get(admin_client.get("/api/stock-movements/?page_size=2").json()["next"]).json()["previous"]
     assert [row["balance_after"] for row in admin_client.get(back).json()["results"]] == [5, 4]
+
+
+def test_categories_and_levels_are_kept_per_organization(admin_client, other_admin, client_for, org, other_org):
+    for organization, name in ((org, "Ours"), (other_org, "Theirs")):
+        CategoryFactory(organization=organization, name=name)
+        variant = VariantFactory(organization=organization, sku=f"SKU-{name}")
+        place = WarehouseFactory(organization=organization)
+        stock_add(
+            organization_id=organization.pk, changes=[StockChange(variant.pk, place.pk, 3)], reason=Reason.ADJUSTMENT
+        )
+    theirs = client_for(other_admin)
+    for _ in range(2):
+        assert "Ours" in [row["name"] for row in admin_client.get("/api/categories/").json()["results"]]
+        assert "Ours" not in [row["name"] for row in theirs.get("/api/categories/").json()["results"]]
+        assert [row["sku"] for row in admin_client.get("/api/stock-levels/").json()["results"]] == ["SKU-Ours"]
+        assert [row["sku"] for row in theirs.get("/api/stock-levels/").json()["results"]] == ["SKU-Theirs"]
