@@ -94,14 +94,10 @@ class CategoryViewSet(_CatalogViewSet):
         return selectors.category_list(organization=self.organization_id)
 
     def list(self, request, *args, **kwargs):
-        # Read as rows (the serializer reads a dict's keys as it reads attributes); without filters or a search, the
-        # page's statements are kept compiled (core.kept_pages).
+        # Read as rows (the serializer reads a dict's keys as it reads attributes); without a search, the page's
+        # statements are kept compiled (core.kept_pages).
         rows = page_rows(
-            request,
-            key=("categories", request.user.organization_id),
-            model=Category,
-            build=lambda: self.filter_queryset(self.get_queryset()),
-            rows=selectors.category_rows,
+            self, key=("categories", request.user.organization_id), model=Category, rows=selectors.category_rows
         )
         page = self.paginate_queryset(rows)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
@@ -204,13 +200,12 @@ class ProductViewSet(_CatalogViewSet):
     def list(self, request, *args, **kwargs):
         # The page is read as rows and shaped as `ProductSerializer` writes a product: building model instances
         # was most of the list's CPU (bench/README.md). No docstring: it would become the route's description.
-        # Without filters or a search, the page's statements are kept compiled (core.kept_pages); `is_expired`
-        # compares with the day.
+        # Unless a filter reads the database or a search is named, the page's statements are kept compiled
+        # (core.kept_pages); `is_expired` compares with the day.
         rows = page_rows(
-            request,
+            self,
             key=("products", request.user.organization_id, timezone.localdate()),
             model=Product,
-            build=lambda: self.filter_queryset(self.get_queryset()),
             rows=selectors.product_rows,
         )
         page = self.paginate_queryset(rows)

@@ -39,7 +39,12 @@ class FilterSet(django_filters.FilterSet):
     kin (a callable of the request, e.g. the caller's organization's categories): each request's form gets its
     own, set on the form's copy of the field, so an id of another organization is still refused. A FilterSet that
     changes its filters per instance must not use this class (none here does).
+
+    `kept` names the filters whose statement depends on the value sent only (no database read to validate it or to
+    build it): a list naming no others is read through kept statements (`core.kept_pages`, decision 0028).
     """
+
+    kept: tuple[str, ...] = ()
 
     def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
         # django-filter's own, except that each filter is copied, not deep-copied: a deep copy of every filter (and

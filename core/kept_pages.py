@@ -1,15 +1,19 @@
 """A list's page statements kept compiled per request shape, for a list read as it is (decision 0028).
 
-Most reads of a list name no filter and no search: a front end's first page, in the default order or one column's.
-The ORM builds and compiles the same statements for each of them: on a page of 50 products that was a quarter of
-the request's CPU (bench/README.md, "List pages kept compiled"). `page_rows()` keeps, per list, organization and
-shape, the SQL the ORM compiled for the count and for each page slice it was asked for, and runs only that.
+Most reads of a list repeat a few shapes: a front end's first page, in the default order or one column's, or one
+warehouse's, one product's. The ORM builds and compiles the same statements for each of them: on a page of 50
+products that was a quarter of the request's CPU (bench/README.md, "List pages kept compiled"). `page_rows()`
+keeps, per list, organization and shape, the SQL the ORM compiled for the count and for each page slice it was
+asked for, and runs only that.
 
-Only a request whose query string names nothing but the page (`page`, `page_size`, `cursor`) and `ordering` is
-kept: filters and searches validate ids against the database (a `ModelChoiceFilter`, the search's matching ids)
-and so must be built for each request. The key holds everything else a statement depends on, given by the view
-(the organization, the day when a figure compares with it), with the list's class, the ordering and the database
-alias. Entries hold SQL and parameters, never rows; the store is bounded and starts afresh beyond its bound.
+Only a request whose query string names nothing but the page (`page`, `page_size`, `cursor`), `ordering` and the
+filters its FilterSet lists as `kept` is kept: those are filters whose statement depends on the value sent only (an
+id compared with a column, a choice, a day). Other filters and searches read the database to validate or to shape
+their statement (a `ModelChoiceFilter` checks the id belongs to the caller's organization, the search reads the
+matching ids of related rows), so they are built for each request. The key holds everything else a statement
+depends on, given by the view (the organization, the day when a figure compares with it), with the ordering, the
+kept filters' values and the database alias. Entries hold SQL and parameters, never rows; the store is bounded and
+starts afresh beyond its bound.
 """
 
 from collections.abc import Callable, Hashable
@@ -20,16 +24,19 @@ from django.db.models import QuerySet
 
 from core.kept import _Statement
 
-KEPT_PARAMETERS = frozenset({"page", "page_size", "cursor", "ordering"})
+PAGE_PARAMETERS = frozenset({"page", "page_size", "cursor"})
+KEPT_PARAMETERS = PAGE_PARAMETERS | {"ordering"}
 MAX_STATEMENTS = 4096
 
 _statements: dict[tuple, object] = {}
 _MISSING = object()
 
 
-def keeps(request) -> bool:
-    """Whether this request's list can be read through kept statements: it names no filter and no search."""
-    return all(name in KEPT_PARAMETERS for name in request.query_params)
+def keeps(request, kept_filters=()) -> bool:
+    """Whether this request's list can be read through kept statements: it names no parameter but the page's, the
+    ordering and filters whose statement depends on their value only (a FilterSet's `kept`).
+    """
+    return all(name in KEPT_PARAMETERS or name in kept_filters for name in request.query_params)
 
 
 class KeptRows:
@@ -117,13 +124,18 @@ class CountedRows:
         return self.rows(self.queryset)[index]
 
 
-def page_rows(request, *, key: Hashable, model, build: Callable[[], QuerySet], rows=None):
-    """`KeptRows` for a request the store keeps (`keeps()`), else `build()` itself (read through `rows`, as
-    `CountedRows` reads it, when given). `key` names the list and what its statements depend on
-    besides the query string (the organization, the day...).
+def page_rows(view, *, key: Hashable, model, rows=None):
+    """The rows of `view.filter_queryset(view.get_queryset())` as the paginators take them: a `KeptRows` when the
+    request is one the store keeps (`keeps()`), else the queryset (read through `rows`, as `CountedRows` reads it,
+    when given). `key` names the list and what its statements depend on besides the query string (the
+    organization, the day...); the ordering and the filters' values are added to it.
     """
-    shape = (key, request.query_params.get("ordering", ""))
-    if keeps(request):
+    request = view.request
+    build = lambda: view.filter_queryset(view.get_queryset())  # noqa: E731
+    kept_filters = getattr(getattr(view, "filterset_class", None), "kept", ())
+    if keeps(request, kept_filters):
+        named = tuple(sorted((name, tuple(values)) for name, values in request.query_params.lists()))
+        shape = (key, tuple(item for item in named if item[0] not in PAGE_PARAMETERS))
         return KeptRows(shape, model, build, rows or _as_is)
     queryset = build()
     return CountedRows(queryset, rows) if rows is not None else queryset

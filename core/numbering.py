@@ -1,7 +1,6 @@
 """Per-organization sequential document numbers ("PO-00001")."""
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
 
 from core.models import DocumentSequence
 
@@ -12,21 +11,30 @@ def next_number(*, organization_id: int, prefix: str, width: int = 5) -> str:
     Must run inside the transaction that creates the document: the counter row stays locked until it commits,
     so concurrent creators queue up and numbers are consecutive; if the creation rolls back, so does the number.
     """
-    if not transaction.get_connection().in_atomic_block:
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
         raise RuntimeError("next_number() must be called inside the transaction that creates the document.")
-    sequence = _locked_sequence(organization_id, prefix)
-    DocumentSequence.objects.filter(pk=sequence.pk).update(last_value=F("last_value") + 1)
-    return f"{prefix}-{sequence.last_value + 1:0{width}d}"
+    value = _take_next(connection, organization_id, prefix)
+    if value is None:  # the organization's first document with this prefix
+        try:
+            with transaction.atomic():  # savepoint: a concurrent first creator may win the insert
+                DocumentSequence.objects.create(organization_id=organization_id, prefix=prefix)
+        except IntegrityError:
+            pass
+        value = _take_next(connection, organization_id, prefix)
+    return f"{prefix}-{value:0{width}d}"
 
 
-def _locked_sequence(organization_id: int, prefix: str) -> DocumentSequence:
-    lookup = {"organization_id": organization_id, "prefix": prefix}
-    sequence = DocumentSequence.objects.select_for_update().filter(**lookup).first()
-    if sequence is not None:
-        return sequence
-    try:
-        with transaction.atomic():  # savepoint: a concurrent first creator may win the insert
-            DocumentSequence.objects.create(**lookup)
-    except IntegrityError:
-        pass
-    return DocumentSequence.objects.select_for_update().get(**lookup)
+def _take_next(connection, organization_id: int, prefix: str) -> int | None:
+    """Add one to the counter and return it, in one statement that also locks its row until the transaction ends
+    (the ORM's `update()` cannot return the value: it was a locking read, then the update, each compiled).
+    """
+    table = connection.ops.quote_name(DocumentSequence._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET last_value = last_value + 1 WHERE organization_id = %s AND prefix = %s "
+            "RETURNING last_value",
+            [organization_id, prefix],
+        )
+        row = cursor.fetchone()
+    return None if row is None else row[0]

@@ -27,6 +27,7 @@ class StockLevelFilter(FilterSet):
     variant = IdFilter(field_name="variant_id")
     product = IdFilter(field_name="variant__product_id")
     low_stock = BooleanFilter(field_name="is_low_stock", label="Only low (or only not low) levels")
+    kept = ("warehouse", "variant", "product", "low_stock")
 
     class Meta:
         model = StockLevel
@@ -56,6 +57,8 @@ class StockMovementFilter(FilterSet):
     created_before = django_filters.DateFilter(
         method="filter_created_before", label="Created on or before (YYYY-MM-DD)"
     )
+    kept = ("variant", "product", "warehouse", "movement_type", "reason", "performed_by")
+    kept += ("created_after", "created_before")  # days start in the current time zone: the view's key names it
 
     class Meta:
         model = StockMovement

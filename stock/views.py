@@ -97,15 +97,9 @@ class StockLevelViewSet(
         return selectors.stock_level_list(organization_id=organization_id)
 
     def list(self, request, *args, **kwargs):
-        # Read as rows, handed to the serializer as attributes; without filters or a search, the page's statements
-        # are kept compiled (core.kept_pages).
-        rows = page_rows(
-            request,
-            key=("stock-levels", request.user.organization_id),
-            model=StockLevel,
-            build=lambda: self.filter_queryset(self.get_queryset()),
-            rows=_level_rows,
-        )
+        # Read as rows, handed to the serializer as attributes; without a search, the page's statements are kept
+        # compiled (core.kept_pages).
+        rows = page_rows(self, key=("stock-levels", request.user.organization_id), model=StockLevel, rows=_level_rows)
         page = [SimpleNamespace(**row) for row in self.paginate_queryset(rows)]
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
@@ -144,11 +138,10 @@ class StockMovementViewSet(_OrganizationSelectorMixin, viewsets.ReadOnlyModelVie
         return selectors.stock_movement_list(organization_id=organization_id)
 
     def list(self, request, *args, **kwargs):
-        # Without filters or a search, the page's statement is kept compiled (core.kept_pages).
-        build = lambda: self.filter_queryset(self.get_queryset())  # noqa: E731
-        rows = self.paginate_queryset(
-            page_rows(request, key=("stock-movements", request.user.organization_id), model=StockMovement, build=build)
-        )
+        # Without a search, the page's statement is kept compiled (core.kept_pages).
+        # The date filters start their days in the current time zone.
+        key = ("stock-movements", request.user.organization_id, timezone.get_current_timezone_name())
+        rows = self.paginate_queryset(page_rows(self, key=key, model=StockMovement))
         zone = timezone.get_current_timezone()
         return self.get_paginated_response([movement_row_data(row, zone) for row in rows])
 

@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from catalog.models import Product
 from core import kept_pages
 from core.kept import _Statement
 from stock.models import Reason
@@ -79,16 +80,31 @@ def test_the_count_statement_is_kept_and_counts_now(admin_client, org):
     assert [query["sql"] for query in kept.captured_queries] == [query["sql"] for query in first.captured_queries]
 
 
-def test_filters_and_searches_are_not_kept(admin_client, org, monkeypatch):
-    ProductFactory(organization=org, name="Bolt", is_active=False)
+def test_filters_that_read_the_database_and_searches_are_not_kept(admin_client, org, other_org, monkeypatch):
+    bolt = ProductFactory(organization=org, name="Bolt")
     ProductFactory(organization=org, name="Nut")
+    theirs = CategoryFactory(organization=other_org)
     compiled = _compiles(monkeypatch)
-    assert _names(admin_client, "is_active=true") == (["Nut"], 1)
+    assert _names(admin_client, f"category={bolt.category_id}") == (["Bolt"], 1)
     assert _names(admin_client, "search=bol") == (["Bolt"], 1)
     assert compiled == []
-    response = admin_client.get("/api/products/?ordering=prize")
-    assert response.status_code == 400
-    assert admin_client.get("/api/products/?ordering=prize").status_code == 400
+    for _ in range(2):  # an id of another organization is refused every time
+        assert admin_client.get(f"/api/products/?category={theirs.pk}").status_code == 400
+        assert admin_client.get("/api/products/?ordering=prize").status_code == 400
+
+
+def test_a_kept_filter_is_kept_per_value_and_still_refuses_bad_values(admin_client, org, monkeypatch):
+    bolt = ProductFactory(organization=org, name="Bolt", is_active=False)
+    ProductFactory(organization=org, name="Nut")
+    compiled = _compiles(monkeypatch)
+    for _ in range(2):
+        assert _names(admin_client, "is_active=true") == (["Nut"], 1)
+        assert _names(admin_client, "is_active=false") == (["Bolt"], 1)
+    assert len(compiled) == 2  # one per value
+    Product.objects.filter(pk=bolt.pk).update(is_active=True)
+    assert _names(admin_client, "is_active=true&ordering=name") == (["Bolt", "Nut"], 2)
+    for _ in range(2):
+        assert admin_client.get("/api/products/?is_active=ture").status_code == 400
 
 
 def test_the_day_is_part_of_the_key(admin_client, org, monkeypatch):
