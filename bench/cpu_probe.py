@@ -7,7 +7,7 @@
 Each tree gets its own PostgreSQL database (`<prefix>_<label>`), migrated and seeded with `seed_demo` by that tree's
 own code, then a child process per tree and pass (the trees alternate, so both see the same machine) loads Django
 with that tree's production settings (`config.settings.base`: the configured cache and throttles, `DEBUG` off) and
-calls its WSGI application directly, as a server would, with a JWT of `demo_admin`:
+calls its WSGI application (`config.wsgi.application`) directly, as a server would, with a JWT of `demo_admin`:
 
 - `GET /api/categories/` (one page), `GET /api/products/?page_size=50`, `GET /api/stock-movements/?page_size=50`;
 - `POST /api/stock-adjustments/` (+1 and -1 in turn, so the stock stays put);
@@ -186,14 +186,14 @@ class _RedisCounter:
 
 class _Probe:
     def __init__(self):
-        from django.core.wsgi import get_wsgi_application
         from rest_framework_simplejwt.tokens import AccessToken
 
         from catalog.models import Variant
+        from config.wsgi import application  # the servers' (each tree's own)
         from stock.models import StockLevel
         from users.models import User
 
-        self.app = get_wsgi_application()
+        self.app = application
         self.redis = _RedisCounter()
         admin = User.objects.get(username="demo_admin")
         self.token = f"Bearer {AccessToken.for_user(admin)}"

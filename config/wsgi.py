@@ -2,8 +2,12 @@
 
 import os
 
-from django.core.wsgi import get_wsgi_application
+import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
 
-application = get_wsgi_application()
+django.setup(set_prefix=False)  # as `django.core.wsgi.get_wsgi_application()` does, for Django's handler
+
+from core.handlers import WSGIHandler  # noqa: E402  (after setup: it imports Django's request machinery)
+
+application = WSGIHandler()
