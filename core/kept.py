@@ -158,31 +158,38 @@ def kept_rows_for_ids(build: Callable[..., QuerySet]) -> Callable[..., list[dict
 
 @dataclass(frozen=True)
 class _Lookup:
-    """`queryset.get(pk=...)` of a plain queryset within one organization, compiled: the SQL, its parameters with
-    the id's position, and what the ORM needs to build the object (and the ones `select_related` joins) from a row.
+    """`queryset.filter(pk__in=[...])` of a plain queryset within one organization, compiled for a number of ids:
+    the SQL, its parameters with the ids' positions, and what the ORM needs to build the objects (and the ones
+    `select_related` joins) from rows.
     """
 
     sql: str
     params: tuple
-    pk_position: int
+    pk_positions: tuple[int, ...]
     select: tuple
     klass_info: dict
     fields: tuple[str, ...]  # the attribute names of the model's own columns, in the order selected
 
-    def get(self, alias: str, pk: int):
+    def fetch(self, alias: str, pks) -> list:
         connection = connections[alias]
         params = list(self.params)
-        params[self.pk_position] = pk
+        for position, pk in zip(self.pk_positions, pks, strict=True):
+            params[position] = pk
         with connection.cursor() as cursor:
             cursor.execute(self.sql, params)
-            row = cursor.fetchone()
-        if row is None:
-            return None
-        row = _converted(row, _converters([column for column, _sql, _alias in self.select], connection), connection)
+            rows = cursor.fetchall()
+        if not rows:
+            return []
+        converters = _converters([column for column, _sql, _alias in self.select], connection)
         start = self.klass_info["select_fields"][0]
-        found = self.klass_info["model"].from_db(alias, self.fields, row[start : start + len(self.fields)])
-        for populator in get_related_populators(self.klass_info, list(self.select), alias):
-            populator.populate(row, found)
+        populators = get_related_populators(self.klass_info, list(self.select), alias)
+        found = []
+        for row in rows:
+            row = _converted(row, converters, connection)
+            instance = self.klass_info["model"].from_db(alias, self.fields, row[start : start + len(self.fields)])
+            for populator in populators:
+                populator.populate(row, instance)
+            found.append(instance)
         return found
 
 
@@ -193,6 +200,30 @@ def kept_get(queryset: QuerySet, pk: int, *, organization_field: str, organizati
     anything else (filters, annotations, ordering, deferred fields) it returns `NotImplemented`, and the caller
     takes the ORM's own path.
     """
+    lookup = _lookup(queryset, 1, organization_field, organization_id)
+    if lookup is NotImplemented:
+        return NotImplemented
+    found = lookup.fetch(queryset.db, [pk])
+    return found[0] if found else None
+
+
+def kept_in_bulk(queryset: QuerySet, pks, *, organization_field: str, organization_id: int):
+    """`queryset.filter(<organization_field>=organization_id).in_bulk(pks)` ({pk: object} of the ids that exist)
+    from a statement compiled once per queryset shape, number of ids (at most `MAX_BULK`), organization and
+    database; `NotImplemented` where `kept_get` would return it, or for more ids.
+    """
+    pks = sorted(set(pks))
+    if not pks:
+        return {}
+    if len(pks) > MAX_BULK:
+        return NotImplemented
+    lookup = _lookup(queryset, len(pks), organization_field, organization_id)
+    if lookup is NotImplemented:
+        return NotImplemented
+    return {instance.pk: instance for instance in lookup.fetch(queryset.db, pks)}
+
+
+def _lookup(queryset: QuerySet, count: int, organization_field: str, organization_id: int):
     query = queryset.query
     plain = (
         queryset._iterable_class is ModelIterable
@@ -203,24 +234,28 @@ def kept_get(queryset: QuerySet, pk: int, *, organization_field: str, organizati
     if not plain:
         return NotImplemented
     alias = queryset.db
-    key = (queryset.model, _frozen(query.select_related), organization_field, organization_id, alias)
+    key = (queryset.model, _frozen(query.select_related), organization_field, organization_id, alias, count)
     lookup = _lookups.get(key)
     if lookup is None:
-        if len(_lookups) >= MAX_LOOKUPS:
-            _lookups.clear()
-        filtered = queryset.filter(**{organization_field: organization_id, "pk": _PK_PLACEHOLDER})[:1]
-        compiler = filtered.query.get_compiler(using=alias)
+        placeholders = [_PK_PLACEHOLDER + index for index in range(count)]
+        condition = {"pk": placeholders[0]} if count == 1 else {"pk__in": placeholders}
+        filtered = queryset.filter(**{organization_field: organization_id, **condition})
+        compiler = (filtered[:1] if count == 1 else filtered).query.get_compiler(using=alias)
         sql, params = compiler.as_sql()
-        if params.count(_PK_PLACEHOLDER) != 1:  # a key the ORM converts (not an integer id): not for this helper
-            return NotImplemented
+        if any(params.count(placeholder) != 1 for placeholder in placeholders):
+            return NotImplemented  # a key the ORM converts (not an integer id): not for this helper
         select, klass_info = tuple(compiler.select), compiler.klass_info
         own = select[klass_info["select_fields"][0] : klass_info["select_fields"][-1] + 1]
         fields = tuple(column.target.attname for column, _sql, _alias in own)
-        lookup = _lookups[key] = _Lookup(sql, tuple(params), params.index(_PK_PLACEHOLDER), select, klass_info, fields)
-    return lookup.get(alias, pk)
+        positions = tuple(params.index(placeholder) for placeholder in placeholders)
+        if len(_lookups) >= MAX_LOOKUPS:
+            _lookups.clear()
+        lookup = _lookups[key] = _Lookup(sql, tuple(params), positions, select, klass_info, fields)
+    return lookup
 
 
-MAX_LOOKUPS = 4096  # (model, joins, organization, database) keys per process; the store starts afresh beyond it
+MAX_BULK = 100  # ids per kept `in_bulk` statement (one statement per number of ids)
+MAX_LOOKUPS = 4096  # (model, joins, organization, database, ids) keys per process; the store starts afresh beyond it
 _lookups: dict[tuple, _Lookup] = {}
 
 

@@ -8,7 +8,7 @@ query can never see another organization's rows (their ids answer 404), and seri
 from rest_framework import serializers
 from rest_framework.relations import MANY_RELATION_KWARGS
 
-from core.kept import kept_get
+from core.kept import kept_get, kept_in_bulk
 from core.permissions import is_org_member
 
 
@@ -82,14 +82,32 @@ class OrganizationPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
         (`core.kept.kept_get`), when the field's queryset is a plain one that this class filters by organization;
         NotImplemented to take DRF's path, which builds and compiles its `get()` on every request.
         """
-        pk, user = _pk(data), getattr(self.context.get("request"), "user", None)
-        if pk is None or self.queryset is None or not is_org_member(user):
+        pk, organization_id = _pk(data), self._kept_organization_id()
+        if pk is None or organization_id is None:
             return NotImplemented
+        return kept_get(self.queryset, pk, organization_field=self.organization_field, organization_id=organization_id)
+
+    def in_bulk(self, ids) -> dict:
+        """{id: object} of these ids in the caller's organization, through a kept statement when `_kept_get` would
+        use one (`core.kept.kept_in_bulk`), else through the field's queryset.
+        """
+        organization_id = self._kept_organization_id()
+        if organization_id is not None:
+            found = kept_in_bulk(
+                self.queryset, ids, organization_field=self.organization_field, organization_id=organization_id
+            )
+            if found is not NotImplemented:
+                return found
+        return self.get_queryset().in_bulk(ids)
+
+    def _kept_organization_id(self) -> int | None:
+        """The caller's organization when the field's queryset is a plain one that this class filters by it."""
+        user = getattr(self.context.get("request"), "user", None)
+        if self.queryset is None or not is_org_member(user):
+            return None
         if type(self).get_queryset is not _ORGANIZATION_QUERYSET:
-            return NotImplemented  # the queryset is narrowed (or widened) some other way
-        return kept_get(
-            self.queryset, pk, organization_field=self.organization_field, organization_id=user.organization_id
-        )
+            return None  # the queryset is narrowed (or widened) some other way
+        return user.organization_id
 
 
 # What `_kept_get` stands in for; a subclass or a test that replaces it takes DRF's path.
@@ -106,7 +124,7 @@ class PrefetchedListSerializer(serializers.ListSerializer):
             for name, field in self.child.fields.items():
                 if isinstance(field, OrganizationPrimaryKeyRelatedField):
                     ids = {_pk(item.get(name)) for item in data if isinstance(item, dict)} - {None}
-                    field.prefetched = field.get_queryset().in_bulk(ids) if ids else None
+                    field.prefetched = field.in_bulk(ids) if ids else None
         return super().to_internal_value(data)
 
 

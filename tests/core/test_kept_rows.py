@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from catalog.models import Category, Product, Variant
 from core import kept as kept_module
-from core.kept import kept_get, kept_rows, kept_rows_for_ids
+from core.kept import kept_get, kept_in_bulk, kept_rows, kept_rows_for_ids
 from tests.catalog.factories import ProductFactory, VariantFactory
 
 pytestmark = pytest.mark.django_db
@@ -132,6 +132,30 @@ def test_kept_get_is_the_orms_get_within_the_organization_compiled_once(org, oth
     assert found == ours and found.cost == Decimal("2.50") and name == ours.product.name
     assert found._state.db == "default" and not found._state.adding
     assert missing is None  # another organization's id: no such object here
+
+
+def test_kept_in_bulk_is_the_orms_in_bulk_within_the_organization_compiled_once_per_count(org, other_org, compiles):
+    ours = [VariantFactory(organization=org, cost=Decimal(f"{index}.25")) for index in range(3)]
+    theirs = VariantFactory(organization=other_org)
+    queryset = Variant.objects.select_related("product")
+    ids = [ours[0].pk, ours[2].pk, theirs.pk]
+    kept_in_bulk(queryset, ids, organization_field="organization", organization_id=org.pk)
+    compiles["n"] = 0
+
+    with CaptureQueriesContext(connection) as queries:
+        found = kept_in_bulk(queryset, ids, organization_field="organization", organization_id=org.pk)
+        names = {pk: variant.product.name for pk, variant in found.items()}  # joined: no query more
+        other = kept_in_bulk(
+            queryset, [ours[1].pk, ours[0].pk, 10**12], organization_field="organization", organization_id=org.pk
+        )
+
+    assert compiles["n"] == 0 and len(queries) == 2  # three ids each time: one statement
+    assert found == Variant.objects.filter(organization=org).in_bulk(ids)
+    assert found[ours[2].pk].cost == Decimal("2.25") and names == {v.pk: v.product.name for v in (ours[0], ours[2])}
+    assert set(other) == {ours[0].pk, ours[1].pk}  # another organization's id, or none's: not found
+    assert kept_in_bulk(queryset, [], organization_field="organization", organization_id=org.pk) == {}
+    many = range(1, kept_module.MAX_BULK + 2)
+    assert kept_in_bulk(queryset, many, organization_field="organization", organization_id=org.pk) is NotImplemented
 
 
 def test_kept_get_leaves_any_other_queryset_to_the_orm(org):
