@@ -50,8 +50,8 @@ class ProductFilter(_WarehouseFilterMixin):
     )
     is_expired = BooleanFilter(help_text="Expiration date today or earlier (UTC).")
     has_expiry = BooleanFilter()
-    # Not the ids of categories, suppliers and warehouses: each is checked against the caller's organization.
     kept = ("is_active", "is_low_stock", "is_expired", "has_expiry")
+    kept_ids = {"category": Category, "supplier": Supplier, "warehouse": Warehouse}
 
     class Meta:
         model = Product

@@ -41,10 +41,13 @@ class FilterSet(django_filters.FilterSet):
     changes its filters per instance must not use this class (none here does).
 
     `kept` names the filters whose statement depends on the value sent only (no database read to validate it or to
-    build it): a list naming no others is read through kept statements (`core.kept_pages`, decision 0028).
+    build it), and `kept_ids` the `ModelChoiceFilter`s taking the id of one of the caller's organization's objects
+    (`{name: model}`, the model's `organization` field): a list naming no others is read through kept statements
+    (`core.kept_pages`, decision 0028).
     """
 
     kept: tuple[str, ...] = ()
+    kept_ids: dict = {}
 
     def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
         # django-filter's own, except that each filter is copied, not deep-copied: a deep copy of every filter (and

@@ -7,12 +7,14 @@ keeps, per list, organization and shape, the SQL the ORM compiled for the count 
 asked for, and runs only that.
 
 Only a request whose query string names nothing but the page (`page`, `page_size`, `cursor`), `ordering` and the
-filters its FilterSet lists as `kept` is kept: those are filters whose statement depends on the value sent only (an
-id compared with a column, a choice, a day). Other filters and searches read the database to validate or to shape
-their statement (a `ModelChoiceFilter` checks the id belongs to the caller's organization, the search reads the
-matching ids of related rows), so they are built for each request. The key holds everything else a statement
-depends on, given by the view (the organization, the day when a figure compares with it), with the ordering, the
-kept filters' values and the database alias. Entries hold SQL and parameters, never rows; the store is bounded and
+filters its FilterSet lists as `kept` is kept: those are filters whose statement depends on the value sent only (an id
+compared with a column, a choice, a day). The ids its `kept_ids` name (a category, a supplier) must also be of the
+caller's organization: each is read through a kept statement (`core.kept.kept_get`), as the filter's own check would
+read it, and any other value takes the ORM's path, which answers it. Other filters and searches read the database to
+validate or to shape their statement (a `ModelChoiceFilter` checks the id belongs to the caller's organization, the
+search reads the matching ids of related rows), so they are built for each request. The key holds everything else a
+statement depends on, given by the view (the organization, the day when a figure compares with it), with the ordering,
+the kept filters' values and the database alias. Entries hold SQL and parameters, never rows; the store is bounded and
 starts afresh beyond its bound.
 """
 
@@ -22,7 +24,7 @@ from functools import cached_property
 from django.db import connections, router
 from django.db.models import QuerySet
 
-from core.kept import _Statement
+from core.kept import _Statement, kept_get
 
 PAGE_PARAMETERS = frozenset({"page", "page_size", "cursor"})
 KEPT_PARAMETERS = PAGE_PARAMETERS | {"ordering"}
@@ -132,13 +134,34 @@ def page_rows(view, *, key: Hashable, model, rows=None):
     """
     request = view.request
     build = lambda: view.filter_queryset(view.get_queryset())  # noqa: E731
-    kept_filters = getattr(getattr(view, "filterset_class", None), "kept", ())
-    if keeps(request, kept_filters):
+    filterset = getattr(view, "filterset_class", None)
+    kept_filters, kept_ids = getattr(filterset, "kept", ()), getattr(filterset, "kept_ids", {})
+    if keeps(request, (*kept_filters, *kept_ids)) and _ids_found(request, kept_ids):
         named = tuple(sorted((name, tuple(values)) for name, values in request.query_params.lists()))
         shape = (key, tuple(item for item in named if item[0] not in PAGE_PARAMETERS))
         return KeptRows(shape, model, build, rows or _as_is)
     queryset = build()
     return CountedRows(queryset, rows) if rows is not None else queryset
+
+
+def _ids_found(request, kept_ids: dict) -> bool:
+    """Whether every id named for a FilterSet's `kept_ids` is one of the caller's organization's objects, read as
+    the filter's own check reads it (its last value) but through a kept statement. Anything else (not an id, no such
+    object) takes the ORM's path, whose filter answers it.
+    """
+    organization_id = request.user.organization_id
+    for name, model in kept_ids.items():
+        raw = request.query_params.get(name)
+        if raw is None:
+            continue
+        if not (raw.isascii() and raw.isdigit() and len(raw) < 19):
+            return False
+        found = kept_get(
+            model._default_manager.all(), int(raw), organization_field="organization", organization_id=organization_id
+        )
+        if found is None or found is NotImplemented:
+            return False
+    return True
 
 
 def _as_is(queryset: QuerySet) -> QuerySet:

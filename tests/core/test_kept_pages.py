@@ -80,17 +80,25 @@ def test_the_count_statement_is_kept_and_counts_now(admin_client, org):
     assert [query["sql"] for query in kept.captured_queries] == [query["sql"] for query in first.captured_queries]
 
 
-def test_filters_that_read_the_database_and_searches_are_not_kept(admin_client, org, other_org, monkeypatch):
+def test_searches_are_not_kept_and_ids_are_checked_on_every_request(admin_client, org, other_org, monkeypatch):
     bolt = ProductFactory(organization=org, name="Bolt")
     ProductFactory(organization=org, name="Nut")
+    empty = CategoryFactory(organization=org)
     theirs = CategoryFactory(organization=other_org)
     compiled = _compiles(monkeypatch)
-    assert _names(admin_client, f"category={bolt.category_id}") == (["Bolt"], 1)
     assert _names(admin_client, "search=bol") == (["Bolt"], 1)
     assert compiled == []
-    for _ in range(2):  # an id of another organization is refused every time
+    for _ in range(2):
+        assert _names(admin_client, f"category={bolt.category_id}") == (["Bolt"], 1)
+        assert _names(admin_client, f"category={empty.pk}") == ([], 0)
+        # An id of another organization is refused every time, by the filter's own check.
         assert admin_client.get(f"/api/products/?category={theirs.pk}").status_code == 400
         assert admin_client.get("/api/products/?ordering=prize").status_code == 400
+    assert len(compiled) == 2  # one statement per category
+    empty.delete()  # a kept statement for it exists: the id is still checked, and refused now
+    response = admin_client.get(f"/api/products/?category={empty.pk}")
+    assert response.status_code == 400
+    assert "category" in response.json()["errors"]
 
 
 def test_a_kept_filter_is_kept_per_value_and_still_refuses_bad_values(admin_client, org, monkeypatch):
