@@ -7,7 +7,9 @@ not moved. Every change that can refuse or narrow a user (dismissal, deactivatio
 deletion) writes a new version once its transaction has committed (`users.signals`), so the very next request of that
 user, in any process, reads the row again and is refused when it must be.
 
-A version is a random token, never a counter, so a Redis that lost its data cannot bring an old value back. A change
+A version is a random token, never a counter, so a Redis that lost its data cannot bring an old value back; and a
+user is only ever kept under a written version (the first request of a user without one writes it), so a lost key
+does not read as the "no version" some kept user was tagged with. A change
 whose new version could not be written (Redis unreachable at that moment) is still seen by every process after
 `MAX_AGE` seconds, when kept users are read again anyway. Without a Redis cache (local memory: `make run`, the tests'
 default) nothing is kept: processes could not see each other's changes.
@@ -45,6 +47,21 @@ def bump(user_id) -> None:
         logger.warning("Auth version of user %s not written; other processes trust it up to %ss", user_id, MAX_AGE)
 
 
+def _start_version(client, user_id) -> bytes | None:
+    """The user's version, written first if there is none (a second round trip, once per user and Redis lifetime).
+
+    A user kept under "no version" would be trusted again after Redis lost a newer one (a restart, a flush): the
+    missing key would read as the same "no version". None when Redis failed: the caller keeps nothing then.
+    """
+    token = uuid.uuid4().hex.encode()
+    try:
+        if client.set(_version_key(user_id), token, nx=True):
+            return token
+        return client.get(_version_key(user_id))  # another process wrote one meanwhile
+    except RedisError:
+        return None
+
+
 def authenticated_user(
     user_id, load: Callable[[], object], *, counters: Iterable[tuple[str, int]] = ()
 ) -> tuple[object, dict[str, int]]:
@@ -69,6 +86,10 @@ def authenticated_user(
         _kept.clear()  # what was kept may have missed a version change meanwhile
         return load(), {}
     version, counts = answers[0], {key: answers[1 + 2 * index] for index, (key, _) in enumerate(counters)}
+    if version is None:  # never written, or lost with Redis's data: what is kept must never match "no version"
+        version = _start_version(client, user_id)
+        if version is None:
+            return load(), counts
     user_id = str(user_id)
     kept = _kept.get(user_id)
     now = time.monotonic()

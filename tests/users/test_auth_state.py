@@ -92,6 +92,19 @@ def test_a_change_made_in_another_process_is_seen_through_the_version_alone(redi
     assert client.get(CATEGORIES).status_code == 401
 
 
+def test_a_version_lost_with_redis_data_does_not_trust_a_user_kept_before_it(redis_cache, staff):
+    client = bearer_for(staff)
+    assert client.get(CATEGORIES).status_code == 200  # kept, under the version its first request wrote
+    type(staff).objects.filter(pk=staff.pk).update(is_active=False)
+    kept = authstate._kept.copy()
+    authstate.bump(staff.pk)  # the dismissal's version, from another process...
+    authstate._kept.update(kept)
+    redis = authstate.redis_client()
+    redis.delete(authstate._version_key(staff.pk))  # ...then lost (a flush, a restart without persistence)
+
+    assert client.get(CATEGORIES).status_code == 401
+
+
 def test_a_demoted_manager_loses_the_managers_rights_on_the_next_request(
     redis_cache, django_capture_on_commit_callbacks, manager, admin
 ):
