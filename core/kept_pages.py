@@ -35,8 +35,8 @@ _MISSING = object()
 
 
 def keeps(request, kept_filters=()) -> bool:
-    """Whether this request's list can be read through kept statements: it names no parameter but the page's, the
-    ordering and filters whose statement depends on their value only (a FilterSet's `kept`).
+    """Whether this request names no parameter but the page's, the ordering and `kept_filters` (a FilterSet's
+    `kept` and `kept_ids`): the first condition for reading its list through kept statements.
     """
     return all(name in KEPT_PARAMETERS or name in kept_filters for name in request.query_params)
 
