@@ -200,8 +200,8 @@ class ProductViewSet(_CatalogViewSet):
     def list(self, request, *args, **kwargs):
         # The page is read as rows and shaped as `ProductSerializer` writes a product: building model instances
         # was most of the list's CPU (bench/README.md). No docstring: it would become the route's description.
-        # Unless a filter reads the database or a search is named, the page's statements are kept compiled
-        # (core.kept_pages); `is_expired` compares with the day.
+        # Unless a search (or a filter its FilterSet does not keep) is named, the page's statements are kept
+        # compiled (core.kept_pages); `is_expired` compares with the day.
         rows = page_rows(
             self,
             key=("products", request.user.organization_id, timezone.localdate()),
