@@ -7,12 +7,12 @@ not moved. Every change that can refuse or narrow a user (dismissal, deactivatio
 deletion) writes a new version once its transaction has committed (`users.signals`), so the very next request of that
 user, in any process, reads the row again and is refused when it must be.
 
-A version is a random token, never a counter, so a Redis that lost its data cannot bring an old value back; and a
-user is only ever kept under a written version (the first request of a user without one writes it), so a lost key
-does not read as the "no version" some kept user was tagged with. A change
-whose new version could not be written (Redis unreachable at that moment) is still seen by every process after
-`MAX_AGE` seconds, when kept users are read again anyway. Without a Redis cache (local memory: `make run`, the tests'
-default) nothing is kept: processes could not see each other's changes.
+A version is a random token, never a counter, so a Redis that lost its data cannot bring an old value back; and a user
+is only ever kept under a written version (the first request of a user without one writes it), so a lost key does not
+read as the "no version" some kept user was tagged with. A change whose new version could not be written (Redis
+unreachable at that moment) is still seen by every process after `MAX_AGE` seconds, when kept users are read again
+anyway. Without a Redis cache (local memory: `make run`, the tests' default) nothing is kept: processes could not see
+each other's changes.
 """
 
 import copy

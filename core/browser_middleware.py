@@ -1,7 +1,7 @@
 """Django's session, user and messages middleware, skipped for a token client's `/api/` requests.
 
 A request under `/api/` without a session cookie is a client that authenticates with its token: it has no session to
-load, no session user, no messages. Running the three anyway was a few percent of such a request's CPU
+load, no session user, no messages. Running the three anyway cost every such request CPU
 (bench/README.md, "Browser middleware on token requests"). Django's CSRF middleware stays as it is: its check
 (`security.W003`) asks for it by name, and for DRF's views, which are exempt, it only reads the cookie. With a session
 cookie (the browsable API or Swagger in a browser logged in through the admin), and everywhere outside `/api/` (the

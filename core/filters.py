@@ -88,16 +88,15 @@ class FilterSet(django_filters.FilterSet):
     def _untouched(self) -> bool:
         """No filter is named in the query string (and none is required): validating and filtering would leave the
         queryset as it is, so no form is built. Asked of each field's widget, which knows the names it reads
-        (`price_min`, `created_after`...). On a list read without filters the form was about a tenth of the
-        request's CPU (bench/README.md, "Lists read without filters").
+        (`price_min`, `created_after`...). Measured in bench/README.md, "Lists read without filters".
         """
         fields = self.get_form_class().base_fields
         return not any(
-            field.required or not field.widget.value_omitted_from_data(self.data, {}, self.form_prefix_for(name))
+            field.required or not field.widget.value_omitted_from_data(self.data, {}, self._prefixed(name))
             for name, field in fields.items()
         )
 
-    def form_prefix_for(self, name: str) -> str:
+    def _prefixed(self, name: str) -> str:  # as the form names its fields (`Form.add_prefix`)
         return f"{self.form_prefix}-{name}" if self.form_prefix else name
 
     @property

@@ -1,8 +1,8 @@
 """A list's page statements kept compiled per request shape, for a list read as it is (decision 0028).
 
 Most reads of a list repeat a few shapes: a front end's first page, in the default order or one column's, or one
-warehouse's, one product's. The ORM builds and compiles the same statements for each of them: on a page of 50
-products that was a quarter of the request's CPU (bench/README.md, "List pages kept compiled"). `page_rows()`
+warehouse's, one product's. The ORM builds and compiles the same statements for each of them, a large share of
+such a request's CPU (bench/README.md, "List pages kept compiled"). `page_rows()`
 keeps, per list, organization and shape, the SQL the ORM compiled for the count and for each page slice it was
 asked for, and runs only that.
 
@@ -25,6 +25,7 @@ from django.db import connections, router
 from django.db.models import QuerySet
 
 from core.kept import _Statement, kept_get
+from core.tenancy import id_value
 
 PAGE_PARAMETERS = frozenset({"page", "page_size", "cursor"})
 KEPT_PARAMETERS = PAGE_PARAMETERS | {"ordering"}
@@ -111,7 +112,7 @@ def _recorder(sent: list):
 class CountedRows:
     """A filtered queryset whose page is read as rows by `rows(queryset)`, as Django's paginator takes it (`count()`,
     slicing, `ordered`): the count runs on the queryset itself, without the joins the rows add for their names
-    (counting a page of products through `.values()` with its name joins cost twice the CPU).
+    (counting through `.values()` compiled and sent those joins for nothing).
     """
 
     def __init__(self, queryset, rows):
@@ -154,10 +155,11 @@ def _ids_found(request, kept_ids: dict) -> bool:
         raw = request.query_params.get(name)
         if raw is None:
             continue
-        if not (raw.isascii() and raw.isdigit() and len(raw) < 19):
+        pk = id_value(raw)
+        if pk is None:
             return False
         found = kept_get(
-            model._default_manager.all(), int(raw), organization_field="organization", organization_id=organization_id
+            model._default_manager.all(), pk, organization_field="organization", organization_id=organization_id
         )
         if found is None or found is NotImplemented:
             return False

@@ -69,7 +69,7 @@ class OrganizationPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
         return queryset.filter(**{self.organization_field: user.organization_id})
 
     def to_internal_value(self, data):
-        found = self.prefetched.get(_pk(data)) if self.prefetched else None
+        found = self.prefetched.get(id_value(data)) if self.prefetched else None
         if found is None:
             found = self._kept_get(data)
         if found is None:  # an id of no object in the organization: DRF's own error for it
@@ -82,7 +82,7 @@ class OrganizationPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
         (`core.kept.kept_get`), when the field's queryset is a plain one that this class filters by organization;
         NotImplemented to take DRF's path, which builds and compiles its `get()` on every request.
         """
-        pk, organization_id = _pk(data), self._kept_organization_id()
+        pk, organization_id = id_value(data), self._kept_organization_id()
         if pk is None or organization_id is None:
             return NotImplemented
         return kept_get(self.queryset, pk, organization_field=self.organization_field, organization_id=organization_id)
@@ -123,13 +123,15 @@ class PrefetchedListSerializer(serializers.ListSerializer):
         if isinstance(data, list):
             for name, field in self.child.fields.items():
                 if isinstance(field, OrganizationPrimaryKeyRelatedField):
-                    ids = {_pk(item.get(name)) for item in data if isinstance(item, dict)} - {None}
+                    ids = {id_value(item.get(name)) for item in data if isinstance(item, dict)} - {None}
                     field.prefetched = field.in_bulk(ids) if ids else None
         return super().to_internal_value(data)
 
 
-def _pk(value) -> int | None:
-    """`value` as a key to look up in bulk, or None for anything else (left to the field, which names the error)."""
+def id_value(value) -> int | None:
+    """An id sent in a body or a query string (an integer, or its digits) as a bigint key to look up, or None for
+    anything else (left to the field or filter that reads it, which names the error).
+    """
     if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 19:
         value = int(value)
     if isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**63:  # a bigint key
