@@ -200,10 +200,19 @@ def kept_get(queryset: QuerySet, pk: int, *, organization_field: str, organizati
     anything else (filters, annotations, ordering, deferred fields) it returns `NotImplemented`, and the caller
     takes the ORM's own path.
     """
-    lookup = _lookup(queryset, 1, organization_field, organization_id)
+    return kept_get_by(queryset, organization_field=organization_field, organization_id=organization_id, pk=pk)
+
+
+def kept_get_by(queryset: QuerySet, *, organization_field: str, organization_id: int, conditions: dict = (), **ids):
+    """`kept_get` by other integer columns: `queryset.filter(<organization_field>=organization_id, **conditions,
+    **ids).first()` (`ids`: at least one row at most, as a unique key gives; `conditions`: fixed values, part of
+    the statement's shape), or None, or `NotImplemented`.
+    """
+    conditions = dict(conditions)
+    lookup = _lookup(queryset, tuple(ids), organization_field, organization_id, conditions)
     if lookup is NotImplemented:
         return NotImplemented
-    found = lookup.fetch(queryset.db, [pk])
+    found = lookup.fetch(queryset.db, list(ids.values()))
     return found[0] if found else None
 
 
@@ -223,7 +232,12 @@ def kept_in_bulk(queryset: QuerySet, pks, *, organization_field: str, organizati
     return {instance.pk: instance for instance in lookup.fetch(queryset.db, pks)}
 
 
-def _lookup(queryset: QuerySet, count: int, organization_field: str, organization_id: int):
+def _lookup(
+    queryset: QuerySet, ids: int | tuple[str, ...], organization_field: str, organization_id: int, conditions=None
+):
+    """The kept statement for `ids`: a number of primary keys (`pk__in`), or the names of columns each compared
+    with one id.
+    """
     query = queryset.query
     plain = (
         queryset._iterable_class is ModelIterable
@@ -234,13 +248,18 @@ def _lookup(queryset: QuerySet, count: int, organization_field: str, organizatio
     if not plain:
         return NotImplemented
     alias = queryset.db
-    key = (queryset.model, _frozen(query.select_related), organization_field, organization_id, alias, count)
+    fixed = tuple(sorted((conditions or {}).items()))
+    key = (queryset.model, _frozen(query.select_related), organization_field, organization_id, fixed, alias, ids)
     lookup = _lookups.get(key)
     if lookup is None:
+        count = ids if isinstance(ids, int) else len(ids)
         placeholders = [_PK_PLACEHOLDER + index for index in range(count)]
-        condition = {"pk": placeholders[0]} if count == 1 else {"pk__in": placeholders}
-        filtered = queryset.filter(**{organization_field: organization_id, **condition})
-        compiler = (filtered[:1] if count == 1 else filtered).query.get_compiler(using=alias)
+        if isinstance(ids, int):
+            condition = {"pk": placeholders[0]} if count == 1 else {"pk__in": placeholders}
+        else:
+            condition = dict(zip(ids, placeholders, strict=True))
+        filtered = queryset.filter(**{organization_field: organization_id, **dict(fixed), **condition})
+        compiler = (filtered if isinstance(ids, int) and count > 1 else filtered[:1]).query.get_compiler(using=alias)
         sql, params = compiler.as_sql()
         if any(params.count(placeholder) != 1 for placeholder in placeholders):
             return NotImplemented  # a key the ORM converts (not an integer id): not for this helper

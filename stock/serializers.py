@@ -22,6 +22,7 @@ from stock.models import (
     TransferItem,
     TransferStatus,
 )
+from stock.pairs import VariantAndWarehouseThroughLevel
 from warehouses.models import Warehouse
 
 # One line of stock may move at most this many units at once: a typo guard, far below the column's range.
@@ -233,7 +234,7 @@ class _VariantOrSkuMixin:
 # --- Adjustments ----------------------------------------------------------------------------------------------------
 
 
-class StockAdjustmentCreateSerializer(_VariantOrSkuMixin, serializers.Serializer):
+class StockAdjustmentCreateSerializer(VariantAndWarehouseThroughLevel, _VariantOrSkuMixin, serializers.Serializer):
     # With its product: the response names it.
     variant = OrganizationPrimaryKeyRelatedField(queryset=Variant.objects.select_related("product"), required=False)
     sku = serializers.CharField(required=False, max_length=64, help_text="Instead of variant.")

@@ -4,6 +4,7 @@ from django.db import transaction
 
 from catalog.models import Variant
 from core.exceptions import InvalidInput
+from core.kept_writes import kept_insert, kept_update
 from core.permissions import ensure_role, ensure_warehouse_access
 from core.roles import ADMIN_MANAGER_STAFF
 from stock.models import AdjustmentReason, MovementType, ReferenceType, StockAdjustment
@@ -35,15 +36,19 @@ def stock_adjustment_create(
         raise InvalidInput({"non_field_errors": ["The variant and warehouse must be in your organization."]})
     organization_id = by.organization_id
     with transaction.atomic():
-        adjustment = StockAdjustment.objects.create(
-            organization_id=organization_id,
-            variant=variant,
-            warehouse=warehouse,
-            quantity=quantity or 0,
-            counted_quantity=counted_quantity,
-            reason=reason,
-            note=note,
-            performed_by=by,
+        [adjustment] = kept_insert(
+            [
+                StockAdjustment(
+                    organization_id=organization_id,
+                    variant=variant,
+                    warehouse=warehouse,
+                    quantity=quantity or 0,
+                    counted_quantity=counted_quantity,
+                    reason=reason,
+                    note=note,
+                    performed_by=by,
+                )
+            ]
         )
         movement = _apply(adjustment, quantity=quantity, counted_quantity=counted_quantity, by=by)
         if movement is not None:
@@ -53,7 +58,7 @@ def stock_adjustment_create(
             adjustment.quantity = (
                 movement.quantity if movement.movement_type == MovementType.IN else -movement.quantity
             )
-            StockAdjustment.objects.filter(pk=adjustment.pk).update(movement=movement, quantity=adjustment.quantity)
+            kept_update(StockAdjustment, adjustment.pk, movement=movement, quantity=adjustment.quantity)
     return adjustment
 
 

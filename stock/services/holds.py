@@ -11,6 +11,7 @@ from collections.abc import Collection, Mapping
 from django.db.models import BigIntegerField, Case, F, Sum, Value, When
 from django.utils import timezone
 
+from core.kept import kept_rows_for_ids
 from stock.models import StockLevel, StockReservation
 
 
@@ -92,19 +93,26 @@ def top_up(free_by_level: Mapping[int, int]) -> dict[int, int]:
     free = {level_id: units for level_id, units in free_by_level.items() if units > 0}
     if not free:
         return {}
-    rows = StockReservation.objects.filter(level_id__in=list(free), quantity__lt=F("requested")).order_by("id")
     given: dict[int, int] = {}
     changed = []
-    for row in rows:
-        units = min(row.requested - row.quantity, free[row.level_id])
+    for row in _short_reservations(sorted(free)):
+        units = min(row["requested"] - row["quantity"], free[row["level_id"]])
         if units <= 0:
             continue
-        row.quantity += units
-        free[row.level_id] -= units
-        given[row.level_id] = given.get(row.level_id, 0) + units
-        changed.append(row)
+        free[row["level_id"]] -= units
+        given[row["level_id"]] = given.get(row["level_id"], 0) + units
+        changed.append(StockReservation(pk=row["id"], quantity=row["quantity"] + units))
     save_quantities(changed)
     return given
+
+
+@kept_rows_for_ids
+def _short_reservations(level_ids):
+    """The reservations of these levels that hold fewer units than they asked for, oldest first. Every stock
+    increase asks, so its statement is compiled once per number of levels (`core.kept`).
+    """
+    short = StockReservation.objects.filter(level_id__in=level_ids, quantity__lt=F("requested")).order_by("id")
+    return short.values("id", "level_id", "quantity", "requested")
 
 
 def add_reserved(deltas: Mapping[int, int]) -> None:

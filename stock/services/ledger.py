@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from catalog.models import Product, Variant
 from core.cache import bump_stock_generation
+from core.kept_writes import kept_insert
 from core.workflow import Reference
 from stock.exceptions import InsufficientStock, StockLimitExceeded
 from stock.kept import add_movement_days
@@ -304,7 +305,7 @@ def _apply_to_one_level(
     for change in changes:
         balance += change.quantity
         movements.append(_movement(organization_id, change, balance, costs, reason, by, reference, note))
-    created = StockMovement.objects.bulk_create(movements)
+    created = kept_insert(movements)
     add_movement_days(organization_id, created)
     transaction.on_commit(lambda: bump_stock_generation(organization_id))
     return created
@@ -394,7 +395,7 @@ def _record(
     else:
         StockLevel.objects.bulk_update(list(touched.values()), ["quantity", "reserved", "updated_at", "totals_stale"])
     _add_to_product_totals(changes, product_of)
-    created = StockMovement.objects.bulk_create(movements)
+    created = kept_insert(movements)
     add_movement_days(organization_id, created)
     transaction.on_commit(lambda: bump_stock_generation(organization_id))
     return created

@@ -1,0 +1,153 @@
+"""Inserts and updates whose statements are compiled once: for the ledger's hot writes only (decision 0031).
+
+Building an `InsertQuery` or `UpdateQuery` and compiling it is most of what the ORM spends on a one-row write,
+for SQL that depends only on the model, the columns and the number of rows. `kept_insert` and `kept_update` keep
+the statement the ORM's own compiler produced the first time, and on every call only adapt the values as the
+compiler does (each field's `pre_save` and `get_db_prep_save`). The first call compares the parameters the ORM
+produced with those this module computes; where they differ (a value that is an expression, a backend that
+shapes its parameters otherwise) the statement is not kept and that shape always takes the ORM's path, so the
+result never depends on this module.
+
+`kept_insert` is `bulk_create` for plain rows (one concrete model, no `ignore_conflicts`): no model signals, the
+primary key (and any other column the database returns) set on each object from `RETURNING`.
+"""
+
+from dataclasses import dataclass
+
+from django.db import connections, models, router
+from django.db.models.sql import InsertQuery, UpdateQuery
+
+MAX_KEPT = 256  # statements per process; the store starts afresh beyond it
+
+
+@dataclass(frozen=True)
+class _Insert:
+    sql: str
+    fields: tuple  # the model's fields, in the statement's column order
+    returning: tuple  # the fields the database returns, in order
+
+    def run(self, alias: str, objs: list[models.Model], params: list) -> None:
+        connection = connections[alias]
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql, params)
+            rows = cursor.fetchall() if self.returning else []
+        converters = [connection.ops.get_db_converters(f) + f.get_db_converters(connection) for f in self.returning]
+        for obj, row in zip(objs, rows, strict=True):
+            for field, value, convert in zip(self.returning, row, converters, strict=True):
+                for converter in convert:
+                    value = converter(value, field, connection)
+                setattr(obj, field.attname, value)
+        for obj in objs:
+            obj._state.adding, obj._state.db = False, alias
+
+
+def _insert_params(fields, objs, connection) -> list:
+    """The values as the insert compiler adapts them (`pre_save` sets `auto_now_add` values on the objects)."""
+    return [field.get_db_prep_save(field.pre_save(obj, True), connection) for obj in objs for field in fields]
+
+
+_inserts: dict[tuple, _Insert | None] = {}  # None: a shape the ORM compiles otherwise, never kept
+
+
+def kept_insert(objs: list[models.Model]) -> list[models.Model]:
+    """Insert these new objects of one model (no primary key set) in one statement; return them, saved."""
+    if not objs:
+        return objs
+    model = type(objs[0])
+    opts = model._meta
+    if opts.parents or any(type(obj) is not model or obj.pk is not None for obj in objs):
+        return model.objects.bulk_create(objs)
+    alias = router.db_for_write(model)
+    key = (model, len(objs), alias)
+    kept = _inserts.get(key, False)
+    if kept is None:
+        return model.objects.bulk_create(objs)
+    for obj in objs:
+        obj._prepare_related_fields_for_save(operation_name="bulk_create")
+    fields = tuple(f for f in opts.concrete_fields if not isinstance(f, models.AutoField) and not f.generated)
+    params = _insert_params(fields, objs, connections[alias])
+    if kept is False:
+        kept = _compile_insert(key, fields, objs, params)
+        if kept is None:  # the values are set on the objects already (`pre_save`): insert them as they are
+            return model.objects.bulk_create(objs)
+    kept.run(alias, objs, params)
+    return objs
+
+
+def _compile_insert(key, fields, objs, params) -> _Insert | None:
+    model, _, alias = key
+    connection = connections[alias]
+    returning = tuple(model._meta.db_returning_fields)
+    query = InsertQuery(model)
+    query.insert_values(fields, objs, raw=True)  # raw: the values `pre_save` gave, not new ones
+    compiler = query.get_compiler(using=alias)
+    compiler.returning_fields = list(returning)
+    [(sql, compiled)] = compiler.as_sql()
+    shaped = returning and not connection.features.can_return_rows_from_bulk_insert
+    same = not shaped and list(compiled) == params
+    kept = _Insert(sql, fields, returning) if same else None
+    _remember(_inserts, key, kept)
+    return kept
+
+
+@dataclass(frozen=True)
+class _Update:
+    sql: str
+    fields: tuple
+
+    def run(self, alias: str, pk, values: dict) -> int:
+        connection = connections[alias]
+        params = _update_params(self.fields, values, connection)
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql, [*params, pk])
+            return cursor.rowcount
+
+
+def _update_params(fields, values: dict, connection) -> list:
+    """The values as the update compiler adapts them (a related object becomes its key)."""
+    params = []
+    for field, value in zip(fields, values.values(), strict=True):
+        if field.remote_field and hasattr(value, "prepare_database_save"):
+            value = value.prepare_database_save(field)
+        params.append(field.get_db_prep_save(value, connection))
+    return params
+
+
+_updates: dict[tuple, _Update | None] = {}
+
+
+def kept_update(model: type[models.Model], pk: int, **values) -> int:
+    """`model.objects.filter(pk=pk).update(**values)` for plain values of concrete fields (no expressions): the
+    number of rows changed.
+    """
+    alias = router.db_for_write(model)
+    key = (model, tuple(values), alias)
+    kept = _updates.get(key, False)
+    if kept is False:
+        kept = _compile_update(key, pk, values)
+    if kept is None or any(hasattr(value, "resolve_expression") for value in values.values()):
+        return model.objects.filter(pk=pk).update(**values)
+    return kept.run(alias, pk, values)
+
+
+def _compile_update(key, pk, values) -> _Update | None:
+    model, names, alias = key
+    connection = connections[alias]
+    fields = tuple(model._meta.get_field(name) for name in names)
+    plain = all(field.concrete and not field.many_to_many for field in fields) and isinstance(pk, int)
+    kept = None
+    if plain and not any(hasattr(value, "resolve_expression") for value in values.values()):
+        query = UpdateQuery(model)
+        query.add_update_values(values)
+        query.add_filter("pk", pk)
+        sql, params = query.get_compiler(using=alias).as_sql()
+        if list(params) == [*_update_params(fields, values, connection), pk]:
+            kept = _Update(sql, fields)
+    _remember(_updates, key, kept)
+    return kept
+
+
+def _remember(store: dict, key, value) -> None:
+    if len(store) >= MAX_KEPT:
+        store.clear()
+    store[key] = value
