@@ -14,8 +14,9 @@ more than the database's work on it; the SQL is the ORM's own, so no query is wr
 """
 
 import functools
+import weakref
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections, router
@@ -46,6 +47,8 @@ class _Statement:
     params: tuple
     names: tuple[str, ...]
     columns: tuple
+    # {connection: converters}: found once per connection, as they are the same for every row of every call
+    converters: weakref.WeakKeyDictionary = field(default_factory=weakref.WeakKeyDictionary, compare=False, repr=False)
 
     @classmethod
     def compile(cls, queryset: QuerySet, alias: str) -> "_Statement":
@@ -65,8 +68,15 @@ class _Statement:
         with connection.cursor() as cursor:
             cursor.execute(self.sql, self.params)
             fetched = cursor.fetchall()
-        converters = _converters(self.columns, connection)
+        converters = _converters_of(self.converters, self.columns, connection)
         return [dict(zip(self.names, _converted(row, converters, connection), strict=True)) for row in fetched]
+
+
+def _converters_of(kept: weakref.WeakKeyDictionary, columns, connection) -> list[tuple[int, object, list]]:
+    found = kept.get(connection)
+    if found is None:
+        found = kept[connection] = _converters(columns, connection)
+    return found
 
 
 def _converters(columns, connection) -> list[tuple[int, object, list]]:
@@ -169,6 +179,8 @@ class _Lookup:
     select: tuple
     klass_info: dict
     fields: tuple[str, ...]  # the attribute names of the model's own columns, in the order selected
+    populators: list  # the ORM's builders of the objects `select_related` joins (they keep no state of a row)
+    converters: weakref.WeakKeyDictionary = field(default_factory=weakref.WeakKeyDictionary, compare=False, repr=False)
 
     def fetch(self, alias: str, pks) -> list:
         connection = connections[alias]
@@ -180,14 +192,13 @@ class _Lookup:
             rows = cursor.fetchall()
         if not rows:
             return []
-        converters = _converters([column for column, _sql, _alias in self.select], connection)
+        converters = _converters_of(self.converters, [column for column, _sql, _alias in self.select], connection)
         start = self.klass_info["select_fields"][0]
-        populators = get_related_populators(self.klass_info, list(self.select), alias)
         found = []
         for row in rows:
             row = _converted(row, converters, connection)
             instance = self.klass_info["model"].from_db(alias, self.fields, row[start : start + len(self.fields)])
-            for populator in populators:
+            for populator in self.populators:
                 populator.populate(row, instance)
             found.append(instance)
         return found
@@ -196,9 +207,9 @@ class _Lookup:
 def kept_get(queryset: QuerySet, pk: int, *, organization_field: str, organization_id: int):
     """`queryset.filter(<organization_field>=organization_id).get(pk=pk)`, or None when there is no such row, from
     a statement compiled once per queryset shape, organization and database (decision 0027). Only for a queryset of
-    the model's rows as its manager gives them (`Model.objects.all()`, optionally with `select_related`); for
-    anything else (filters, annotations, ordering, deferred fields) it returns `NotImplemented`, and the caller
-    takes the ORM's own path.
+    the model's rows as its manager gives them (`Model.objects.all()`, optionally with `select_related`, `only` or
+    `defer`); for anything else (filters, annotations, ordering) it returns `NotImplemented`, and the caller takes
+    the ORM's own path.
     """
     return kept_get_by(queryset, organization_field=organization_field, organization_id=organization_id, pk=pk)
 
@@ -242,14 +253,15 @@ def _lookup(
     plain = (
         queryset._iterable_class is ModelIterable
         and not (query.where or query.annotations or query.extra or query.distinct or query.is_sliced)
-        and query.deferred_loading == (frozenset(), True)
         and not (queryset._prefetch_related_lookups or queryset._known_related_objects)
     )
     if not plain:
         return NotImplemented
     alias = queryset.db
     fixed = tuple(sorted((conditions or {}).items()))
-    key = (queryset.model, _frozen(query.select_related), organization_field, organization_id, fixed, alias, ids)
+    names, only = query.deferred_loading  # `only()` or `defer()`
+    shape = (queryset.model, _frozen(query.select_related), frozenset(names), only)
+    key = (*shape, organization_field, organization_id, fixed, alias, ids)
     lookup = _lookups.get(key)
     if lookup is None:
         count = ids if isinstance(ids, int) else len(ids)
@@ -269,7 +281,8 @@ def _lookup(
         positions = tuple(params.index(placeholder) for placeholder in placeholders)
         if len(_lookups) >= MAX_LOOKUPS:
             _lookups.clear()
-        lookup = _lookups[key] = _Lookup(sql, tuple(params), positions, select, klass_info, fields)
+        populators = get_related_populators(klass_info, list(select), alias)
+        lookup = _lookups[key] = _Lookup(sql, tuple(params), positions, select, klass_info, fields, populators)
     return lookup
 
 

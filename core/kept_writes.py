@@ -4,14 +4,16 @@ Building an `InsertQuery` or `UpdateQuery` and compiling it is most of what the 
 for SQL that depends only on the model, the columns and the number of rows. `kept_insert` and `kept_update` keep
 the statement the ORM's own compiler produced the first time, and on every call only adapt the values as the
 compiler does (each field's `pre_save` and `get_db_prep_save`). The first call compares the parameters the ORM
-produced with those this module computes; where they differ (a value that is an expression, a backend that
-shapes its parameters otherwise) the statement is not kept and that shape always takes the ORM's path, so the
-result never depends on this module.
+produced with those this module computes (a row's values one after the other, or one array per column as
+PostgreSQL's `UNNEST` form of several rows takes them); where they differ (a backend that shapes its parameters
+otherwise) the statement is not kept and that shape always takes the ORM's path, and so does a value that is an
+expression: the result never depends on this module.
 
 `kept_insert` is `bulk_create` for plain rows (one concrete model, no `ignore_conflicts`): no model signals, the
 primary key (and any other column the database returns) set on each object from `RETURNING`.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import connections, models, router
@@ -25,13 +27,24 @@ class _Insert:
     sql: str
     fields: tuple  # the model's fields, in the statement's column order
     returning: tuple  # the fields the database returns, in order
+    columns: tuple  # and their columns, which the backend's converters take
+    by_column: bool  # parameters as one array per column (PostgreSQL's `UNNEST` form of several rows)
 
-    def run(self, alias: str, objs: list[models.Model], params: list) -> None:
+    def run(self, alias: str, objs: list[models.Model], params: list, along: tuple | None) -> None:
         connection = connections[alias]
+        sql = self.sql
+        if self.by_column:
+            params = _by_column(params, len(self.fields))
         with connection.cursor() as cursor:
-            cursor.execute(self.sql, params)
+            if along is not None and connection.vendor == "postgresql":  # one statement, one round trip
+                sql, params = f"WITH along AS ({along[0]}) {sql}", [*along[1], *params]
+            elif along is not None:
+                cursor.execute(*along)
+            cursor.execute(sql, params)
             rows = cursor.fetchall() if self.returning else []
-        converters = [connection.ops.get_db_converters(f) + f.get_db_converters(connection) for f in self.returning]
+        converters = [
+            connection.ops.get_db_converters(col) + col.get_db_converters(connection) for col in self.columns
+        ]
         for obj, row in zip(objs, rows, strict=True):
             for field, value, convert in zip(self.returning, row, converters, strict=True):
                 for converter in convert:
@@ -46,32 +59,52 @@ def _insert_params(fields, objs, connection) -> list:
     return [field.get_db_prep_save(field.pre_save(obj, True), connection) for obj in objs for field in fields]
 
 
+def _by_column(params: list, width: int) -> list[list]:
+    return [params[start::width] for start in range(width)]
+
+
 _inserts: dict[tuple, _Insert | None] = {}  # None: a shape the ORM compiles otherwise, never kept
 
 
-def kept_insert(objs: list[models.Model]) -> list[models.Model]:
-    """Insert these new objects of one model (no primary key set) in one statement; return them, saved."""
+def kept_insert(objs: list[models.Model], *, along: Callable[[list], tuple | None] | None = None) -> list:
+    """Insert these new objects of one model (no primary key set) in one statement; return them, saved.
+
+    `along(objs)`, called once their values are set (`auto_now_add` included), gives another `INSERT` (SQL and
+    parameters, or None) that must commit with them and needs nothing they return: on PostgreSQL it is sent in the
+    same statement, as a data-modifying `WITH`, which saves a round trip; elsewhere, just before.
+    """
     if not objs:
         return objs
     model = type(objs[0])
     opts = model._meta
     if opts.parents or any(type(obj) is not model or obj.pk is not None for obj in objs):
-        return model.objects.bulk_create(objs)
+        return _orm_insert(objs, along)
     alias = router.db_for_write(model)
     key = (model, len(objs), alias)
     kept = _inserts.get(key, False)
     if kept is None:
-        return model.objects.bulk_create(objs)
+        return _orm_insert(objs, along)
     for obj in objs:
         obj._prepare_related_fields_for_save(operation_name="bulk_create")
     fields = tuple(f for f in opts.concrete_fields if not isinstance(f, models.AutoField) and not f.generated)
     params = _insert_params(fields, objs, connections[alias])
+    if any(hasattr(value, "resolve_expression") for value in params):  # an expression: the ORM compiles it
+        return _orm_insert(objs, along)
     if kept is False:
         kept = _compile_insert(key, fields, objs, params)
         if kept is None:  # the values are set on the objects already (`pre_save`): insert them as they are
-            return model.objects.bulk_create(objs)
-    kept.run(alias, objs, params)
+            return _orm_insert(objs, along)
+    kept.run(alias, objs, params, along(objs) if along else None)
     return objs
+
+
+def _orm_insert(objs: list[models.Model], along) -> list[models.Model]:
+    created = type(objs[0]).objects.bulk_create(objs)
+    statement = along(created) if along else None
+    if statement is not None:
+        with connections[router.db_for_write(type(objs[0]))].cursor() as cursor:
+            cursor.execute(*statement)
+    return created
 
 
 def _compile_insert(key, fields, objs, params) -> _Insert | None:
@@ -84,8 +117,10 @@ def _compile_insert(key, fields, objs, params) -> _Insert | None:
     compiler.returning_fields = list(returning)
     [(sql, compiled)] = compiler.as_sql()
     shaped = returning and not connection.features.can_return_rows_from_bulk_insert
-    same = not shaped and list(compiled) == params
-    kept = _Insert(sql, fields, returning) if same else None
+    by_column = not shaped and len(objs) > 1 and list(compiled) == _by_column(params, len(fields))
+    same = not shaped and (by_column or list(compiled) == params)
+    columns = tuple(field.get_col(model._meta.db_table) for field in returning)
+    kept = _Insert(sql, fields, returning, columns, by_column) if same else None
     _remember(_inserts, key, kept)
     return kept
 

@@ -74,8 +74,18 @@ def add_rows(model: type[models.Model], columns: Sequence[str], rows: Sequence[S
     """Insert tally rows in one plain `INSERT ... VALUES` (what `bulk_create` would send, without building and
     compiling model instances: it runs inside the writers' locked sections). Values are adapted as the fields do.
     """
+    statement = rows_insert(model, columns, rows)
+    if statement is not None:
+        with connection.cursor() as cursor:
+            cursor.execute(*statement)
+
+
+def rows_insert(model: type[models.Model], columns: Sequence[str], rows: Sequence[Sequence]) -> tuple | None:
+    """The `INSERT ... VALUES` of `add_rows` as (SQL, parameters), to send alone or with another statement
+    (`core.kept_writes.kept_insert(..., along=...)`); None for no rows.
+    """
     if not rows:
-        return
+        return None
     fields = [model._meta.get_field(name) for name in columns]
     table = connection.ops.quote_name(model._meta.db_table)
     names = ", ".join(connection.ops.quote_name(field.column) for field in fields)
@@ -83,8 +93,7 @@ def add_rows(model: type[models.Model], columns: Sequence[str], rows: Sequence[S
     params = [
         field.get_db_prep_save(value, connection) for row in rows for field, value in zip(fields, row, strict=True)
     ]
-    with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {table} ({names}) VALUES {', '.join([placeholders] * len(rows))}", params)
+    return f"INSERT INTO {table} ({names}) VALUES {', '.join([placeholders] * len(rows))}", params
 
 
 def insert_select(

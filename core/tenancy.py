@@ -5,6 +5,8 @@ query can never see another organization's rows (their ids answer 404), and seri
 `OrganizationPrimaryKeyRelatedField`, so an id of another organization in a request body answers 400.
 """
 
+import copy
+
 from rest_framework import serializers
 from rest_framework.relations import MANY_RELATION_KWARGS
 
@@ -59,6 +61,15 @@ class OrganizationPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
         super().__init__(**kwargs)
 
     prefetched: dict | None = None  # {pk: object} read for every item of a list at once (`PrefetchedListSerializer`)
+
+    def __deepcopy__(self, memo):
+        """DRF's copy (every serializer instance builds its fields anew from their arguments), except that the
+        queryset is shared rather than copied with its whole query: this field only ever clones it
+        (`get_queryset`) or reads its shape (`_kept_get`), and never evaluates it, so no result is ever cached on it.
+        """
+        shared = ("queryset", "validators", "regex")
+        kwargs = {key: value if key in shared else copy.deepcopy(value, memo) for key, value in self._kwargs.items()}
+        return self.__class__(*copy.deepcopy(self._args, memo), **kwargs)
 
     def get_queryset(self):
         queryset = super().get_queryset()

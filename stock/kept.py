@@ -27,15 +27,18 @@ KEPT_FIGURE_CHECKS = {"movement_day_figures", "sales_day_figures", "stock_totals
 # --- Writing --------------------------------------------------------------------------------------------------------
 
 
-def add_movement_days(organization_id: int, movements: Iterable[StockMovement]) -> None:
-    """Tally written movements (their `created_at` set): one row per warehouse, UTC day, reason and performer."""
+def movement_days_insert(organization_id: int, movements: Iterable[StockMovement]) -> tuple | None:
+    """The tally rows of written movements (their `created_at` set) as one `INSERT` (SQL, parameters): one row per
+    warehouse, UTC day, reason and performer. The ledger sends it with the movements' own
+    (`core.kept_writes.kept_insert(..., along=...)`).
+    """
     rows: dict[tuple, list[int]] = {}
     for movement in movements:
         day = movement.created_at.astimezone(UTC).date()
         sums = rows.setdefault((movement.warehouse_id, day, movement.reason, movement.performed_by_id), [0, 0, 0])
         sums[0 if movement.movement_type == MovementType.IN else 1] += movement.quantity
         sums[2] += 1
-    tallies.add_rows(
+    return tallies.rows_insert(
         MovementDay,
         DAY_KEYS + DAY_SUMS,
         [(organization_id, *key, *sums) for key, sums in rows.items()],

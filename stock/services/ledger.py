@@ -8,8 +8,8 @@ the same lock taken one round trip sooner. It also keeps each product's `stock_q
 whose rows it locks after the levels, in pk order. Callers lock their own document row (order, transfer) *before*
 calling here, and call here once per transaction, so locks are always taken in the order document → levels →
 products. Reservations (`reserved`, decision 0012) are kept under the same locks by `stock.services.holds`. The
-movements' tallies (`stock.kept`, decision 0023) are added in the same transaction: insert-only rows, which lock
-nothing. Every level written is marked `totals_stale` in the same UPDATE (`stock.totals`, decision 0024).
+movements' tallies (`stock.kept`, decision 0023), insert-only rows that lock nothing, go in the movements' own
+statement (decision 0031). Every level written is marked `totals_stale` in the same UPDATE (decision 0024).
 """
 
 from collections.abc import Sequence
@@ -25,7 +25,7 @@ from core.cache import bump_stock_generation
 from core.kept_writes import kept_insert
 from core.workflow import Reference
 from stock.exceptions import InsufficientStock, StockLimitExceeded
-from stock.kept import add_movement_days
+from stock.kept import movement_days_insert
 from stock.models import MovementType, Reason, StockLevel, StockMovement
 from stock.services import holds
 from warehouses.models import Warehouse
@@ -305,8 +305,7 @@ def _apply_to_one_level(
     for change in changes:
         balance += change.quantity
         movements.append(_movement(organization_id, change, balance, costs, reason, by, reference, note))
-    created = kept_insert(movements)
-    add_movement_days(organization_id, created)
+    created = kept_insert(movements, along=lambda written: movement_days_insert(organization_id, written))
     transaction.on_commit(lambda: bump_stock_generation(organization_id))
     return created
 
@@ -395,7 +394,6 @@ def _record(
     else:
         StockLevel.objects.bulk_update(list(touched.values()), ["quantity", "reserved", "updated_at", "totals_stale"])
     _add_to_product_totals(changes, product_of)
-    created = kept_insert(movements)
-    add_movement_days(organization_id, created)
+    created = kept_insert(movements, along=lambda written: movement_days_insert(organization_id, written))
     transaction.on_commit(lambda: bump_stock_generation(organization_id))
     return created

@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from catalog.models import Category, Product, Variant
 from core import kept as kept_module
-from core.kept import kept_get, kept_in_bulk, kept_rows, kept_rows_for_ids
+from core.kept import kept_get, kept_get_by, kept_in_bulk, kept_rows, kept_rows_for_ids
 from tests.catalog.factories import ProductFactory, VariantFactory
 
 pytestmark = pytest.mark.django_db
@@ -163,12 +163,52 @@ def test_kept_get_leaves_any_other_queryset_to_the_orm(org):
     for queryset in (
         Variant.objects.filter(price__gt=0),
         Variant.objects.annotate(twice=F("price") * 2),
-        Variant.objects.only("sku"),
         Variant.objects.prefetch_related("stock_levels"),
     ):
         assert kept_get(queryset, variant.pk, organization_field="organization", organization_id=org.pk) is (
             NotImplemented
         )
+
+
+@pytest.mark.usefixtures("_no_lookups")
+def test_kept_get_reads_only_the_columns_asked_for_with_a_statement_per_shape(org):
+    variant = VariantFactory(organization=org, sku="NARROW-1", cost=Decimal("4.00"))
+    narrow = Variant.objects.select_related("product").only("sku", "product__name")
+
+    found = kept_get(narrow, variant.pk, organization_field="organization", organization_id=org.pk)
+    whole = kept_get(Variant.objects.select_related("product"), variant.pk, **_in(org))
+
+    assert found.get_deferred_fields() == narrow.get(pk=variant.pk).get_deferred_fields()  # as the ORM defers
+    with CaptureQueriesContext(connection) as queries:
+        assert (found.sku, found.product.name) == ("NARROW-1", variant.product.name)
+    assert len(queries) == 0  # read with the row
+    assert not whole.get_deferred_fields() and whole.cost == Decimal("4.00")  # not the narrow statement
+    with CaptureQueriesContext(connection) as queries:
+        assert found.cost == Decimal("4.00")  # a column left out is loaded as the ORM loads it
+    assert len(queries) == 1
+
+
+@pytest.mark.usefixtures("_no_lookups")
+def test_kept_get_by_finds_the_row_of_other_columns_within_the_organization(org, other_org, compiles):
+    ours, theirs = VariantFactory(organization=org), VariantFactory(organization=other_org)
+    queryset = Variant.objects.select_related("product")
+
+    def by_product(variant, organization, **conditions):
+        return kept_get_by(queryset, conditions=conditions, product_id=variant.product_id, **_in(organization))
+
+    assert by_product(ours, org) == ours
+    compiles["n"] = 0
+    with CaptureQueriesContext(connection) as queries:
+        assert by_product(ours, org) == ours
+        assert by_product(theirs, org) is None  # another organization's product
+        assert by_product(theirs, other_org) == theirs
+        assert by_product(ours, org, sku=ours.sku) == ours
+        assert by_product(ours, org, sku="NO-SUCH") is None  # a fixed condition is part of the statement
+    assert len(queries) == 5 and compiles["n"] == 3  # compiled once per organization and conditions
+
+
+def _in(organization):
+    return {"organization_field": "organization", "organization_id": organization.pk}
 
 
 # --- kept_rows_for_ids: a list of ids replaced in a statement compiled once -----------------------------------------

@@ -241,3 +241,42 @@ def test_adjustment_list_runs_the_same_queries_for_5_and_100_rows(viewer_client,
         counts.append(len(captured))
 
     assert counts[0] == counts[1]
+
+
+def _statements_of_an_adjustment(client, variant, warehouse, quantity):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(URL, {"variant": variant.pk, "warehouse": warehouse.pk, "quantity": quantity})
+    assert response.status_code == 201, response.content
+    return [query["sql"] for query in queries if "SAVEPOINT" not in query["sql"]]
+
+
+@pytest.mark.postgres
+def test_an_adjustment_of_a_stocked_pair_sends_six_statements_with_one_read(admin_client, variant, warehouse):
+    put_stock(variant, warehouse, 10)
+    _statements_of_an_adjustment(admin_client, variant, warehouse, -1)  # the first one compiles its statements
+
+    taken = _statements_of_an_adjustment(admin_client, variant, warehouse, -2)
+    given = _statements_of_an_adjustment(admin_client, variant, warehouse, 3)
+
+    # One read: the level with its variant, product and warehouse, which vouches for both ids.
+    assert [sql.split()[0] for sql in taken] == ["SELECT", "INSERT", "UPDATE", "UPDATE", "WITH", "UPDATE"]
+    assert all(table in taken[0] for table in ("stock_stocklevel", "catalog_variant", "warehouses_warehouse"))
+    # The movement and its day's tally in one statement.
+    assert "stock_movementday" in taken[4] and "stock_stockmovement" in taken[4]
+    # Stock coming in also asks for short reservations to top up.
+    assert len(given) == 7 and "stock_stockreservation" in given[4]
+    assert on_hand(variant, warehouse) == 10
+    assert_ledger_consistent()
+
+
+def test_an_adjustment_of_a_pair_never_stocked_reads_its_variant_and_warehouse_each(
+    admin_client, variant, other_warehouse
+):
+    first = _statements_of_an_adjustment(admin_client, variant, other_warehouse, 4)
+
+    assert "catalog_variant" in first[1] and "warehouses_warehouse" in first[2]  # no level yet: one read each
+    assert on_hand(variant, other_warehouse) == 4
+    assert_ledger_consistent()
