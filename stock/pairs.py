@@ -23,6 +23,8 @@ _READ = (
     *("variant__product__organization", "variant__product__name"),
     *("warehouse__organization", "warehouse__name"),
 )
+# Built once, never evaluated (as a view's class-level queryset): `kept_get_by` reads only its shape.
+_LEVELS = StockLevel.objects.select_related("variant__product", "warehouse").only(*_READ)
 
 
 class VariantAndWarehouseThroughLevel:
@@ -42,7 +44,7 @@ class VariantAndWarehouseThroughLevel:
             return
         organization_id = user.organization_id
         level = kept_get_by(
-            StockLevel.objects.select_related("variant__product", "warehouse").only(*_READ),
+            _LEVELS,
             organization_field="organization",
             organization_id=organization_id,
             conditions={"variant__organization": organization_id, "warehouse__organization": organization_id},

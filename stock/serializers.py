@@ -8,6 +8,7 @@ from django.conf import settings
 from rest_framework import serializers
 
 from catalog.models import Variant
+from core.field_copies import ShallowFieldCopies
 from core.formats import iso_datetime, money
 from core.pagination import LIST_ITEMS_HELP
 from core.schema import request_examples
@@ -234,7 +235,9 @@ class _VariantOrSkuMixin:
 # --- Adjustments ----------------------------------------------------------------------------------------------------
 
 
-class StockAdjustmentCreateSerializer(VariantAndWarehouseThroughLevel, _VariantOrSkuMixin, serializers.Serializer):
+class StockAdjustmentCreateSerializer(
+    ShallowFieldCopies, VariantAndWarehouseThroughLevel, _VariantOrSkuMixin, serializers.Serializer
+):
     # With its product: the response names it.
     variant = OrganizationPrimaryKeyRelatedField(queryset=Variant.objects.select_related("product"), required=False)
     sku = serializers.CharField(required=False, max_length=64, help_text="Instead of variant.")

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import BigIntegerField, Case, F, Q, Value, When
 from django.utils import timezone
 
@@ -28,10 +28,8 @@ from stock.exceptions import InsufficientStock, StockLimitExceeded
 from stock.kept import movement_days_insert
 from stock.models import MovementType, Reason, StockLevel, StockMovement
 from stock.services import holds
+from stock.services.one_level import MAX_STOCK_QUANTITY, change_one_level
 from warehouses.models import Warehouse
-
-# The quantity columns are 32-bit integers on PostgreSQL.
-MAX_STOCK_QUANTITY = 2_147_483_647
 
 
 @dataclass(frozen=True)
@@ -258,12 +256,9 @@ def _apply_to_one_level(
     reference: Reference | None,
     note: str,
 ) -> list[StockMovement] | None:
-    """The common case, one level: lock, check and change it in one conditional `UPDATE ... RETURNING`.
-
-    The row lock is taken by the UPDATE itself, and its WHERE clause is the check: under READ COMMITTED a waiting
-    UPDATE re-evaluates it on the row as the previous holder committed it, so it can never take stock that is gone
-    or promised (`quantity - reserved`). Returns None when no row matched (missing, short or overflowing level):
-    the general path then creates the row, takes reserved units if allowed, or raises with the details.
+    """The common case, one level: lock, check and change it in one conditional `UPDATE ... RETURNING`
+    (`stock.services.one_level`). Returns None when no row matched (missing, short or overflowing level): the
+    general path then creates the row, takes reserved units if allowed, or raises with the details.
     """
     running = lowest = highest = 0
     for change in changes:
@@ -271,31 +266,9 @@ def _apply_to_one_level(
         lowest, highest = min(lowest, running), max(highest, running)
     variant_id, warehouse_id = changes[0].key
     now = timezone.now()
-    table = connection.ops.quote_name(StockLevel._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET quantity = quantity + %s, updated_at = %s, totals_stale = %s "
-            "WHERE variant_id = %s AND warehouse_id = %s AND organization_id = %s AND quantity - reserved >= %s "
-            "AND quantity <= %s RETURNING quantity, reserved, id",
-            [
-                running,
-                connection.ops.adapt_datetimefield_value(now),
-                True,
-                variant_id,
-                warehouse_id,
-                organization_id,
-                -lowest,
-                MAX_STOCK_QUANTITY - highest,
-            ],
-        )
-        row = cursor.fetchone()
-        if row is not None and running:  # the product's total, locked after its level as on the general path
-            product, variant = (connection.ops.quote_name(m._meta.db_table) for m in (Product, Variant))
-            cursor.execute(
-                f"UPDATE {product} SET stock_quantity = stock_quantity + %s "
-                f"WHERE id = (SELECT product_id FROM {variant} WHERE id = %s)",
-                [running, variant_id],
-            )
+    row = change_one_level(
+        organization_id, variant_id, warehouse_id, running=running, lowest=lowest, highest=highest, now=now
+    )
     if row is None:
         return None
     if running > 0:  # incoming: the level's short reservations, if any, get the free units
