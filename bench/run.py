@@ -687,7 +687,9 @@ def _load_table(rows: list[list]) -> None:
 
 def step_contention(url: str, scale: dict, args) -> dict:
     heading("4. contention: one hot SKU sold through the API vs raw SQL, on this database")
-    options = ["--server", args.server] + (["--redis-url", args.redis_url] if args.redis_url else [])
+    # The deployment's layout, as the lists step serves it (`--small` runs one worker still).
+    options = ["--server", args.server, "--workers", str(args.workers), "--worker-threads", str(args.threads)]
+    options += ["--redis-url", args.redis_url] if args.redis_url else []
     done = subprocess.run(
         [PY, str(ROOT / "bench" / "ledger_contention.py"), "--keep-database", "--database-url", url]
         + options
