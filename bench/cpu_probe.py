@@ -5,16 +5,18 @@
     git worktree add --detach /tmp/stockroom-old 02d6d28 && ... --tree old=/tmp/stockroom-old
 
 Each tree gets its own PostgreSQL database (`<prefix>_<label>`), migrated and seeded with `seed_demo` by that tree's
-own code, then a child process per tree and pass (the trees alternate, so both see the same machine) loads Django
-with that tree's production settings (`config.settings.base`: the configured cache and throttles, `DEBUG` off) and
-calls its WSGI application (`config.wsgi.application`) directly, as a server would, with a JWT of `demo_admin`:
+own code, then a child process per tree and pass loads Django with that tree's production settings
+(`config.settings.base`: the configured cache and throttles, `DEBUG` off) and calls its WSGI application
+(`config.wsgi.application`) directly, as a server would, with a JWT of `demo_admin`:
 
 - `GET /api/categories/` (one page), `GET /api/products/?page_size=50`, `GET /api/stock-movements/?page_size=50`;
 - `POST /api/stock-adjustments/` (+1 and -1 in turn, so the stock stays put);
 - `POST /api/sales-orders/` with one line of one unit, created fulfilled (the variant is topped up beforehand).
 
-A route's figure is the best, over `--rounds` rounds of `--requests` requests, of the process's CPU time
-(`time.process_time()`) per request: the server's own HTTP handling and PostgreSQL's CPU are not in it, and a loaded
+A route's figure is the best, over `--rounds` rounds of `--requests` requests in each of `--passes` passes, of the
+process's CPU time (`time.process_time()`) per request. The trees' children take turns round by round (each round
+of one route in every tree before the next round), so a machine whose speed drifts from one minute to the next
+drifts for every tree alike. The server's own HTTP handling and PostgreSQL's CPU are not in it, and a loaded
 machine stretches wall time much more than it stretches this. The statements and the Redis round trips of one
 request are counted beside it. Redis comes from `REDIS_URL` (as the API would use it); without it, the settings'
 local-memory cache.
@@ -49,7 +51,7 @@ def main() -> int:
     parser.add_argument("--prefix", default="stockroom_probe", help="database name prefix (one database per tree)")
     parser.add_argument("--reuse", action="store_true", help="keep the databases seeded by a previous run")
     parser.add_argument("--drop", action="store_true", help="drop the databases afterwards")
-    parser.add_argument("--passes", type=int, default=2, help="child processes per tree, alternating")
+    parser.add_argument("--passes", type=int, default=2, help="child processes per tree, one after the other")
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--requests", type=int, default=30)
     parser.add_argument("--child", help=argparse.SUPPRESS)
@@ -64,12 +66,13 @@ def main() -> int:
             _seed(path, databases[label])
     results: dict[str, dict] = {label: {} for label, _ in trees}
     for _ in range(args.passes):
-        for label, path in trees:
-            measured = _run_child(path, databases[label], args)
-            for route, figures in measured.items():
-                best = results[label].get(route)
-                if best is None or figures["cpu_ms"] < best["cpu_ms"]:
-                    results[label][route] = figures
+        children = {label: _Child(path, databases[label]) for label, path in trees}
+        try:
+            for route in ROUTES:
+                _measure_alternating(children, route, results, args)
+        finally:
+            for child in children.values():
+                child.close()
     _print_table(trees, results)
     if args.drop:
         for label, _ in trees:
@@ -125,11 +128,39 @@ def _env(database_url: str) -> dict:
     return env
 
 
-def _run_child(path: Path, database_url: str, args) -> dict:
-    command = [sys.executable, str(Path(__file__).resolve()), "--child", str(path)]
-    command += ["--rounds", str(args.rounds), "--requests", str(args.requests)]
-    output = subprocess.run(command, cwd=path, env=_env(database_url), check=True, capture_output=True, text=True)
-    return json.loads(output.stdout.strip().splitlines()[-1])
+class _Child:
+    """One tree's child process, loaded once per pass, measuring a round of one route when asked."""
+
+    def __init__(self, path: Path, database_url: str):
+        command = [sys.executable, str(Path(__file__).resolve()), "--child", str(path)]
+        self.process = subprocess.Popen(
+            command, cwd=path, env=_env(database_url), stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
+
+    def ask(self, *words) -> dict:
+        self.process.stdin.write(" ".join(map(str, words)) + "\n")
+        self.process.stdin.flush()
+        line = self.process.stdout.readline()
+        if not line:
+            raise SystemExit(f"the probe's child in {self.process.args[-1]} stopped (exit {self.process.wait()})")
+        return json.loads(line)
+
+    def close(self) -> None:
+        self.process.stdin.close()
+        self.process.wait()
+
+
+def _measure_alternating(children: dict, route: str, results: dict, args) -> None:
+    """The trees take turns round by round, so a machine that speeds up or slows down does so for all of them."""
+    for label, child in children.items():
+        figures = child.ask("count", route)
+        results[label].setdefault(route, {**figures, "cpu_ms": float("inf")})
+    labels = list(children)
+    for round_number in range(args.rounds):
+        turn = labels[round_number % len(labels) :] + labels[: round_number % len(labels)]
+        for label in turn:
+            spent = children[label].ask("round", route, args.requests)["cpu_ms"]
+            results[label][route]["cpu_ms"] = min(results[label][route]["cpu_ms"], spent)
 
 
 def _print_table(trees, results) -> None:
@@ -154,15 +185,24 @@ def _print_table(trees, results) -> None:
 
 
 def _child(args) -> int:
+    """Answers the parent's lines on stdout, one JSON object each: `count ROUTE` (its statements and Redis round
+    trips, after warming it up) and `round ROUTE N` (CPU ms per request over N requests).
+    """
     sys.path.insert(0, args.child)
     import django
 
     django.setup()
     probe = _Probe()
-    results = {}
-    for route in ROUTES:
-        results[route] = probe.measure(route, rounds=args.rounds, requests=args.requests)
-    print(json.dumps(results))
+    answer = sys.stdout
+    sys.stdout = sys.stderr  # anything the application prints stays off the answers
+    for line in sys.stdin:
+        command, route, *rest = line.split()
+        if command == "count":
+            figures = probe.count(route)
+        else:
+            figures = {"cpu_ms": probe.round(route, requests=int(rest[0]))}
+        answer.write(json.dumps(figures) + "\n")
+        answer.flush()
     return 0
 
 
@@ -264,7 +304,8 @@ class _Probe:
             raise SystemExit(f"{method} {path}: {status[0]} {content[:300]!r}")
         return content
 
-    def measure(self, route, *, rounds, requests):
+    def count(self, route) -> dict:
+        """The statements and Redis round trips of one request, after five to warm the route up."""
         from django.db import connection
         from django.test.utils import CaptureQueriesContext
 
@@ -273,16 +314,15 @@ class _Probe:
         redis_before = self.redis.count
         with CaptureQueriesContext(connection) as queries:
             self._call(*self._request(route))
-        statements, redis_trips = len(queries.captured_queries), self.redis.count - redis_before
-        best = None
-        for _ in range(rounds):
-            calls = [self._request(route) for _ in range(requests)]
-            started = time.process_time()
-            for call in calls:
-                self._call(*call)
-            spent = (time.process_time() - started) / requests
-            best = spent if best is None else min(best, spent)
-        return {"cpu_ms": best * 1000, "statements": statements, "redis": redis_trips}
+        return {"statements": len(queries.captured_queries), "redis": self.redis.count - redis_before}
+
+    def round(self, route, *, requests) -> float:
+        """CPU ms per request over `requests` requests."""
+        calls = [self._request(route) for _ in range(requests)]
+        started = time.process_time()
+        for call in calls:
+            self._call(*call)
+        return (time.process_time() - started) / requests * 1000
 
 
 if __name__ == "__main__":

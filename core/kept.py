@@ -214,12 +214,13 @@ def kept_get(queryset: QuerySet, pk: int, *, organization_field: str, organizati
     return kept_get_by(queryset, organization_field=organization_field, organization_id=organization_id, pk=pk)
 
 
-def kept_get_by(queryset: QuerySet, *, organization_field: str, organization_id: int, conditions: dict = (), **ids):
+def kept_get_by(
+    queryset: QuerySet, *, organization_field: str, organization_id: int, conditions: dict | None = None, **ids
+):
     """`kept_get` by other integer columns: `queryset.filter(<organization_field>=organization_id, **conditions,
-    **ids).first()` (`ids`: at least one row at most, as a unique key gives; `conditions`: fixed values, part of
-    the statement's shape), or None, or `NotImplemented`.
+    **ids).first()` (`ids`: integer values of columns that find one row at most, as a unique key does;
+    `conditions`: fixed values, part of the statement's shape), or None, or `NotImplemented`.
     """
-    conditions = dict(conditions)
     lookup = _lookup(queryset, tuple(ids), organization_field, organization_id, conditions)
     if lookup is NotImplemented:
         return NotImplemented

@@ -71,7 +71,8 @@ def kept_insert(objs: list[models.Model], *, along: Callable[[list], tuple | Non
 
     `along(objs)`, called once their values are set (`auto_now_add` included), gives another `INSERT` (SQL and
     parameters, or None) that must commit with them and needs nothing they return: on PostgreSQL it is sent in the
-    same statement, as a data-modifying `WITH`, which saves a round trip; elsewhere, just before.
+    same statement, as a data-modifying `WITH`, which saves a round trip; elsewhere (and where the ORM's path is
+    taken) as a statement of its own, so a caller that sends one runs in a transaction (the ledger does).
     """
     if not objs:
         return objs
