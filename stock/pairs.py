@@ -19,7 +19,7 @@ from stock.models import StockLevel
 # not here shows as a statement more).
 _READ = (
     *("id", "variant", "warehouse"),
-    *("variant__organization", "variant__product", "variant__sku", "variant__cost", "variant__reorder_level"),
+    *("variant__organization", "variant__product", "variant__sku", "variant__cost"),
     *("variant__product__organization", "variant__product__name"),
     *("warehouse__organization", "warehouse__name"),
 )
