@@ -68,11 +68,14 @@ class _Statement:
         with connection.cursor() as cursor:
             cursor.execute(self.sql, self.params)
             fetched = cursor.fetchall()
-        converters = _converters_of(self.converters, self.columns, connection)
-        return [dict(zip(self.names, _converted(row, converters, connection), strict=True)) for row in fetched]
+        converters = converters_of(self.converters, self.columns, connection)
+        return [dict(zip(self.names, converted(row, converters, connection), strict=True)) for row in fetched]
 
 
-def _converters_of(kept: weakref.WeakKeyDictionary, columns, connection) -> list[tuple[int, object, list]]:
+def converters_of(kept: weakref.WeakKeyDictionary, columns, connection) -> list[tuple[int, object, list]]:
+    """`_converters` of these columns on this connection, found once and kept in `kept` ({connection: converters})
+    for every later row and call (`core.kept_writes` keeps those of the columns an insert returns the same way).
+    """
     found = kept.get(connection)
     if found is None:
         found = kept[connection] = _converters(columns, connection)
@@ -90,7 +93,7 @@ def _converters(columns, connection) -> list[tuple[int, object, list]]:
     ]
 
 
-def _converted(row: tuple, converters: list, connection) -> tuple | list:
+def converted(row: tuple, converters: list, connection) -> tuple | list:
     """A fetched row with its values converted as the ORM converts them (`SQLCompiler.apply_converters`)."""
     if not converters:
         return row
@@ -192,11 +195,11 @@ class _Lookup:
             rows = cursor.fetchall()
         if not rows:
             return []
-        converters = _converters_of(self.converters, [column for column, _sql, _alias in self.select], connection)
+        converters = converters_of(self.converters, [column for column, _sql, _alias in self.select], connection)
         start = self.klass_info["select_fields"][0]
         found = []
         for row in rows:
-            row = _converted(row, converters, connection)
+            row = converted(row, converters, connection)
             instance = self.klass_info["model"].from_db(alias, self.fields, row[start : start + len(self.fields)])
             for populator in self.populators:
                 populator.populate(row, instance)
@@ -265,14 +268,11 @@ def _lookup(
     key = (*shape, organization_field, organization_id, fixed, alias, ids)
     lookup = _lookups.get(key)
     if lookup is None:
-        count = ids if isinstance(ids, int) else len(ids)
-        placeholders = [_PK_PLACEHOLDER + index for index in range(count)]
-        if isinstance(ids, int):
-            condition = {"pk": placeholders[0]} if count == 1 else {"pk__in": placeholders}
-        else:
-            condition = dict(zip(ids, placeholders, strict=True))
+        by_pks = isinstance(ids, int)  # `pk__in` of that many ids; else one row by the named columns
+        placeholders = [_PK_PLACEHOLDER + index for index in range(ids if by_pks else len(ids))]
+        condition = {"pk__in": placeholders} if by_pks else dict(zip(ids, placeholders, strict=True))
         filtered = queryset.filter(**{organization_field: organization_id, **dict(fixed), **condition})
-        compiler = (filtered if isinstance(ids, int) and count > 1 else filtered[:1]).query.get_compiler(using=alias)
+        compiler = (filtered if by_pks else filtered[:1]).query.get_compiler(using=alias)
         sql, params = compiler.as_sql()
         if any(params.count(placeholder) != 1 for placeholder in placeholders):
             return NotImplemented  # a key the ORM converts (not an integer id): not for this helper

@@ -13,11 +13,15 @@ expression: the result never depends on this module.
 primary key (and any other column the database returns) set on each object from `RETURNING`.
 """
 
+import dataclasses
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import connections, models, router
 from django.db.models.sql import InsertQuery, UpdateQuery
+
+from core.kept import converted, converters_of
 
 MAX_KEPT = 256  # statements per process; the store starts afresh beyond it
 
@@ -29,6 +33,9 @@ class _Insert:
     returning: tuple  # the fields the database returns, in order
     columns: tuple  # and their columns, which the backend's converters take
     by_column: bool  # parameters as one array per column (PostgreSQL's `UNNEST` form of several rows)
+    converters: weakref.WeakKeyDictionary = dataclasses.field(
+        default_factory=weakref.WeakKeyDictionary, compare=False, repr=False
+    )
 
     def run(self, alias: str, objs: list[models.Model], params: list, along: tuple | None) -> None:
         connection = connections[alias]
@@ -42,13 +49,9 @@ class _Insert:
                 cursor.execute(*along)
             cursor.execute(sql, params)
             rows = cursor.fetchall() if self.returning else []
-        converters = [
-            connection.ops.get_db_converters(col) + col.get_db_converters(connection) for col in self.columns
-        ]
+        converters = converters_of(self.converters, self.columns, connection)
         for obj, row in zip(objs, rows, strict=True):
-            for field, value, convert in zip(self.returning, row, converters, strict=True):
-                for converter in convert:
-                    value = converter(value, field, connection)
+            for field, value in zip(self.returning, converted(row, converters, connection), strict=True):
                 setattr(obj, field.attname, value)
         for obj in objs:
             obj._state.adding, obj._state.db = False, alias

@@ -7,6 +7,8 @@ re-evaluates it on the row as the previous holder committed it, so it can never 
 the ledger's general path; on PostgreSQL both go in one statement, one round trip less while the level is locked.
 """
 
+import functools
+
 from django.db import connection
 
 from catalog.models import Product, Variant
@@ -23,20 +25,11 @@ def change_one_level(
     level's (quantity, reserved, id) after the change, or None when no level matched (missing, short, overflowing):
     then nothing was changed.
     """
-    table, product, variant = (connection.ops.quote_name(m._meta.db_table) for m in (StockLevel, Product, Variant))
-    level_sql = (
-        f"UPDATE {table} SET quantity = quantity + %s, updated_at = %s, totals_stale = %s "
-        "WHERE variant_id = %s AND warehouse_id = %s AND organization_id = %s AND quantity - reserved >= %s "
-        "AND quantity <= %s RETURNING quantity, reserved, id"
-    )
+    level_sql, product_sql = _statements(connection.vendor)
     level_params = [
         *(running, connection.ops.adapt_datetimefield_value(now), True, variant_id, warehouse_id, organization_id),
         *(-lowest, MAX_STOCK_QUANTITY - highest),
     ]
-    product_sql = (
-        f"UPDATE {product} SET stock_quantity = stock_quantity + %s "
-        f"WHERE id = (SELECT product_id FROM {variant} WHERE id = %s)"
-    )
     with connection.cursor() as cursor:
         if running and connection.vendor == "postgresql":
             # The product's UPDATE reads the level's (EXISTS): it runs only once the level's row is locked and
@@ -52,3 +45,19 @@ def change_one_level(
         if row is not None and running:
             cursor.execute(product_sql, [running, variant_id])
         return row
+
+
+@functools.cache
+def _statements(vendor: str) -> tuple[str, str]:
+    """The level's conditional UPDATE and the product's, as this backend quotes their tables (built once)."""
+    table, product, variant = (connection.ops.quote_name(m._meta.db_table) for m in (StockLevel, Product, Variant))
+    level_sql = (
+        f"UPDATE {table} SET quantity = quantity + %s, updated_at = %s, totals_stale = %s "
+        "WHERE variant_id = %s AND warehouse_id = %s AND organization_id = %s AND quantity - reserved >= %s "
+        "AND quantity <= %s RETURNING quantity, reserved, id"
+    )
+    product_sql = (
+        f"UPDATE {product} SET stock_quantity = stock_quantity + %s "
+        f"WHERE id = (SELECT product_id FROM {variant} WHERE id = %s)"
+    )
+    return level_sql, product_sql
