@@ -24,6 +24,9 @@ creates an organization, an admin, a warehouse and two variants with opening sto
    for one line — `SELECT ... FOR UPDATE` the level, check it, `UPDATE` it and its product's total, `INSERT` the
    movement and its tally of the day, commit — on the second SKU for the same time.
 
+With `--rounds N`, the phases take turns N times (the API's, then the baseline's, with the server idle), so a
+machine whose speed drifts from one minute to the next drifts for both alike; each line adds up its rounds.
+
 With `--pending-share F`, the hot-SKU phase runs a second time with a share F of the threads (at least one)
 creating a pending order of one unit (`status: "pending"`: it reserves the unit on the level the others sell from)
 and fulfilling it (`POST /api/sales-orders/{id}/fulfill/`: the fulfilment consumes the reservation); the other
@@ -75,9 +78,6 @@ def main() -> int:
     USERNAME = ids["username"]
     load_before = os.getloadavg()
     results = measure_http(args, ids, server_env)
-    raw_result = run_raw(args, ids)
-    raw_result.final, raw_result.seconds = level_of(args.database_url, ids["raw_level"]), args.duration
-    results["raw"] = raw_result
     integrity = subprocess.run(
         [sys.executable, "manage.py", "check_stock_integrity"], cwd=ROOT, env=env, capture_output=True, text=True
     )
@@ -116,8 +116,8 @@ def parse_args() -> argparse.Namespace:
         "--rounds",
         type=int,
         default=1,
-        help="with --pending-share: alternate the two hot-SKU phases this many times (a loaded machine's drift "
-        "then falls on both alike) and report the median of the rounds' ratios",
+        help="alternate the hot-SKU phases (with --pending-share, both) and the raw SQL loop this many times (a "
+        "drifting machine's speed then falls on all alike), and report the median of the rounds' pending ratios",
     )
     parser.add_argument("--setup", action="store_true", help=argparse.SUPPRESS)  # child process mode
     parser.add_argument("--tag", default="", help=argparse.SUPPRESS)
@@ -164,7 +164,8 @@ def prepare_database(args, env: dict) -> dict:
 
 
 def measure_http(args, ids: dict, server_env: dict) -> dict:
-    """The HTTP phases under one server: the hot SKU, then (if asked) with pending orders, then spread."""
+    """The phases under one server: in each round the hot SKU, then (if asked) with pending orders, then the raw SQL
+    loop (the server idle); after the rounds, spread."""
     port = free_port()
     command = wsgi_servers.command(
         args.server, "config.wsgi:application", port, workers=args.workers, threads=args.worker_threads
@@ -175,10 +176,12 @@ def measure_http(args, ids: dict, server_env: dict) -> dict:
         token = login(port)
         warm_up(port, token, args, ids)
         hot = [("http", run_http)] + ([("pending", run_http_pending)] if args.pending_share > 0 else [])
+        hot.append(("raw", lambda _port, _token, args, ids: run_raw(args, ids)))
         rounds = {name: [] for name, _ in hot}
-        for _ in range(args.rounds if args.pending_share > 0 else 1):
+        for _ in range(args.rounds):
             for name, run in hot:
-                rounds[name].append(_phase(run, port, token, args, ids, level_of, ids["http_level"]))
+                level = ids["raw_level" if name == "raw" else "http_level"]
+                rounds[name].append(_phase(run, port, token, args, ids, level_of, level))
         results = {name: combined(phases) for name, phases in rounds.items()}
         if "pending" in rounds:
             ratios = [p.writes / max(h.writes, 1) for h, p in zip(rounds["http"], rounds["pending"], strict=True)]
@@ -225,7 +228,7 @@ def _print_pending_ratios(http: "Result", pending: "Result") -> None:
 def report(args, results: dict, integrity, loads) -> dict:
     """Print the table and the ratios; return the figures for bench/run.py."""
     http, raw = results["http"], results["raw"]
-    rounds = f" × {args.rounds} rounds (alternating)" if "pending" in results and args.rounds > 1 else ""
+    rounds = f" × {args.rounds} rounds (alternating)" if args.rounds > 1 else ""
     print(
         f"\n{args.threads} threads × {args.duration:g} s{rounds}, one SKU; {args.server} {args.workers} workers × "
         f"{args.worker_threads} threads; load average {loads[0][0]:.2f} before, {loads[1][0]:.2f} after"
@@ -634,7 +637,6 @@ def run_raw(args, ids) -> Result:
         f"raw SQL: {args.threads} connections doing lock/check/update/insert for {args.duration:g} s ...",
         flush=True,
     )
-    opening = level_of(args.database_url, ids["raw_level"])
     budget = _Budget(args.duration, args.max_requests)
     level, org, variant, product, warehouse, user = (
         ids["raw_level"],
@@ -661,9 +663,7 @@ def run_raw(args, ids) -> Result:
                         result.sold += 1
                 result.latencies.append(time.perf_counter() - started)
 
-    result = _run_threads(args.threads, loop)
-    result.opening = opening
-    return result
+    return _run_threads(args.threads, loop)
 
 
 if __name__ == "__main__":

@@ -103,11 +103,18 @@ DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / '
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=False)
 IS_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+# Statements sent often are prepared once per connection (server-side binding) instead of parsed and planned on
+# every request. Behind a transaction-pooling proxy, DATABASE_PREPARE_THRESHOLD=0 turns this off (decision 0032).
+PREPARE_THRESHOLD = env.int("DATABASE_PREPARE_THRESHOLD", default=5)
+if IS_POSTGRES and PREPARE_THRESHOLD > 0:
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        server_side_binding=True, prepare_threshold=PREPARE_THRESHOLD
+    )
 # A streaming replica of the same data: dashboards, reports, report jobs and exports read there (`core.db`).
 if env("DATABASE_REPLICA_URL", default=""):
     DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
-    DATABASES["replica"]["CONN_MAX_AGE"] = DATABASES["default"]["CONN_MAX_AGE"]
-    DATABASES["replica"]["CONN_HEALTH_CHECKS"] = DATABASES["default"]["CONN_HEALTH_CHECKS"]
+    for _setting in ("CONN_MAX_AGE", "CONN_HEALTH_CHECKS", "OPTIONS"):
+        DATABASES["replica"][_setting] = DATABASES["default"].get(_setting, {})
     # Tests create their database on the primary only; the replica receives it by replication.
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
 DATABASE_ROUTERS = ["core.db.ReplicaRouter"]
