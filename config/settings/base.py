@@ -113,8 +113,9 @@ if IS_POSTGRES and PREPARE_THRESHOLD > 0:
 # A streaming replica of the same data: dashboards, reports, report jobs and exports read there (`core.db`).
 if env("DATABASE_REPLICA_URL", default=""):
     DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
-    for _setting in ("CONN_MAX_AGE", "CONN_HEALTH_CHECKS", "OPTIONS"):
-        DATABASES["replica"][_setting] = DATABASES["default"].get(_setting, {})
+    _replica, _primary = DATABASES["replica"], DATABASES["default"]
+    _replica.update(CONN_MAX_AGE=_primary["CONN_MAX_AGE"], CONN_HEALTH_CHECKS=_primary["CONN_HEALTH_CHECKS"])
+    _replica["OPTIONS"] = {**_primary.get("OPTIONS", {}), **_replica.get("OPTIONS", {})}  # prepared statements too
     # Tests create their database on the primary only; the replica receives it by replication.
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
 DATABASE_ROUTERS = ["core.db.ReplicaRouter"]

