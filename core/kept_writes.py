@@ -159,12 +159,14 @@ def kept_update(model: type[models.Model], pk: int, **values) -> int:
     """`model.objects.filter(pk=pk).update(**values)` for plain values of concrete fields (no expressions): the
     number of rows changed.
     """
+    if any(hasattr(value, "resolve_expression") for value in values.values()):  # the ORM compiles it
+        return model.objects.filter(pk=pk).update(**values)
     alias = router.db_for_write(model)
     key = (model, tuple(values), alias)
     kept = _updates.get(key, False)
     if kept is False:
         kept = _compile_update(key, pk, values)
-    if kept is None or any(hasattr(value, "resolve_expression") for value in values.values()):
+    if kept is None:
         return model.objects.filter(pk=pk).update(**values)
     return kept.run(alias, pk, values)
 
@@ -175,7 +177,7 @@ def _compile_update(key, pk, values) -> _Update | None:
     fields = tuple(model._meta.get_field(name) for name in names)
     plain = all(field.concrete and not field.many_to_many for field in fields) and isinstance(pk, int)
     kept = None
-    if plain and not any(hasattr(value, "resolve_expression") for value in values.values()):
+    if plain:
         query = UpdateQuery(model)
         query.add_update_values(values)
         query.add_filter("pk", pk)

@@ -67,7 +67,7 @@ class OrganizationPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
         queryset is shared rather than copied with its whole query: this field only ever clones it
         (`get_queryset`) or reads its shape (`_kept_get`), and never evaluates it, so no result is ever cached on it.
         """
-        shared = ("queryset", "validators", "regex")
+        shared = ("queryset", "validators")
         kwargs = {key: value if key in shared else copy.deepcopy(value, memo) for key, value in self._kwargs.items()}
         return self.__class__(*copy.deepcopy(self._args, memo), **kwargs)
 

@@ -278,6 +278,11 @@ def _apply_to_one_level(
     for change in changes:
         balance += change.quantity
         movements.append(_movement(organization_id, change, balance, costs, reason, by, reference, note))
+    return _write_movements(organization_id, movements)
+
+
+def _write_movements(organization_id: int, movements: list[StockMovement]) -> list[StockMovement]:
+    """Insert the movements with their day tallies (one statement on PostgreSQL); bump the generation on commit."""
     created = kept_insert(movements, along=lambda written: movement_days_insert(organization_id, written))
     transaction.on_commit(lambda: bump_stock_generation(organization_id))
     return created
@@ -367,6 +372,4 @@ def _record(
     else:
         StockLevel.objects.bulk_update(list(touched.values()), ["quantity", "reserved", "updated_at", "totals_stale"])
     _add_to_product_totals(changes, product_of)
-    created = kept_insert(movements, along=lambda written: movement_days_insert(organization_id, written))
-    transaction.on_commit(lambda: bump_stock_generation(organization_id))
-    return created
+    return _write_movements(organization_id, movements)
