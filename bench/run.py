@@ -82,6 +82,8 @@ SCALES = {
         "report": ["--small"],
     },
 }
+# Runs of each URL per server thread before a load step times it (see `_side_by_side`).
+WARM_RUNS = 10
 TARGETS = {"lists": 2.5, "dashboard": 1.5, "contention": 0.5, "pending_writes": 0.85, "lowstock_seconds": 5.0}
 LIST_LABELS = {
     "products": "/api/products/",
@@ -633,9 +635,12 @@ def step_load(servers: Servers, groups: dict, requests: int, scale: dict, args, 
 def _side_by_side(servers: Servers, urls: list[str], requests: int, scale: dict, args) -> tuple[Sample, Sample]:
     """The API's and the raw baseline's samples of these URLs, measured in alternating rounds after a warm-up."""
     rounds, seconds = scale["rounds"], scale["batch_seconds"]
-    # Warm both sides: every worker's connection, code and plans in the database's cache.
-    run_batch(servers.api, servers.token, urls, len(urls) * 2, args.concurrency, Sample())
-    run_batch(servers.raw, None, urls, len(urls) * 2, args.concurrency, Sample())
+    # Warm both sides: every worker's connection, code and plans in the database's cache. A statement is prepared
+    # on its fifth run on a connection and PostgreSQL weighs a generic plan after five more (decision 0032), so each
+    # URL goes round once per server thread WARM_RUNS times: a short warm-up would time the API's cold connections.
+    warm = len(urls) * servers.workers * servers.threads * WARM_RUNS
+    run_batch(servers.api, servers.token, urls, warm, args.concurrency, Sample(), seconds)
+    run_batch(servers.raw, None, urls, warm, args.concurrency, Sample(), seconds)
     api, raw = Sample(), Sample()
     per_round = max(1, requests // rounds)
     for _ in range(rounds):

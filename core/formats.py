@@ -6,10 +6,14 @@ fields' own formats, so a hand-built body and a field-built one never differ.
 
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
 
+import orjson
 from django.utils import timezone
 
 CENT = Decimal("0.01")
+# The zones a UTC timestamp is already in: psycopg reads timestamps into `dt.UTC` on connections Django keeps in UTC.
+_UTC_ZONES = frozenset({dt.UTC, ZoneInfo("UTC")})
 
 
 def money(value) -> str | None:
@@ -27,8 +31,15 @@ def iso_datetime(value: dt.datetime | None, zone: dt.tzinfo | None = None) -> st
     """
     if value is None:
         return None
-    text = value.astimezone(zone or timezone.get_current_timezone()).isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
+    zone = zone or timezone.get_current_timezone()
+    if value.tzinfo is not dt.UTC or zone not in _UTC_ZONES:
+        value = value.astimezone(zone)
+        if value.utcoffset().seconds % 60:  # an offset in seconds (a zone's local mean time, before 1900 or so)
+            text = value.isoformat()  # orjson would write only its minutes
+            return text[:-6] + "Z" if text.endswith("+00:00") else text
+    # orjson writes what `isoformat()` does, `Z` for UTC, in C: a tenth of the time of `isoformat()` and the slice,
+    # which the hot lists pay on every row (bench/README.md, "Timestamps written by orjson").
+    return orjson.dumps(value, option=orjson.OPT_UTC_Z)[1:-1].decode()
 
 
 def iso_date(value: dt.date | None) -> str | None:

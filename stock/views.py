@@ -29,6 +29,7 @@ from stock.filters import (
     TransferFilter,
 )
 from stock.models import StockAdjustment, StockLevel, StockMovement, StockReservation, Transfer
+from stock.representations import movement_row_data
 from stock.serializers import (
     LEVEL_ROW_COLUMNS,
     StockAdjustmentCreateSerializer,
@@ -39,7 +40,6 @@ from stock.serializers import (
     StockReservationSerializer,
     TransferCreateSerializer,
     TransferSerializer,
-    movement_row_data,
 )
 
 _INVALID_TRANSFER = OpenApiResponse(
