@@ -2,10 +2,10 @@
 
 No Django, no DRF: for each request it looks its path and query string up in the plan that `bench/steps.py plan`
 captured from the real views (every statement the view ran for that URL, as literal SQL), runs those statements on
-one psycopg connection per thread (autocommit, client-side binding, nothing prepared: as Django runs them), and builds
-the same JSON body from the rows with plain dicts and `orjson.dumps`. What the API spends beyond this is the cost of
-the framework: routing, authentication, permissions, filter validation, the ORM building SQL and objects, and the
-serializers.
+one psycopg connection per thread (autocommit, client-side binding, nothing prepared: as Django ran them before
+decision 0032, so every statement is planned on every request), and builds the same JSON body from the rows with
+plain dicts and `orjson.dumps`. What the API spends beyond this is the cost of the framework: routing,
+authentication, permissions, filter validation, the ORM building SQL and objects, and the serializers.
 
     BENCH_PLAN=/tmp/plan.json BENCH_RAW_DSN=postgres://... gunicorn bench.raw_app:application
 """
