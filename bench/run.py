@@ -636,8 +636,8 @@ def _side_by_side(servers: Servers, urls: list[str], requests: int, scale: dict,
     """The API's and the raw baseline's samples of these URLs, measured in alternating rounds after a warm-up."""
     rounds, seconds = scale["rounds"], scale["batch_seconds"]
     # Warm both sides: every worker's connection, code and plans in the database's cache. A statement is prepared
-    # on its fifth run on a connection and PostgreSQL weighs a generic plan after five more (decision 0032), so each
-    # URL goes round once per server thread WARM_RUNS times: a short warm-up would time the API's cold connections.
+    # on its fifth run on a connection and PostgreSQL weighs a generic plan after five more (decision 0032), so the
+    # warm-up sends each URL WARM_RUNS times per server thread: a short one would time the API's cold connections.
     warm = len(urls) * servers.workers * servers.threads * WARM_RUNS
     run_batch(servers.api, servers.token, urls, warm, args.concurrency, Sample(), seconds)
     run_batch(servers.raw, None, urls, warm, args.concurrency, Sample(), seconds)

@@ -1,7 +1,8 @@
 """Stock serializers. No serializer here can write a quantity: stock changes only through `stock.services`.
-The read serializers are plain `Serializer`s over the selectors' annotated querysets; the two big lists (levels,
-movements) build their dicts directly in `to_representation`, because on long pages the per-field machinery of
-DRF costs more than the SQL. Their declared fields still describe the output for the OpenAPI schema.
+The read serializers are plain `Serializer`s over the selectors' annotated querysets; the two big lists build their
+dicts directly (levels in `to_representation`, movements in `stock.representations`), because on long pages the
+per-field machinery of DRF costs more than the SQL. Their declared fields still describe the output for the OpenAPI
+schema.
 """
 
 from functools import cached_property
