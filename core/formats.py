@@ -34,9 +34,8 @@ def iso_datetime(value: dt.datetime | None, zone: dt.tzinfo | None = None) -> st
     zone = zone or timezone.get_current_timezone()
     if value.tzinfo is not dt.UTC or zone not in _UTC_ZONES:
         value = value.astimezone(zone)
-        if value.utcoffset().seconds % 60:  # an offset in seconds (a zone's local mean time, before 1900 or so)
-            text = value.isoformat()  # orjson would write only its minutes
-            return text[:-6] + "Z" if text.endswith("+00:00") else text
+        if value.utcoffset().seconds % 60:  # an offset in seconds (a zone's local mean time, before 1900 or so):
+            return value.isoformat()  # orjson would write only its minutes (and such an offset is never `Z`)
     # orjson writes what `isoformat()` and the slice to `Z` write, in C rather than through Python calls: the hot
     # lists pay this on every row (decision 0034).
     return orjson.dumps(value, option=orjson.OPT_UTC_Z)[1:-1].decode()
